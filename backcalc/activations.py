@@ -1,0 +1,199 @@
+"""Activation functions, each with its derivative right beside it.
+
+``ACTIVATIONS`` maps every name SPEC allows (aliases included) to a class; its
+keys drive validation, the CLI's help and the tests' parametrisation.  An
+instance is configured for one layer (``alpha``, ReLU'(0)) and works on arrays
+of shape (samples, neurons).
+
+``derivative(z, a)`` is f'(z) element by element.  Softmax has no element-wise
+derivative, so it overrides ``backward`` (the vector-Jacobian product) instead
+and its ``derivative`` returns None.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Activation:
+    name: str = ""
+    formula: str = ""             # a = f(z), as shown in the header
+    derivative_formula: str = ""  # f'(z), written the way a hand calculation does
+    parameters: dict = {}         # extra options and their defaults, e.g. {"alpha": 0.01}
+    output_only = False
+
+    def __init__(self, **options):
+        self.options = {**self.parameters, **options}
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def hand_derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:
+        """f'(z) computed the way ``derivative_formula`` writes it, from the (rounded) a.
+
+        Used with ``round_intermediates``; otherwise ``derivative`` keeps full precision.
+        """
+        return self.derivative(z, a)
+
+    def backward(self, z: np.ndarray, a: np.ndarray, dL_da: np.ndarray,
+                 fprime: np.ndarray | None) -> np.ndarray:
+        """δ = ∂L/∂z from ∂L/∂a; element-wise activations multiply by f'(z)."""
+        return dL_da * fprime
+
+    def describe(self) -> str:
+        extras = ", ".join(f"{k} = {v:g}" for k, v in self.options.items())
+        return f"{self.name} ({extras})" if extras else self.name
+
+
+class Linear(Activation):
+    name = "linear"
+    formula = "a = z"
+    derivative_formula = "f′(z) = 1"
+
+    def forward(self, z):
+        return z.copy()
+
+    def derivative(self, z, a):
+        return np.ones_like(z)
+
+
+class Sigmoid(Activation):
+    name = "sigmoid"
+    formula = "a = σ(z) = 1 / (1 + e^(−z))"
+    derivative_formula = "σ′(z) = a(1 − a)"
+
+    def forward(self, z):
+        return sigmoid(z)
+
+    def derivative(self, z, a):
+        # σ(z)σ(−z) keeps its precision where 1 − a would cancel to 0.
+        return sigmoid(z) * sigmoid(-z)
+
+    def hand_derivative(self, z, a):
+        return a * (1.0 - a)
+
+
+class Tanh(Activation):
+    name = "tanh"
+    formula = "a = tanh(z)"
+    derivative_formula = "tanh′(z) = 1 − a²"
+
+    def forward(self, z):
+        return np.tanh(z)
+
+    def derivative(self, z, a):
+        # sech²(z) = 4e^(−2|z|) / (1 + e^(−2|z|))²: no cancellation where a ≈ ±1.
+        e = np.exp(-2.0 * np.abs(z))
+        return 4.0 * e / (1.0 + e) ** 2
+
+    def hand_derivative(self, z, a):
+        return 1.0 - a * a
+
+
+class ReLU(Activation):
+    name = "relu"
+    formula = "a = max(0, z)"
+    parameters = {"derivative_at_zero": 0.0}
+
+    @property
+    def derivative_formula(self):
+        return f"ReLU′(z) = 1 if z > 0, 0 if z < 0, {self.options['derivative_at_zero']:g} at z = 0"
+
+    def forward(self, z):
+        return np.maximum(z, 0.0)
+
+    def derivative(self, z, a):
+        return np.where(z > 0, 1.0, np.where(z < 0, 0.0, self.options["derivative_at_zero"]))
+
+    def describe(self):
+        return "relu"
+
+
+class LeakyReLU(Activation):
+    name = "leaky_relu"
+    formula = "a = z if z > 0, else α·z"
+    derivative_formula = "f′(z) = 1 if z > 0, else α (α at z = 0)"
+    parameters = {"alpha": 0.01}
+
+    def forward(self, z):
+        return np.where(z > 0, z, self.options["alpha"] * z)
+
+    def derivative(self, z, a):
+        return np.where(z > 0, 1.0, self.options["alpha"])
+
+
+class ELU(Activation):
+    name = "elu"
+    formula = "a = z if z > 0, else α(e^z − 1)"
+    derivative_formula = "f′(z) = 1 if z > 0, else α·e^z (α at z = 0)"
+    parameters = {"alpha": 1.0}
+
+    def forward(self, z):
+        alpha = self.options["alpha"]
+        return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
+
+    def derivative(self, z, a):
+        alpha = self.options["alpha"]
+        return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
+
+
+class Softplus(Activation):
+    name = "softplus"
+    formula = "a = ln(1 + e^z)"
+    derivative_formula = "f′(z) = σ(z)"
+
+    def forward(self, z):
+        return softplus(z)
+
+    def derivative(self, z, a):
+        return sigmoid(z)
+
+
+class Softmax(Activation):
+    name = "softmax"
+    formula = "a_i = e^(z_i) / Σ_j e^(z_j)"
+    derivative_formula = "∂a_i/∂z_j = a_i(1[i = j] − a_j)"
+    output_only = True
+
+    def forward(self, z):
+        shifted = z - z.max(axis=-1, keepdims=True)
+        exp = np.exp(shifted)
+        return exp / exp.sum(axis=-1, keepdims=True)
+
+    def derivative(self, z, a):
+        return None
+
+    def backward(self, z, a, dL_da, fprime):
+        # Full Jacobian product: δ_i = a_i (g_i − Σ_j g_j a_j), g = ∂L/∂a.
+        # Entries of g that are infinite multiply a zero a_j; treat them as zero then.
+        with np.errstate(invalid="ignore"):
+            weighted = np.where(a == 0, 0.0, dL_da * a)
+            inner = dL_da - weighted.sum(axis=-1, keepdims=True)
+            return np.where(a == 0, 0.0, a * inner)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) without overflow: e^(−|z|) never exceeds 1."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softplus(z: np.ndarray) -> np.ndarray:
+    """ln(1 + e^z) = max(z, 0) + ln(1 + e^(−|z|)), finite for every finite z."""
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {
+    "linear": Linear,
+    "identity": Linear,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "softplus": Softplus,
+    "softmax": Softmax,
+}

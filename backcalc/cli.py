@@ -1,0 +1,216 @@
+"""The ``backcalc`` command: a thin click layer over the library.
+
+Each command reads its network, calls ``engine.train``, hands the result to a
+report and a renderer, and saves the state.  All of backcalc's own errors are
+turned into one line and exit status 2 in one place, ``BackcalcGroup.invoke``.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import BackcalcError, InputError, StateError
+from .numbers import DEFAULT_PRECISION
+
+FORMATS = ("table", "json")
+
+
+class BackcalcGroup(click.Group):
+    """Translates library errors into one clean line; Ctrl-C into exit status 130."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BackcalcError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`); nothing more to say.
+            sys.stderr.close()
+            ctx.exit(0)
+
+
+def output_options(command):
+    """--format and --precision, shared by every command that prints a run."""
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                  show_default=True, help="table: rich tables; json: SPEC's JSON document only.")
+    @click.option("--precision", type=click.IntRange(1, 17), default=DEFAULT_PRECISION,
+                  show_default=True, help="Decimals shown in tables (JSON is always full).")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+    return wrapper
+
+
+def training_options(command):
+    """--learning-rate and --save, shared by run and step."""
+    @click.option("--learning-rate", "learning_rate", type=float, default=None,
+                  help="Use this learning rate instead of the file's.")
+    @click.option("--save", "save_path", type=click.Path(dir_okay=False, path_type=Path),
+                  default=None, help="Also write the updated network to this file.")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        rate = kwargs.get("learning_rate")
+        if rate is not None and (rate < 0 or rate != rate or rate in (float("inf"),)):
+            raise click.BadParameter(f"expected a finite number of 0 or more, found {rate}",
+                                     param_hint="--learning-rate")
+        return command(*args, **kwargs)
+    return wrapper
+
+
+@click.group(cls=BackcalcGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="backcalc")
+def cli():
+    """backcalc: every number of backpropagation, for checking work done by hand.
+
+    Describe a small network in a YAML file, then `backcalc run net.yaml` prints
+    every z, a, ∂L/∂a, δ, gradient and updated parameter of one iteration, and
+    `backcalc step --iterations 3` continues from there.
+    """
+
+
+# --- helpers -------------------------------------------------------------------
+
+def _load(network: str):
+    from .examples import resolve
+    from .netfile import load_network
+    path, display = resolve(network)
+    return load_network(path, display)
+
+
+def _load_state():
+    from .netfile import load_network
+    from .savefile import STATE_DIR, state_path
+    path = state_path()
+    shown = f"{STATE_DIR}/{path.name}"
+    if not path.exists():
+        raise StateError(f"no saved state in {shown}: start with `backcalc run NETWORK` "
+                         "or `backcalc step NETWORK --iterations N`")
+    try:
+        return load_network(path, shown)
+    except InputError as error:
+        raise StateError(f"the saved state is damaged ({error}); delete {STATE_DIR}/ and start "
+                         "again with `backcalc run NETWORK`") from None
+
+
+def _finish(run, fmt: str, save_path: Path | None) -> None:
+    """Save the state (and --save), and say so in one line."""
+    from .savefile import STATE_DIR, save_network, state_path
+    save_network(run.trained, state_path())
+    message = (f"State after iteration {run.trained.progress.iteration} saved to "
+               f"{STATE_DIR}/state.yaml; continue with `backcalc step --iterations N`.")
+    if save_path is not None:
+        save_network(run.trained, save_path)
+        message += f" Network saved to {save_path}."
+    click.echo(message, err=fmt == "json")
+
+
+def _print(sections, precision: int) -> None:
+    from rich.console import Console
+    from .render_rich import render
+    render(sections, Console(highlight=False), precision)
+
+
+def _print_json(run) -> None:
+    from .jsonout import dumps, run_document
+    click.echo(dumps(run_document(run)))
+
+
+# --- commands ------------------------------------------------------------------
+
+@cli.command()
+@click.argument("network")
+@output_options
+@training_options
+def run(network, fmt, precision, learning_rate, save_path):
+    """One iteration in full: forward pass, loss, backward pass, gradients, update.
+
+    NETWORK is a network file, or the name of a bundled example (see
+    `backcalc examples`).  The network after the update is saved to
+    .backcalc/state.yaml so that `backcalc step` can continue.
+
+    Example: backcalc run mazur
+    """
+    from .engine import train
+    net = _load(network)
+    result = train(net, 1, learning_rate=learning_rate)
+    if fmt == "json":
+        _print_json(result)
+    else:
+        from .report import run_report
+        _print(run_report(result, result.trained.learning_rate), precision)
+    _finish(result, fmt, save_path)
+
+
+@cli.command()
+@click.argument("network", required=False)
+@click.option("-n", "--iterations", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many iterations to run.")
+@click.option("--full", is_flag=True, help="Show every table of every iteration shown.")
+@click.option("--every", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Show only every K-th iteration (and the last).")
+@click.option("-q", "--quiet", is_flag=True, help="Show only the final summary.")
+@output_options
+@training_options
+def step(network, iterations, full, every, quiet, fmt, precision, learning_rate, save_path):
+    """Run N iterations, one compact row each; continue from the last run/step.
+
+    With no NETWORK, continues from .backcalc/state.yaml (written by the last
+    `run` or `step` in this folder), numbering iterations onward.
+
+    Example: backcalc run mazur && backcalc step --iterations 3
+    """
+    from .engine import train
+    net = _load(network) if network else _load_state()
+    first = net.progress.iteration + 1
+    if fmt == "json":
+        keep = None
+    elif quiet:
+        keep = _never
+    else:
+        keep = functools.partial(_every, first=first, every=every,
+                                 last=net.progress.iteration + iterations)
+    result = train(net, iterations, learning_rate=learning_rate, keep=keep)
+    if fmt == "json":
+        _print_json(result)
+    else:
+        from .report import step_report
+        _print(step_report(result, result.trained.learning_rate, iterations, full=full,
+                           quiet=quiet), precision)
+    _finish(result, fmt, save_path)
+
+
+def _never(step) -> bool:
+    return False
+
+
+def _every(step, *, first: int, every: int, last: int) -> bool:
+    return (step.iteration - first) % every == 0 or step.iteration == last
+
+
+@cli.command()
+def examples():
+    """List the bundled example networks (use their names as NETWORK).
+
+    Example: backcalc examples
+    """
+    from rich.console import Console
+    from rich.table import Table
+    from .examples import list_examples
+    table = Table("name", "description", title="Bundled networks", title_justify="left",
+                  box=None, highlight=False)
+    for example in list_examples():
+        table.add_row(example.name, example.description)
+    Console(highlight=False).print(table)
+    click.echo("Run one with `backcalc run NAME`; copy it with `backcalc run NAME --save my.yaml`.")
+
+
+def main() -> None:
+    cli(prog_name="backcalc")

@@ -1,0 +1,48 @@
+"""backcalc's own exceptions.
+
+Library code raises these and never prints or exits; the CLI turns each into one
+line on standard error and exit status 2 (see ``cli.main``).
+"""
+
+from __future__ import annotations
+
+
+class BackcalcError(Exception):
+    """Base class: ``str(error)`` is the one line the user sees."""
+
+
+class InputError(BackcalcError):
+    """Something the user wrote is wrong: a file, a field, an option value.
+
+    ``file``, ``line`` and ``column`` point at the offending place (1-based, as
+    editors count); ``field`` names the key, e.g. ``layer 2 weights``.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 column: int | None = None, field: str | None = None):
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.field = field
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        where = ""
+        if self.file:
+            where = str(self.file)
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+
+class StateError(BackcalcError):
+    """The saved state in ``.backcalc/`` is missing or unusable."""
+
+
+class ComputationError(BackcalcError):
+    """The arithmetic itself cannot go on (e.g. a loss undefined for the output)."""

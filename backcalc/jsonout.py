@@ -1,0 +1,55 @@
+"""The JSON document of SPEC: every step's per-sample values, gradients and parameters.
+
+Floats are written at full float64 precision (Python's shortest round-trip
+repr).  A non-finite value is written as JSON's common extension ``Infinity`` /
+``NaN`` (what Python's json module reads back), so an infinite loss stays visible.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .engine import Run, Step
+from .network import Network, Params
+
+
+def _list(array: np.ndarray) -> list:
+    return np.asarray(array, dtype=float).tolist()
+
+
+def _params(network: Network, params: list[Params]) -> list[dict]:
+    return [{"weights": _list(network.to_file_orientation(p.weights)), "biases": _list(p.biases)}
+            for p in params]
+
+
+def step_document(network: Network, step: Step) -> dict:
+    p = step.pass_
+    samples = []
+    for row in range(len(p.sample_indices)):
+        layers = [{"z": _list(t.z[row]), "a": _list(t.a[row]), "dL_da": _list(t.dL_da[row]),
+                   "delta": _list(t.delta[row])} for t in p.layers]
+        samples.append({"input": _list(p.inputs[row]), "target": _list(p.targets[row]),
+                        "loss": float(p.losses[row]), "layers": layers})
+    return {
+        "iteration": step.iteration,
+        "samples": samples,
+        "loss": float(step.loss),
+        "gradients": _params(network, step.gradients),
+        "parameters": _params(network, step.parameters),
+    }
+
+
+def run_document(run: Run) -> dict:
+    network = run.network
+    return {
+        "network": network.title,
+        "steps": [step_document(network, step) for step in run.steps],
+        "final": {"loss": float(run.final.loss),
+                  "samples": [{"a": _list(row)} for row in run.final.outputs]},
+    }
+
+
+def dumps(document: dict) -> str:
+    return json.dumps(document, indent=2)

@@ -1,0 +1,166 @@
+"""Loss functions of one sample, each with its gradient ∂L/∂a right beside it.
+
+``LOSSES`` maps every SPEC name and alias to a class.  Arrays have shape
+(samples, outputs); ``terms`` gives one term per output neuron (their sum is the
+sample's loss), so the loss table can show each term.
+
+``FUSED`` holds the (loss, output activation) pairs whose loss and δ have a
+closed form in z that stays exact where a saturates: sigmoid with binary
+cross-entropy and softmax with cross-entropy both give δ = a − y.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import sigmoid, softplus
+
+
+def _y_log(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """y·ln(a), taken as 0 where y = 0 (so 0·ln 0 = 0); −inf where a = 0 < y."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y == 0, 0.0, y * np.log(np.where(y == 0, 1.0, a)))
+
+
+def _y_over(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """y / a, taken as 0 where y = 0; ±inf where a = 0 < y."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y == 0, 0.0, y / np.where(y == 0, 1.0, a))
+
+
+class Loss:
+    name: str = ""
+    alias: str = ""
+    formula: str = ""
+    gradient_formula: str = ""
+    targets_are_probabilities = False
+
+    def terms(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def gradient(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def domain_error(self, a: np.ndarray) -> np.ndarray | None:
+        """Mask of outputs for which the loss is undefined, or None when all are fine."""
+        return None
+
+
+class HalfSquaredError(Loss):
+    name, alias = "half_squared_error", "half_sse"
+    formula = "L = ½ Σ (y − a)²"
+    gradient_formula = "∂L/∂a = a − y"
+
+    def terms(self, a, y):
+        return 0.5 * (y - a) ** 2
+
+    def gradient(self, a, y):
+        return a - y
+
+
+class SquaredError(Loss):
+    name, alias = "squared_error", "sse"
+    formula = "L = Σ (y − a)²"
+    gradient_formula = "∂L/∂a = 2(a − y)"
+
+    def terms(self, a, y):
+        return (y - a) ** 2
+
+    def gradient(self, a, y):
+        return 2.0 * (a - y)
+
+
+class MeanSquaredError(Loss):
+    name, alias = "mean_squared_error", "mse"
+    formula = "L = (1/n) Σ (y − a)²"
+    gradient_formula = "∂L/∂a = (2/n)(a − y)"
+
+    def terms(self, a, y):
+        return (y - a) ** 2 / a.shape[-1]
+
+    def gradient(self, a, y):
+        return 2.0 * (a - y) / a.shape[-1]
+
+
+class BinaryCrossEntropy(Loss):
+    name, alias = "binary_cross_entropy", "bce"
+    formula = "L = −Σ [y ln a + (1 − y) ln(1 − a)]"
+    gradient_formula = "∂L/∂a = (a − y) / (a(1 − a))"
+    targets_are_probabilities = True
+
+    def terms(self, a, y):
+        return -(_y_log(y, a) + _y_log(1.0 - y, 1.0 - a))
+
+    def gradient(self, a, y):
+        return _bce_gradient(a, 1.0 - a, y)
+
+    def domain_error(self, a):
+        bad = (a < 0) | (a > 1)
+        return bad if bad.any() else None
+
+
+class CrossEntropy(Loss):
+    name, alias = "cross_entropy", "ce"
+    formula = "L = −Σ y ln a"
+    gradient_formula = "∂L/∂a = −y / a"
+    targets_are_probabilities = True
+
+    def terms(self, a, y):
+        return -_y_log(y, a)
+
+    def gradient(self, a, y):
+        return -_y_over(y, a)
+
+    def domain_error(self, a):
+        bad = a < 0
+        return bad if bad.any() else None
+
+
+def _bce_gradient(a, one_minus_a, y):
+    return -_y_over(y, a) + _y_over(1.0 - y, one_minus_a)
+
+
+class SigmoidBinaryCrossEntropy:
+    """Sigmoid output with binary cross-entropy, computed from z."""
+
+    delta_formula = "δ = a − y"
+
+    def terms(self, z, a, y):
+        # −[y ln σ(z) + (1 − y) ln σ(−z)] = y·softplus(−z) + (1 − y)·softplus(z)
+        return (np.where(y == 0, 0.0, y * softplus(-z))
+                + np.where(y == 1, 0.0, (1.0 - y) * softplus(z)))
+
+    def gradient(self, z, a, y):
+        return _bce_gradient(a, sigmoid(-z), y)
+
+    def delta(self, z, a, y):
+        return a - y
+
+
+class SoftmaxCrossEntropy:
+    """Softmax output with cross-entropy, computed from z by log-sum-exp."""
+
+    delta_formula = "δ = a − y"
+
+    def terms(self, z, a, y):
+        shifted = z - z.max(axis=-1, keepdims=True)
+        log_a = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return -np.where(y == 0, 0.0, y * log_a)
+
+    def gradient(self, z, a, y):
+        return -_y_over(y, a)
+
+    def delta(self, z, a, y):
+        # Exactly a − y when the targets sum to 1; a·Σy − y in general.
+        return a * y.sum(axis=-1, keepdims=True) - y
+
+
+LOSSES: dict[str, type[Loss]] = {}
+for _cls in (HalfSquaredError, SquaredError, MeanSquaredError, BinaryCrossEntropy, CrossEntropy):
+    LOSSES[_cls.name] = _cls
+    LOSSES[_cls.alias] = _cls
+
+FUSED = {
+    ("binary_cross_entropy", "sigmoid"): SigmoidBinaryCrossEntropy,
+    ("cross_entropy", "softmax"): SoftmaxCrossEntropy,
+}

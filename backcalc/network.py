@@ -1,0 +1,128 @@
+"""The in-memory network: what a network file describes, validated and typed.
+
+Weights are always held one row per neuron, shape (neurons, inputs), so that
+z = W a + b; ``weight_rows`` only matters when reading and writing files and
+when showing values.  Parameters live in ``Params`` pairs, which the engine and
+optimizers treat as immutable values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from .activations import Activation
+from .losses import Loss
+
+
+class Params(NamedTuple):
+    """One layer's weights (neurons × inputs) and biases (one per neuron)."""
+
+    weights: np.ndarray
+    biases: np.ndarray
+
+
+@dataclass
+class Layer:
+    activation: Activation
+    weights: np.ndarray
+    biases: np.ndarray
+    shared_bias: bool = False
+    weight_names: list[list[str]] | None = None   # neuron orientation, like ``weights``
+    bias_names: list[str] | None = None           # one per neuron (repeated when shared)
+    activation_spec: object = None                # as written in the file, for saving
+
+    @property
+    def size(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def inputs(self) -> int:
+        return self.weights.shape[1]
+
+
+@dataclass
+class Sample:
+    input: np.ndarray
+    target: np.ndarray
+
+
+@dataclass
+class OptimizerConfig:
+    name: str = "sgd"
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+
+
+@dataclass
+class Progress:
+    """Where a saved run stands: iterations done and the optimizer's memory."""
+
+    iteration: int = 0
+    updates: int = 0                               # optimizer steps taken (Adam's t)
+    slots: dict[str, list[Params]] = field(default_factory=dict)  # velocity, or Adam's m and v
+
+
+@dataclass
+class Network:
+    layers: list[Layer]
+    samples: list[Sample]
+    loss: Loss
+    learning_rate: float
+    name: str | None = None
+    description: str | None = None
+    reduction: str = "mean"
+    update: str = "batch"
+    update_biases: bool = True
+    momentum: float = 0.0
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    relu_derivative_at_zero: float = 0.0
+    round_intermediates: int | None = None
+    weight_rows: str = "neurons"
+    index_base: int = 1
+    progress: Progress = field(default_factory=Progress)
+    source: str | None = None                      # the file it came from, for headings
+    samples_key: bool = False                      # written with ``samples:`` (else input/target)
+
+    @property
+    def params(self) -> list[Params]:
+        return [Params(layer.weights, layer.biases) for layer in self.layers]
+
+    @property
+    def title(self) -> str:
+        return self.name or self.source or "network"
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(l.weights.size + (1 if l.shared_bias else l.biases.size) for l in self.layers)
+
+    def with_params(self, params: list[Params], progress: Progress) -> "Network":
+        """A copy holding new parameter values (the file's other settings unchanged)."""
+        from dataclasses import replace
+        layers = [replace(layer, weights=p.weights, biases=p.biases)
+                  for layer, p in zip(self.layers, params)]
+        return replace(self, layers=layers, progress=progress)
+
+    # Names shown in tables: the user's where given, else W2[1,3] / b2[1] in the
+    # file's orientation and numbering.
+    def weight_label(self, layer: int, neuron: int, inp: int) -> str:
+        names = self.layers[layer].weight_names
+        if names:
+            return names[neuron][inp]
+        row, col = (neuron, inp) if self.weight_rows == "neurons" else (inp, neuron)
+        base = self.index_base
+        return f"W{layer + 1}[{row + base},{col + base}]"
+
+    def bias_label(self, layer: int, neuron: int) -> str:
+        spec = self.layers[layer]
+        if spec.bias_names:
+            return spec.bias_names[neuron]
+        if spec.shared_bias:
+            return f"b{layer + 1}"
+        return f"b{layer + 1}[{neuron + self.index_base}]"
+
+    def to_file_orientation(self, weights: np.ndarray) -> np.ndarray:
+        return weights if self.weight_rows == "neurons" else weights.T

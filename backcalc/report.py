@@ -1,0 +1,353 @@
+"""What a run shows, independent of how it is drawn.
+
+``run_report`` and ``step_report`` turn a ``Run`` into a list of ``Section``s,
+each a heading, some lines of text and some ``Table``s whose cells are text or
+float numbers.  A renderer (``render_rich`` for the terminal) only draws them;
+numbers are formatted at drawing time, with the precision the user chose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+import numpy as np
+
+from .engine import Final, Run, Step
+from .network import Network
+from .optimizers import OPTIMIZERS
+
+Cell = Union[str, float, None, tuple]
+"""A table cell: text, a number, nothing, or (label, number) shown as 'label = number'."""
+
+Line = list
+"""A line of text as parts: strings, numbers, (label, number) pairs and vectors (lists)."""
+
+MATRIX_MAX_COLUMNS = 8     # wider gradient matrices are listed one parameter per row
+ROW_PARAMETERS = 4         # step rows show every parameter of networks up to this size
+TABLE_PARAMETERS = 40      # else a parameters × iterations table, up to this many parameters
+TABLE_ITERATIONS = 8       # … and this many iterations shown
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    caption: Line | None = None
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[Line] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    level: int = 1          # 1: a part of the run; 2: a part of one step
+
+
+# --- naming ------------------------------------------------------------------
+
+def _sub(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def layer_title(network: Network, index: int) -> str:
+    kind = "output layer" if index == len(network.layers) - 1 else "hidden layer"
+    layer = network.layers[index]
+    return f"Layer {index + 1} ({kind}, {layer.activation.describe()}, {layer.size} neurons)"
+
+
+def neuron_label(network: Network, index: int) -> str:
+    return str(index + network.index_base)
+
+
+def architecture(network: Network) -> str:
+    sizes = [len(network.samples[0].input)] + [layer.size for layer in network.layers]
+    return "-".join(str(s) for s in sizes)
+
+
+# --- the header --------------------------------------------------------------
+
+def conventions(network: Network, learning_rate: float) -> Table:
+    """Every convention in force, so a student can compare with their textbook's."""
+    net = network
+    relu_used = any(l.activation.name == "relu" for l in net.layers)
+    rows: list[list[Cell]] = [
+        ["architecture", f"{architecture(net)} ({len(net.samples)} sample"
+                         f"{'s' if len(net.samples) != 1 else ''})"],
+        ["activations", ", ".join(f"layer {i + 1}: {l.activation.describe()}"
+                                  for i, l in enumerate(net.layers))],
+        ["loss", f"{net.loss.name}: {net.loss.formula}"],
+    ]
+    if len(net.samples) > 1:
+        rows.append(["reduction", "mean over the samples: L = (1/m) Σ L_s" if net.reduction == "mean"
+                     else "sum over the samples: L = Σ L_s"])
+        rows.append(["update", "batch: one update per iteration from all samples"
+                     if net.update == "batch" else
+                     "online: one update per sample, in file order"])
+    rows.append(["weights", "one row per neuron: z = W·a + b" if net.weight_rows == "neurons"
+                 else "one row per input: z = a·W + b"])
+    shared = [str(i + 1) for i, l in enumerate(net.layers) if l.shared_bias]
+    bias = "updated" if net.update_biases else "kept fixed (update_biases: false)"
+    if shared:
+        bias += f"; one shared bias in layer {', '.join(shared)} (its gradient is Σ δ)"
+    rows.append(["biases", bias])
+    if relu_used:
+        rows.append(["ReLU′(0)", f"{net.relu_derivative_at_zero:g}"])
+    optimizer = OPTIMIZERS[net.optimizer.name](net)
+    rows.append(["optimizer", optimizer.describe()])
+    rows.append(["learning rate", f"η = {learning_rate:g}"])
+    rows.append(["rounding", "none (full float64)" if net.round_intermediates is None else
+                 f"every value rounded to {net.round_intermediates} decimals before use"])
+    rows.append(["numbering", f"neurons and weights counted from {net.index_base}"])
+    return Table("Conventions", ["", ""], rows)
+
+
+def header(run: Run, learning_rate: float) -> Section:
+    net = run.network
+    lines: list[Line] = []
+    if net.description:
+        lines.append([net.description])
+    if net.source and net.source != net.name:
+        lines.append([f"file: {net.source}"])
+    if net.progress.iteration:
+        lines.append([f"continuing after iteration {net.progress.iteration}"])
+    return Section(net.title, lines, [conventions(net, learning_rate)])
+
+
+# --- one step in full --------------------------------------------------------
+
+def _sample_title(net: Network, step: Step, row: int) -> str:
+    index = step.pass_.sample_indices[row]
+    return f"sample {index + 1}" if len(net.samples) > 1 else ""
+
+
+def forward_tables(net: Network, step: Step, row: int) -> list[Table]:
+    tables = []
+    for index, trace in enumerate(step.pass_.layers):
+        rows = [[neuron_label(net, j), trace.z[row, j], trace.a[row, j]]
+                for j in range(trace.z.shape[1])]
+        tables.append(Table(layer_title(net, index), ["neuron", "z", "a"], rows))
+    return tables
+
+
+def loss_table(net: Network, step: Step, row: int) -> Table:
+    p = step.pass_
+    rows: list[list[Cell]] = [[neuron_label(net, j), p.targets[row, j], p.outputs[row, j],
+                               p.terms[row, j]] for j in range(p.targets.shape[1])]
+    rows.append(["total", None, None, p.losses[row]])
+    return Table(f"Loss: {net.loss.formula}", ["output", "y", "a", "term"], rows)
+
+
+def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> list[Table]:
+    tables = []
+    last = len(step.pass_.layers) - 1
+    for index in range(last, -1, -1):
+        trace = step.pass_.layers[index]
+        activation = net.layers[index].activation
+        rows = []
+        for j in range(trace.z.shape[1]):
+            fprime: Cell = "Jacobian" if trace.fprime is None else trace.fprime[row, j]
+            rows.append([neuron_label(net, j), trace.dL_da[row, j], fprime, trace.delta[row, j]])
+        if index == last:
+            source = net.loss.gradient_formula
+        else:
+            source = f"∂L/∂a = Wᵀ·δ of layer {index + 2} (its weights before the update)"
+        if index == last and fused:
+            rule = f"{fused} ({net.loss.name} with {activation.name})"
+        elif trace.fprime is None:
+            rule = f"δ = Jᵀ·∂L/∂a, {activation.derivative_formula}"
+        else:
+            rule = f"δ = ∂L/∂a · f′(z), {activation.derivative_formula}"
+        tables.append(Table(layer_title(net, index), ["neuron", "∂L/∂a", "f′(z)", "δ = ∂L/∂z"],
+                            rows, [f"{source}; {rule}"]))
+    return tables
+
+
+def gradient_tables(net: Network, step: Step) -> list[Table]:
+    tables = []
+    for index, grad in enumerate(step.gradients):
+        layer = net.layers[index]
+        w = net.to_file_orientation(grad.weights)
+        named = layer.weight_names is not None
+        title = f"∂L/∂W{index + 1} and ∂L/∂b{index + 1}"
+        if w.shape[1] <= MATRIX_MAX_COLUMNS:
+            by_neuron = net.weight_rows == "neurons"
+            row_word, col_word = ("neuron", "input") if by_neuron else ("input", "neuron")
+            columns = [f"{row_word} \\ {col_word}"] + [
+                f"{col_word} {c + net.index_base}" for c in range(w.shape[1])]
+            rows = []
+            for r in range(w.shape[0]):
+                cells: list[Cell] = [f"{row_word} {r + net.index_base}"]
+                for c in range(w.shape[1]):
+                    neuron, inp = (r, c) if by_neuron else (c, r)
+                    value = w[r, c]
+                    if named:
+                        cells.append(("∂L/∂" + net.weight_label(index, neuron, inp), value))
+                    else:
+                        cells.append(value)
+                rows.append(cells)
+            tables.append(Table(title, columns, rows, _bias_caption(net, index, grad.biases)))
+        else:
+            rows = [[f"∂L/∂{net.weight_label(index, j, i)}", grad.weights[j, i]]
+                    for j in range(layer.size) for i in range(layer.inputs)]
+            tables.append(Table(title, ["parameter", "gradient"], rows,
+                                _bias_caption(net, index, grad.biases)))
+    return tables
+
+
+def _bias_caption(net: Network, index: int, biases: np.ndarray) -> Line:
+    layer = net.layers[index]
+    if layer.shared_bias:
+        return [(f"∂L/∂{net.bias_label(index, 0)} = Σ δ", biases[0])]
+    parts: Line = []
+    for j in range(layer.size):
+        parts += ["; "] if j else []
+        parts.append((f"∂L/∂{net.bias_label(index, j)}", biases[j]))
+    return parts
+
+
+def update_table(net: Network, step: Step, learning_rate: float) -> Table:
+    momentum = net.optimizer.name == "sgd" and net.momentum
+    columns = ["parameter", "old", "gradient"] + (["velocity v"] if momentum else []) + ["new"]
+    rows = []
+    for index, (old, grad, new) in enumerate(zip(step.before, step.gradients, step.parameters)):
+        layer = net.layers[index]
+        velocity = step.progress.slots.get("velocity")
+        for j in range(layer.size):
+            for i in range(layer.inputs):
+                row: list[Cell] = [net.weight_label(index, j, i), old.weights[j, i],
+                                   grad.weights[j, i]]
+                if momentum:
+                    row.append(velocity[index].weights[j, i])
+                rows.append(row + [new.weights[j, i]])
+        for j in range(1 if layer.shared_bias else layer.size):
+            row = [net.bias_label(index, j), old.biases[j], grad.biases[j]]
+            if momentum:
+                row.append(velocity[index].biases[j] if net.update_biases else None)
+            rows.append(row + [new.biases[j] if net.update_biases else "fixed"])
+    optimizer = OPTIMIZERS[net.optimizer.name](net)
+    return Table(f"Update (η = {learning_rate:g})", columns, rows, [optimizer.describe()])
+
+
+def step_sections(run: Run, step: Step, learning_rate: float) -> list[Section]:
+    net = run.network
+    from .losses import FUSED
+    fused_cls = FUSED.get((net.loss.name, net.layers[-1].activation.name))
+    fused = fused_cls.delta_formula if fused_cls else None
+    sections = []
+    label = f"Iteration {step.iteration}"
+    if net.update == "online" and len(net.samples) > 1:
+        label += f", sample {step.pass_.sample_indices[0] + 1}"
+    for row in range(len(step.pass_.sample_indices)):
+        sample = _sample_title(net, step, row)
+        suffix = f" — {sample}" if sample else ""
+        p = step.pass_
+        lines = [["input x = ", list(p.inputs[row])], ["target y = ", list(p.targets[row])]]
+        sections.append(Section(f"{label}: forward pass{suffix}", lines,
+                                forward_tables(net, step, row) + [loss_table(net, step, row)]))
+        sections.append(Section(f"{label}: backward pass{suffix}", [],
+                                backward_tables(net, step, row, fused)))
+    if len(step.pass_.sample_indices) > 1:
+        how = "mean" if net.reduction == "mean" else "sum"
+        sections.append(Section(f"{label}: loss over the batch",
+                                [[(f"L = {how} of the sample losses", step.loss)]]))
+    sections.append(Section(f"{label}: gradients", [], gradient_tables(net, step)))
+    sections.append(Section(f"{label}: update", [], [update_table(net, step, learning_rate)]))
+    return sections
+
+
+# --- summaries -----------------------------------------------------------------
+
+def parameter_columns(net: Network) -> list[tuple[str, int, str, int, int]]:
+    """(label, layer, kind, neuron, input) for every parameter, in file order."""
+    columns = []
+    for index, layer in enumerate(net.layers):
+        for j in range(layer.size):
+            for i in range(layer.inputs):
+                columns.append((net.weight_label(index, j, i), index, "w", j, i))
+        for j in range(1 if layer.shared_bias else layer.size):
+            columns.append((net.bias_label(index, j), index, "b", j, 0))
+    return columns
+
+
+def progress_table(run: Run) -> Table:
+    """One row per shown step: loss before its update, outputs, small networks' parameters."""
+    net = run.network
+    params = parameter_columns(net) if net.parameter_count <= ROW_PARAMETERS else []
+    online = net.update == "online" and len(net.samples) > 1
+    columns = ["iteration"] + (["sample"] if online else []) + ["loss"]
+    columns += ["outputs a"] + [f"{label}⁺" for label, *_ in params]
+    rows = []
+    for step in run.steps:
+        row: list[Cell] = [str(step.iteration)]
+        if online:
+            row.append(str(step.pass_.sample_indices[0] + 1))
+        row.append(step.loss)
+        row.append(_outputs_cell(step.pass_.outputs))
+        for _, layer, kind, j, i in params:
+            p = step.parameters[layer]
+            row.append(p.weights[j, i] if kind == "w" else p.biases[j])
+        rows.append(row)
+    caption = "loss before each update; ⁺ marks values after it" if params else \
+        "loss before each update"
+    return Table("Iterations", columns, rows, [caption])
+
+
+def parameters_table(run: Run) -> Table:
+    """Parameters (rows) after each shown iteration (columns), starting from their old values."""
+    net = run.network
+    columns = ["parameter", "before"] + [
+        f"after {step.iteration}" + (f".{step.pass_.sample_indices[0] + 1}"
+                                     if net.update == "online" and len(net.samples) > 1 else "")
+        for step in run.steps]
+    rows = []
+    for label, layer, kind, j, i in parameter_columns(net):
+        def value(params):
+            p = params[layer]
+            return p.weights[j, i] if kind == "w" else p.biases[j]
+        rows.append([label, value(run.steps[0].before)] + [value(s.parameters) for s in run.steps])
+    return Table("Parameters", columns, rows)
+
+
+def _outputs_cell(outputs: np.ndarray) -> list:
+    """Outputs of the first samples as one cell: a list of vectors."""
+    return [list(row) for row in outputs[:4]] + (["…"] if len(outputs) > 4 else [])
+
+
+def final_section(run: Run, iterations_done: int) -> Section:
+    final: Final = run.final
+    net = run.network
+    lines: list[Line] = [[(f"loss after iteration {run.trained.progress.iteration}", final.loss)]]
+    for index, row in enumerate(final.outputs[:10]):
+        who = f"sample {index + 1}: " if len(net.samples) > 1 else ""
+        lines.append([f"{who}a = ", list(row)])
+    if len(final.outputs) > 10:
+        lines.append([f"… and {len(final.outputs) - 10} more samples"])
+    return Section("After the update" if iterations_done == 1 and net.update == "batch"
+                   else f"After {iterations_done} iteration{'s' if iterations_done != 1 else ''}",
+                   lines)
+
+
+def run_report(run: Run, learning_rate: float) -> list[Section]:
+    sections = [header(run, learning_rate)]
+    for step in run.steps:
+        sections += step_sections(run, step, learning_rate)
+    sections.append(final_section(run, 1))
+    return sections
+
+
+def step_report(run: Run, learning_rate: float, iterations: int, *, full: bool,
+                quiet: bool) -> list[Section]:
+    sections = [header(run, learning_rate)] if not quiet else []
+    if full and not quiet:
+        for step in run.steps:
+            sections += step_sections(run, step, learning_rate)
+    elif not quiet:
+        tables = [progress_table(run)]
+        if (ROW_PARAMETERS < run.network.parameter_count <= TABLE_PARAMETERS
+                and len(run.steps) <= TABLE_ITERATIONS):
+            tables.append(parameters_table(run))
+        sections.append(Section("Progress", [], tables))
+    sections.append(final_section(run, iterations))
+    return sections

@@ -1,0 +1,134 @@
+"""Writing networks back to YAML: ``--save PATH`` and the state in ``.backcalc/``.
+
+A saved file is a valid network file in the user's own conventions (weight
+orientation, names, options) with the parameters after the last update, plus
+a ``state`` block (iteration reached, optimizer memory) so that a later
+``step`` continues exactly where this one stopped.  Files are written
+atomically: a temporary file in the same folder, then a rename, so an
+interrupted write never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .errors import InputError
+from .network import Layer, Network, Params
+
+STATE_DIR = ".backcalc"
+STATE_FILE = "state.yaml"
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def state_path(folder: Path | None = None) -> Path:
+    return (folder or Path.cwd()) / STATE_DIR / STATE_FILE
+
+
+def _plain(array: np.ndarray) -> list:
+    return np.asarray(array, dtype=float).tolist()
+
+
+def _vector(values: np.ndarray):
+    """A list, or a bare number when there is one value (as SPEC lets files write it)."""
+    values = _plain(values)
+    return values[0] if len(values) == 1 else values
+
+
+def _layer(network: Network, layer: Layer) -> dict:
+    entry: dict = {"activation": layer.activation_spec}
+    entry["weights"] = _plain(network.to_file_orientation(layer.weights))
+    entry["biases"] = float(layer.biases[0]) if layer.shared_bias else _plain(layer.biases)
+    if layer.shared_bias:
+        entry["shared_bias"] = True
+    names: dict = {}
+    if layer.weight_names:
+        grid = np.array(layer.weight_names, dtype=object)
+        names["weights"] = (grid if network.weight_rows == "neurons" else grid.T).tolist()
+    if layer.bias_names:
+        names["biases"] = layer.bias_names[0] if layer.shared_bias else list(layer.bias_names)
+    if names:
+        entry["names"] = names
+    return entry
+
+
+def _slot(network: Network, slot: list[Params]) -> list[dict]:
+    return [{"weights": _plain(network.to_file_orientation(p.weights)), "biases": _plain(p.biases)}
+            for p in slot]
+
+
+def network_document(network: Network) -> dict:
+    """The network as the mapping a network file holds (defaults left out)."""
+    net = network
+    doc: dict = {}
+    if net.name:
+        doc["name"] = net.name
+    if net.description:
+        doc["description"] = net.description
+    if net.samples_key:
+        doc["samples"] = [{"input": _vector(s.input), "target": _vector(s.target)}
+                          for s in net.samples]
+    else:
+        doc["input"] = _vector(net.samples[0].input)
+        doc["target"] = _vector(net.samples[0].target)
+    doc["loss"] = net.loss.name
+    doc["learning_rate"] = net.learning_rate
+    defaults = Network(layers=[], samples=[], loss=net.loss, learning_rate=0.0)
+    for key in ("reduction", "update", "update_biases", "momentum", "relu_derivative_at_zero",
+                "round_intermediates", "weight_rows", "index_base"):
+        value = getattr(net, key)
+        if value != getattr(defaults, key):
+            doc[key] = value
+    if net.optimizer.name != "sgd":
+        opt = net.optimizer
+        doc["optimizer"] = {"name": opt.name, "beta1": opt.beta1, "beta2": opt.beta2,
+                            "epsilon": opt.epsilon}
+    doc["layers"] = [_layer(net, layer) for layer in net.layers]
+    progress = net.progress
+    if progress.iteration or progress.updates:
+        state: dict = {"iteration": progress.iteration, "updates": progress.updates}
+        for name, slot in progress.slots.items():
+            state[name] = _slot(net, slot)
+        doc["state"] = state
+    return doc
+
+
+def network_yaml(network: Network) -> str:
+    header = (f"# Saved by backcalc after iteration {network.progress.iteration}"
+              + (f" of {network.source}" if network.source else "") + ".\n"
+              "# A valid network file; its state block lets `backcalc step` continue exactly.\n")
+    body = yaml.dump(network_document(network), Dumper=_Dumper, sort_keys=False,
+                     default_flow_style=None, allow_unicode=True, width=100)
+    return header + body
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                             prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    except OSError as exc:
+        raise InputError(f"cannot write here ({exc.strerror})", file=str(path)) from None
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        try:
+            os.unlink(handle.name)
+        except OSError:
+            pass
+        raise
+
+
+def save_network(network: Network, path: Path) -> None:
+    write_atomically(path, network_yaml(network))
