@@ -12,6 +12,9 @@ from rich.text import Text
 from .numbers import format_number
 from .report import Section
 
+MAX_ROWS = 60
+"""Longer tables show their first and last rows; every value is in ``--format json``."""
+
 
 def format_part(part, precision: int) -> str:
     """One cell or line part as text (see ``report.Cell`` and ``report.Line``)."""
@@ -54,6 +57,12 @@ def _table(table, precision: int) -> RichTable:
     for index, name in enumerate(table.columns):
         numeric = index > 0 and any(isinstance(row[index], numbers.Real) for row in table.rows)
         rich_table.add_column(name, justify="right" if numeric else "left")
-    for row in table.rows:
+    rows = table.rows
+    if len(rows) > MAX_ROWS:
+        head, tail = rows[: MAX_ROWS - 10], rows[-10:]
+        skipped = len(rows) - len(head) - len(tail)
+        marker = [f"… {skipped} rows not shown (all are in --format json)"]
+        rows = head + [marker + [""] * (len(table.columns) - 1)] + tail
+    for row in rows:
         rich_table.add_row(*(format_part(cell, precision) for cell in row))
     return rich_table
