@@ -8,6 +8,7 @@ turned into one line and exit status 2 in one place, ``BackcalcGroup.invoke``.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -20,27 +21,41 @@ FORMATS = ("table", "json")
 
 
 class BackcalcGroup(click.Group):
-    """Translates library errors into one clean line; Ctrl-C into exit status 130."""
+    """Every error ends here as one line on standard error.
 
-    def invoke(self, ctx: click.Context):
+    backcalc's own errors and click's usage errors exit with status 2, Ctrl-C
+    with 130; a closed pipe (``| head``) ends quietly.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
-            return super().invoke(ctx)
+            status = super().main(args, prog_name, complete_var, False, **extra)
         except BackcalcError as error:
-            click.echo(f"Error: {error}", err=True)
-            ctx.exit(2)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+            status = _fail(f"Error: {error}", 2)
+        except click.UsageError as error:
+            command = error.ctx.command_path if error.ctx else "backcalc"
+            status = _fail(f"Error: {error.format_message()} (see `{command} --help`)", 2)
+        except click.ClickException as error:
+            status = _fail(f"Error: {error.format_message()}", error.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            status = _fail("Interrupted.", 130)
         except BrokenPipeError:
-            # The reader went away (e.g. `| head`); nothing more to say.
-            sys.stderr.close()
-            ctx.exit(0)
+            sys.stderr = sys.stdout = open(os.devnull, "w")
+            status = 0
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+def _fail(message: str, status: int) -> int:
+    click.echo(message, err=True)
+    return status
 
 
 def output_options(command):
     """--format and --precision, shared by every command that prints a run."""
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-                  show_default=True, help="table: rich tables; json: SPEC's JSON document only.")
+                  show_default=True, help="table: tables for people; json: one JSON document with every value.")
     @click.option("--precision", type=click.IntRange(1, 17), default=DEFAULT_PRECISION,
                   show_default=True, help="Decimals shown in tables (JSON is always full).")
     @functools.wraps(command)
@@ -58,7 +73,7 @@ def training_options(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         rate = kwargs.get("learning_rate")
-        if rate is not None and (rate < 0 or rate != rate or rate in (float("inf"),)):
+        if rate is not None and not 0 <= rate < float("inf"):
             raise click.BadParameter(f"expected a finite number of 0 or more, found {rate}",
                                      param_hint="--learning-rate")
         return command(*args, **kwargs)
@@ -100,8 +115,8 @@ def _load_state():
                          "again with `backcalc run NETWORK`") from None
 
 
-def _finish(run, fmt: str, save_path: Path | None) -> None:
-    """Save the state (and --save), and say so in one line."""
+def _save(run, save_path: Path | None) -> str:
+    """Save the state (and --save) before anything is shown; return the line saying so."""
     from .savefile import STATE_DIR, save_network, state_path
     save_network(run.trained, state_path())
     message = (f"State after iteration {run.trained.progress.iteration} saved to "
@@ -109,7 +124,7 @@ def _finish(run, fmt: str, save_path: Path | None) -> None:
     if save_path is not None:
         save_network(run.trained, save_path)
         message += f" Network saved to {save_path}."
-    click.echo(message, err=fmt == "json")
+    return message
 
 
 def _print(sections, precision: int) -> None:
@@ -141,12 +156,13 @@ def run(network, fmt, precision, learning_rate, save_path):
     from .engine import train
     net = _load(network)
     result = train(net, 1, learning_rate=learning_rate)
+    saved = _save(result, save_path)
     if fmt == "json":
         _print_json(result)
     else:
         from .report import run_report
         _print(run_report(result, result.trained.learning_rate), precision)
-    _finish(result, fmt, save_path)
+    click.echo(saved, err=fmt == "json")
 
 
 @cli.command()
@@ -178,13 +194,14 @@ def step(network, iterations, full, every, quiet, fmt, precision, learning_rate,
         keep = functools.partial(_every, first=first, every=every,
                                  last=net.progress.iteration + iterations)
     result = train(net, iterations, learning_rate=learning_rate, keep=keep)
+    saved = _save(result, save_path)
     if fmt == "json":
         _print_json(result)
     else:
         from .report import step_report
         _print(step_report(result, result.trained.learning_rate, iterations, full=full,
                            quiet=quiet), precision)
-    _finish(result, fmt, save_path)
+    click.echo(saved, err=fmt == "json")
 
 
 def _never(step) -> bool:

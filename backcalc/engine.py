@@ -170,9 +170,10 @@ class Engine:
     def run_pass(self, params: list[Params], indices: list[int]) -> Pass:
         x, y = self.inputs[indices], self.targets[indices]
         traces = self.forward(params, x)
-        terms = self.round(self.loss_terms(traces[-1], y, indices))
-        losses = self.round(terms.sum(axis=1))
-        loss = float(self.round(self.reduce(losses)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            terms = self.round(self.loss_terms(traces[-1], y, indices))
+            losses = self.round(terms.sum(axis=1))
+            loss = float(self.round(self.reduce(losses)))
         self.backward(params, x, y, traces)
         return Pass(indices, x, y, traces, terms, losses, loss)
 
@@ -220,8 +221,9 @@ class Engine:
         """Forward pass of every sample with the given parameters, and the reduced loss."""
         indices = list(range(len(self.network.samples)))
         traces = self.forward(params, self.inputs)
-        terms = self.round(self.loss_terms(traces[-1], self.targets, indices))
-        losses = self.round(terms.sum(axis=1))
+        with np.errstate(over="ignore", invalid="ignore"):
+            terms = self.round(self.loss_terms(traces[-1], self.targets, indices))
+            losses = self.round(terms.sum(axis=1))
         return Final(traces[-1].a, losses, float(self.round(self.reduce(losses))))
 
 

@@ -17,7 +17,7 @@ from .activations import ACTIVATIONS
 from .errors import InputError
 from .losses import LOSSES
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
-from .yamlsource import Document, Mark, YamlList, YamlMap, load_yaml, read_text
+from .yamlsource import Document, Mark, load_yaml, read_text
 
 TOP_KEYS = {
     "name", "description", "input", "target", "samples", "loss", "learning_rate", "layers",
@@ -71,8 +71,7 @@ class Node:
             raise self.error(f"expected a mapping of keys, found {describe(self.value)}")
         for key in self.value:
             if key not in allowed:
-                hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                suggestion = _did_you_mean(str(key), allowed)
                 where = self.value.key_marks[key]
                 raise self.doc.error(f"unknown key {key!r}{suggestion}; expected one of "
                                      f"{', '.join(sorted(allowed))}", where,
@@ -112,7 +111,17 @@ class Node:
     def choice(self, options) -> str:
         value = self.text()
         if value not in options:
-            raise self.error(f"expected one of {', '.join(options)}, found {value!r}")
+            raise self.error(f"expected one of {', '.join(options)}, found {value!r}"
+                             f"{_did_you_mean(value, options)}")
+        return value
+
+    def name(self) -> str:
+        """A parameter's name: text without spaces, such as w1."""
+        value = self.value
+        if not isinstance(value, str) or not value:
+            raise self.error(f"expected a name (text such as w1), found {describe(value)}")
+        if any(char.isspace() for char in value):
+            raise self.error(f"expected a name without spaces (such as w1), found {value!r}")
         return value
 
     def vector(self, what: str) -> np.ndarray:
@@ -137,6 +146,16 @@ def describe(value) -> str:
     if isinstance(value, str):
         return f"the text {value!r}"
     return repr(value)
+
+
+def _did_you_mean(word: str, options) -> str:
+    hint = difflib.get_close_matches(word, sorted(options), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 number``, ``2 numbers``."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 def _looks_like_decimal_comma(text: str) -> bool:
@@ -235,7 +254,12 @@ def _optimizer(node: Node) -> OptimizerConfig:
         return OptimizerConfig(node.choice(sorted(OPTIMIZER_KEYS)))
     node.mapping({"name", "beta1", "beta2", "epsilon"}, ("name",))
     name = node["name"].choice(sorted(OPTIMIZER_KEYS))
-    node.mapping({"name"} | OPTIMIZER_KEYS[name])
+    for key in node.value:
+        if key != "name" and key not in OPTIMIZER_KEYS[name]:
+            owners = [other for other, keys in OPTIMIZER_KEYS.items() if key in keys]
+            raise node.doc.error(f"{name} takes no {key} (only {', '.join(owners)} does); "
+                                 f"expected only name", node.value.key_marks[key],
+                                 f"{node.label}.{key}")
     config = OptimizerConfig(name)
     for key in ("beta1", "beta2"):
         if node.has(key):
@@ -265,7 +289,7 @@ def _samples(root: Node) -> tuple[list[Sample], bool]:
         size = len(samples[0].input)
         for item, sample in zip(node.items("sample"), samples):
             if len(sample.input) != size:
-                raise item["input"].error(f"expected {size} inputs (as in sample 1), "
+                raise item["input"].error(f"expected {_count(size, 'input')} (as in sample 1), "
                                           f"found {len(sample.input)}")
         return samples, True
     for key in ("input", "target"):
@@ -285,23 +309,28 @@ def _layers(node: Node, inputs: int, relu_zero: float, orientation: str) -> list
         raise node.error(f"expected a list of layers, found {describe(node.value)}")
     layers = []
     items = node.items("layer")
+    before = f"the input has {_count(inputs, 'value')}"
     for index, item in enumerate(items):
         is_output = index == len(items) - 1
-        layer = _layer(item, inputs, is_output, relu_zero, orientation)
+        layer = _layer(item, inputs, before, is_output, relu_zero, orientation)
         layers.append(layer)
         inputs = layer.size
-    _check_unique_names(layers, items)
+        before = f"layer {index + 1} has {_count(inputs, 'neuron')}"
+    _check_unique_names(items)
     return layers
 
 
-def _layer(node: Node, inputs: int, is_output: bool, relu_zero: float,
+def _layer(node: Node, inputs: int, before: str, is_output: bool, relu_zero: float,
            orientation: str) -> Layer:
+    """One layer; ``before`` says where its inputs come from, for messages."""
     node.mapping(LAYER_KEYS, ("activation", "weights", "biases"))
     activation = _activation(node["activation"], is_output, relu_zero)
-    weights = _weights(node["weights"], inputs, orientation)
+    weights = _weights(node["weights"], inputs, orientation, before)
     shared = node["shared_bias"].boolean() if node.has("shared_bias") else False
     biases = _biases(node["biases"], weights.shape[0], shared)
-    layer = Layer(activation, weights, biases, shared, activation_spec=node["activation"].value)
+    spec = node["activation"].value
+    layer = Layer(activation, weights, biases, shared,
+                  activation_spec=dict(spec) if isinstance(spec, dict) else spec)
     if node.has("names"):
         _names_of(node["names"], layer, orientation)
     return layer
@@ -342,39 +371,45 @@ def _matrix(node: Node) -> list[list[float]] | None:
         if width is None:
             width = len(row.value)
         elif len(row.value) != width:
-            raise row.error(f"ragged weights: row {index + 1} has {len(row.value)} numbers, "
-                            f"row 1 has {width}")
+            raise row.error(f"ragged weights: expected {_count(width, 'number')} in row "
+                            f"{index + 1} (as in row 1), found {len(row.value)}")
         matrix.append([cell.number() for cell in row.elements()])
     if width == 0:
         raise node.error("expected rows of numbers, found empty rows")
     return matrix
 
 
-def _weights(node: Node, inputs: int, orientation: str) -> np.ndarray:
+def _weights(node: Node, inputs: int, orientation: str, before: str = "") -> np.ndarray:
     """Weights as (neurons, inputs), from any form SPEC allows."""
+    before = f" ({before})" if before else ""
     matrix = _matrix(node)
     if matrix is None:
         flat = node.vector("weights")
         if not isinstance(node.value, list):
             if inputs != 1:
-                raise node.error(f"a single number is for a layer with one input and one "
-                                 f"neuron; this layer has {inputs} inputs, expected a list")
+                raise node.error(f"expected a list of weights, one per input{before}; a single "
+                                 f"number is only for a layer with one input and one neuron")
             return flat.reshape(1, 1)
         if inputs == 1:           # one input: one weight per neuron
             return flat.reshape(-1, 1)
         if len(flat) == inputs:   # one neuron: its weights, one per input
             return flat.reshape(1, -1)
-        raise node.error(f"expected {inputs} weights (one per input of this layer), or a "
+        raise node.error(f"expected {_count(inputs, 'weight')}, one per input{before}, or a "
                          f"matrix, found a list of {len(flat)}")
     array = np.array(matrix, dtype=float)
+    rows, columns = array.shape
     if orientation == "neurons":
-        if array.shape[1] != inputs:
-            raise node.error(f"expected {inputs} numbers in each row (one row per neuron, one "
-                             f"column per input), found {array.shape[1]}")
+        if columns != inputs:
+            hint = ("; it has one row per input: transposed? (weight_rows: inputs writes "
+                    "every matrix that way)" if rows == inputs else "")
+            raise node.error(f"expected {_count(inputs, 'number')} in each row, one per "
+                             f"input{before}, found {columns}{hint}")
         return array
-    if array.shape[0] != inputs:
-        raise node.error(f"expected {inputs} rows (weight_rows: inputs puts one row per input), "
-                         f"found {array.shape[0]}")
+    if rows != inputs:
+        hint = ("; it has one row per neuron: transposed? (weight_rows: inputs asks for one "
+                "row per input)" if columns == inputs else "")
+        raise node.error(f"expected {_count(inputs, 'row')}, one per input{before}, "
+                         f"found {rows}{hint}")
     return array.T.copy()
 
 
@@ -388,98 +423,140 @@ def _biases(node: Node, size: int, shared: bool) -> np.ndarray:
     if not isinstance(node.value, list):
         return np.full(size, values[0])
     if len(values) != size:
-        raise node.error(f"expected {size} biases (one per neuron), found {len(values)}")
+        raise node.error(f"expected {_count(size, 'bias', 'biases')} (one per neuron), "
+                         f"found {len(values)}")
     return values
 
 
 def _names_of(node: Node, layer: Layer, orientation: str) -> None:
     node.mapping({"weights", "biases"})
     if node.has("weights"):
-        names = node["weights"]
-        grid = _name_grid(names)
-        flat = [name for row in grid for name in row]
-        rows, cols = layer.weights.shape if orientation == "neurons" else layer.weights.shape[::-1]
-        as_matrix = len(grid) > 1 or isinstance(names.value, list) and isinstance(
-            names.value[0], list)
-        if len(flat) != layer.weights.size or (
-                as_matrix and rows > 1 and cols > 1 and (len(grid), len(grid[0])) != (rows, cols)):
-            raise names.error(f"expected names shaped like the weights ({rows}×{cols}), "
-                              f"found {len(flat)} names")
-        grid = np.array(flat, dtype=object).reshape(rows, cols)
-        layer.weight_names = (grid if orientation == "neurons" else grid.T).tolist()
+        layer.weight_names = _weight_names(node["weights"], layer, orientation)
     if node.has("biases"):
-        names = node["biases"]
-        if isinstance(names.value, list):
-            listed = [item.text() for item in names.elements()]
-            if layer.shared_bias or len(listed) != layer.size:
-                want = "one name" if layer.shared_bias else f"{layer.size} names"
-                raise names.error(f"expected {want} for the biases, found {len(listed)}")
-        else:
-            if not layer.shared_bias and layer.size != 1:
-                raise names.error(f"expected a list of {layer.size} names (one per bias), "
-                                  f"found one name; a single name needs shared_bias: true")
-            listed = [names.text()] * layer.size
-        layer.bias_names = listed
+        layer.bias_names = _bias_names(node["biases"], layer)
 
 
-def _name_grid(node: Node) -> list[list[str]]:
-    if isinstance(node.value, list) and any(isinstance(row, list) for row in node.value):
-        rows = node.elements()
-        for row in rows:
+def _weight_names(node: Node, layer: Layer, orientation: str) -> list[list[str]]:
+    """Names shaped like the weights as the file writes them; kept one row per neuron."""
+    rows, cols = layer.weights.shape if orientation == "neurons" else layer.weights.shape[::-1]
+    shape = f"{rows}×{cols}"
+    value = node.value
+    if isinstance(value, list) and any(isinstance(row, list) for row in value):
+        if len(value) != rows:
+            raise node.error(f"expected names shaped like the weights ({shape}): "
+                             f"{_count(rows, 'row')}, found {len(value)}")
+        grid = []
+        for row in node.elements():
             if not isinstance(row.value, list):
                 raise row.error(f"expected a row of names, found {describe(row.value)}")
-        return [[cell.text() for cell in row.elements()] for row in rows]
+            if len(row.value) != cols:
+                raise row.error(f"expected names shaped like the weights ({shape}): "
+                                f"{_count(cols, 'name')} in each row, found {len(row.value)}")
+            grid.append([cell.name() for cell in row.elements()])
+    elif isinstance(value, list):
+        if rows > 1 and cols > 1:
+            raise node.error(f"expected a {shape} matrix of names like the weights, found a "
+                             f"flat list of {len(value)} (a flat list is for a layer with one "
+                             f"neuron or one input)")
+        if len(value) != rows * cols:
+            raise node.error(f"expected {_count(rows * cols, 'name')}, one per weight, "
+                             f"found {len(value)}")
+        names = [cell.name() for cell in node.elements()]
+        grid = np.array(names, dtype=object).reshape(rows, cols).tolist()
+    else:
+        if rows * cols != 1:
+            raise node.error(f"expected a {shape} matrix of names like the weights, found "
+                             f"{describe(value)}")
+        grid = [[node.name()]]
+    array = np.array(grid, dtype=object)
+    return (array if orientation == "neurons" else array.T).tolist()
+
+
+def _bias_names(node: Node, layer: Layer) -> list[str]:
+    """One name per neuron (the one name repeated when the bias is shared)."""
     if isinstance(node.value, list):
-        return [[cell.text() for cell in node.elements()]]
-    return [[node.text()]]
+        if layer.shared_bias:
+            raise node.error(f"with shared_bias: true the layer has one bias, expected one "
+                             f"name, found {describe(node.value)}")
+        if len(node.value) != layer.size:
+            raise node.error(f"expected {_count(layer.size, 'name')} for the biases (one per "
+                             f"neuron), found {len(node.value)}")
+        return [item.name() for item in node.elements()]
+    if not layer.shared_bias and layer.size != 1:
+        raise node.error(f"expected a list of {layer.size} names (one per bias), "
+                         f"found one name; a single name needs shared_bias: true")
+    return [node.name()] * layer.size
 
 
-def _check_unique_names(layers: list[Layer], items: list[Node]) -> None:
-    seen: dict[str, str] = {}
-    for index, (layer, item) in enumerate(zip(layers, items)):
-        names = [n for row in (layer.weight_names or []) for n in row]
-        names += sorted(set(layer.bias_names or []), key=(layer.bias_names or []).index)
-        for name in names:
-            if name in seen:
-                raise item["names"].error(f"the name {name!r} is used twice "
-                                          f"(also in {seen[name]})")
-            seen[name] = f"layer {index + 1}"
+def _name_leaves(node: Node):
+    if isinstance(node.value, list):
+        for item in node.elements():
+            yield from _name_leaves(item)
+    else:
+        yield node
+
+
+def _check_unique_names(items: list[Node]) -> None:
+    """Every name once in the whole network, reported where it is given again."""
+    seen: dict[str, Node] = {}
+    for item in items:
+        if not item.has("names"):
+            continue
+        names = item["names"]
+        for key in names.value:
+            for leaf in _name_leaves(names[key]):
+                if leaf.value in seen:
+                    first = seen[leaf.value]
+                    raise leaf.error(f"the name {leaf.value!r} is already used ({first.label}, "
+                                     f"line {first.mark.line}); each parameter needs its own "
+                                     f"name")
+                seen[leaf.value] = leaf
 
 
 def _check_targets(samples: list[Sample], layers: list[Layer], loss, loss_node: Node) -> None:
     outputs = layers[-1].size
+    doc = loss_node.doc
     for index, sample in enumerate(samples):
-        where = f"sample {index + 1} " if len(samples) > 1 else ""
+        mark, field = _target_place(doc, index)
         if len(sample.target) != outputs:
-            raise loss_node.doc.error(
-                f"expected {outputs} targets (the output layer has {outputs} neurons), "
-                f"found {len(sample.target)}", _target_mark(loss_node.doc, index),
-                f"{where}target".strip())
-        if loss.targets_are_probabilities and ((sample.target < 0) | (sample.target > 1)).any():
-            raise loss_node.doc.error(
-                f"{loss.name} needs targets in [0, 1], found "
-                f"{', '.join(f'{t:g}' for t in sample.target)}",
-                _target_mark(loss_node.doc, index), f"{where}target".strip())
+            raise doc.error(f"expected {_count(outputs, 'target')} (the output layer has "
+                            f"{_count(outputs, 'neuron')}), found {len(sample.target)}",
+                            mark, field)
+        if loss.targets_are_probabilities:
+            outside = [(i, t) for i, t in enumerate(sample.target) if not 0 <= t <= 1]
+            if outside:
+                i, t = outside[0]
+                raise doc.error(f"{loss.name} needs targets in [0, 1] (probabilities), "
+                                f"found {t:g} (target {i + 1})", mark, field)
 
 
-def _target_mark(doc: Document, index: int) -> Mark:
+def _target_place(doc: Document, index: int) -> tuple[Mark, str]:
+    """Where sample ``index``'s target is written, and its field name."""
     root = doc.value
     if "samples" in root:
         item = root["samples"][index]
-        return item.value_marks.get("target", root["samples"].item_marks[index])
-    return root.value_marks["target"]
+        mark = item.value_marks.get("target", root["samples"].item_marks[index])
+        return mark, f"sample {index + 1}.target"
+    return root.value_marks["target"], "target"
 
 
 def _progress(node: Node, network: Network) -> Progress:
     """The ``state`` block backcalc writes: iteration reached and optimizer memory."""
     node.mapping({"iteration", "updates", "velocity", "m", "v"}, ("iteration",))
-    progress = Progress(iteration=node["iteration"].integer())
+    progress = Progress(iteration=_non_negative(node["iteration"]))
     if node.has("updates"):
-        progress.updates = node["updates"].integer()
+        progress.updates = _non_negative(node["updates"])
     for slot in ("velocity", "m", "v"):
         if node.has(slot):
             progress.slots[slot] = _slot(node[slot], network)
     return progress
+
+
+def _non_negative(node: Node) -> int:
+    value = node.integer()
+    if value < 0:
+        raise node.error(f"expected a whole number of 0 or more, found {value}")
+    return value
 
 
 def _slot(node: Node, network: Network) -> list[Params]:

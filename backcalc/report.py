@@ -79,12 +79,12 @@ def conventions(network: Network, learning_rate: float) -> Table:
                                   for i, l in enumerate(net.layers))],
         ["loss", f"{net.loss.name}: {net.loss.formula}"],
     ]
-    if len(net.samples) > 1:
-        rows.append(["reduction", "mean over the samples: L = (1/m) Σ L_s" if net.reduction == "mean"
-                     else "sum over the samples: L = Σ L_s"])
-        rows.append(["update", "batch: one update per iteration from all samples"
-                     if net.update == "batch" else
-                     "online: one update per sample, in file order"])
+    single = " (one sample: no effect)" if len(net.samples) == 1 else ""
+    rows.append(["reduction", ("mean over the samples: L = (1/m) Σ Lₛ" if net.reduction == "mean"
+                               else "sum over the samples: L = Σ Lₛ") + single])
+    rows.append(["update", ("batch: one update per iteration from all samples"
+                            if net.update == "batch" else
+                            "online: one update per sample, in file order") + single])
     rows.append(["weights", "one row per neuron: z = W·a + b" if net.weight_rows == "neurons"
                  else "one row per input: z = a·W + b"])
     shared = [str(i + 1) for i, l in enumerate(net.layers) if l.shared_bias]
