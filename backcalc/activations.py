@@ -40,8 +40,13 @@ class Activation:
 
     def backward(self, z: np.ndarray, a: np.ndarray, dL_da: np.ndarray,
                  fprime: np.ndarray | None) -> np.ndarray:
-        """δ = ∂L/∂z from ∂L/∂a; element-wise activations multiply by f'(z)."""
-        return dL_da * fprime
+        """δ = ∂L/∂z from ∂L/∂a; element-wise activations multiply by f'(z).
+
+        Where f'(z) is exactly 0 the neuron passes nothing back, even when ∂L/∂a is
+        infinite (an infinite loss must not turn into nan).
+        """
+        with np.errstate(invalid="ignore"):
+            return np.where(fprime == 0, 0.0, dL_da * fprime)
 
     def describe(self) -> str:
         extras = ", ".join(f"{k} = {v:g}" for k, v in self.options.items())

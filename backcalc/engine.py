@@ -73,11 +73,17 @@ class Final:
     loss: float
 
 
+CALCULATOR_DIGITS = 15
+"""Significant digits of the value a rounding step starts from, as a calculator shows it."""
+
+
 def make_rounder(decimals: int | None) -> Callable[[np.ndarray], np.ndarray]:
     """Round like a calculator: half away from zero, on the value as it is displayed.
 
     ``np.round`` rounds half to even on the binary value (2.675 → 2.67); a student
-    who sees 2.675 writes 2.68, and so do we.
+    who sees 2.675 writes 2.68, and so do we.  The value is first read at 15
+    significant digits, so that 0.0125 + 0.03 + 0.35 = 0.39249999999999996 in
+    float64 counts as the 0.3925 the student has, and rounds to 0.393.
     """
     if decimals is None:
         return lambda x: x
@@ -86,7 +92,8 @@ def make_rounder(decimals: int | None) -> Callable[[np.ndarray], np.ndarray]:
     def round_one(x: float) -> float:
         if not np.isfinite(x):
             return x
-        return float(Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP)) + 0.0
+        shown = Decimal(f"{float(x):.{CALCULATOR_DIGITS}g}")
+        return float(shown.quantize(quantum, rounding=ROUND_HALF_UP)) + 0.0
 
     vectorised = np.frompyfunc(round_one, 1, 1)
 

@@ -16,7 +16,8 @@ from .network import Network, Params
 
 
 def _list(array: np.ndarray) -> list:
-    return np.asarray(array, dtype=float).tolist()
+    # + 0.0 turns −0.0 (from −y/a with y = 0, or ∂L/∂a·0) into 0.0.
+    return (np.asarray(array, dtype=float) + 0.0).tolist()
 
 
 def _params(network: Network, params: list[Params]) -> list[dict]:

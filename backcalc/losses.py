@@ -6,7 +6,8 @@ sample's loss), so the loss table can show each term.
 
 ``FUSED`` holds the (loss, output activation) pairs whose loss and δ have a
 closed form in z that stays exact where a saturates: sigmoid with binary
-cross-entropy and softmax with cross-entropy both give δ = a − y.
+cross-entropy and softmax with cross-entropy both give δ = a − y, and sigmoid
+with cross-entropy gives δ = −y(1 − a).
 """
 
 from __future__ import annotations
@@ -137,6 +138,21 @@ class SigmoidBinaryCrossEntropy:
         return a - y
 
 
+class SigmoidCrossEntropy:
+    """Sigmoid outputs with cross-entropy −Σ y ln a, computed from z."""
+
+    delta_formula = "δ = −y(1 − a)"
+
+    def terms(self, z, a, y):
+        return np.where(y == 0, 0.0, y * softplus(-z))   # −y ln σ(z) = y·softplus(−z)
+
+    def gradient(self, z, a, y):
+        return -_y_over(y, a)
+
+    def delta(self, z, a, y):
+        return -y * sigmoid(-z)                           # (−y/a)·a(1 − a), with 1 − a = σ(−z)
+
+
 class SoftmaxCrossEntropy:
     """Softmax output with cross-entropy, computed from z by log-sum-exp."""
 
@@ -162,5 +178,6 @@ for _cls in (HalfSquaredError, SquaredError, MeanSquaredError, BinaryCrossEntrop
 
 FUSED = {
     ("binary_cross_entropy", "sigmoid"): SigmoidBinaryCrossEntropy,
+    ("cross_entropy", "sigmoid"): SigmoidCrossEntropy,
     ("cross_entropy", "softmax"): SoftmaxCrossEntropy,
 }
