@@ -54,7 +54,8 @@ def _sub(number: int) -> str:
 def layer_title(network: Network, index: int) -> str:
     kind = "output layer" if index == len(network.layers) - 1 else "hidden layer"
     layer = network.layers[index]
-    return f"Layer {index + 1} ({kind}, {layer.activation.describe()}, {layer.size} neurons)"
+    neurons = "1 neuron" if layer.size == 1 else f"{layer.size} neurons"
+    return f"Layer {index + 1} ({kind}, {layer.activation.describe()}, {neurons})"
 
 
 def neuron_label(network: Network, index: int) -> str:
@@ -118,8 +119,9 @@ def header(run: Run, learning_rate: float) -> Section:
 # --- one step in full --------------------------------------------------------
 
 def _sample_title(net: Network, step: Step, row: int) -> str:
+    """Which sample a batch row is; online steps name their sample in the step label."""
     index = step.pass_.sample_indices[row]
-    return f"sample {index + 1}" if len(net.samples) > 1 else ""
+    return f"sample {index + 1}" if len(step.pass_.sample_indices) > 1 else ""
 
 
 def forward_tables(net: Network, step: Step, row: int) -> list[Table]:
