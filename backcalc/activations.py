@@ -74,8 +74,8 @@ class Sigmoid(Activation):
         return sigmoid(z)
 
     def derivative(self, z, a):
-        # σ(z)σ(−z) keeps its precision where 1 − a would cancel to 0.
-        return sigmoid(z) * sigmoid(-z)
+        # a·σ(−z) keeps its precision where 1 − a would cancel to 0 (unrounded, a = σ(z)).
+        return a * sigmoid(-z)
 
     def hand_derivative(self, z, a):
         return a * (1.0 - a)
