@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .numbers import format_exact
+
 
 class Activation:
     name: str = ""
@@ -49,7 +51,7 @@ class Activation:
             return np.where(fprime == 0, 0.0, dL_da * fprime)
 
     def describe(self) -> str:
-        extras = ", ".join(f"{k} = {v:g}" for k, v in self.options.items())
+        extras = ", ".join(f"{k} = {format_exact(v)}" for k, v in self.options.items())
         return f"{self.name} ({extras})" if extras else self.name
 
 
@@ -105,7 +107,7 @@ class ReLU(Activation):
 
     @property
     def derivative_formula(self):
-        return f"ReLU′(z) = 1 if z > 0, 0 if z < 0, {self.options['derivative_at_zero']:g} at z = 0"
+        return f"ReLU′(z) = 1 if z > 0, 0 if z < 0, {format_exact(self.options['derivative_at_zero'])} at z = 0"
 
     def forward(self, z):
         return np.maximum(z, 0.0)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .errors import BackcalcError, InputError, StateError
+from .errors import BackcalcError, ComputationError, InputError, StateError
 from .numbers import DEFAULT_PRECISION
 
 FORMATS = ("table", "json")
@@ -97,7 +97,9 @@ def _load(network: str):
     from .examples import resolve
     from .netfile import load_network
     path, display = resolve(network)
-    return load_network(path, display)
+    net = load_network(path, display)
+    net.source_path = path
+    return net
 
 
 def _load_state():
@@ -109,22 +111,51 @@ def _load_state():
         raise StateError(f"no saved state in {shown}: start with `backcalc run NETWORK` "
                          "or `backcalc step NETWORK --iterations N`")
     try:
-        return load_network(path, shown)
+        net = load_network(path, shown)
+        net.source_path = path
+        return net
     except InputError as error:
         raise StateError(f"the saved state is damaged ({error}); delete {STATE_DIR}/ and start "
                          "again with `backcalc run NETWORK`") from None
 
 
 def _save(run, save_path: Path | None) -> str:
-    """Save the state (and --save) before anything is shown; return the line saying so."""
+    """Write --save, then the state (not advanced if --save fails); the line saying so."""
     from .savefile import STATE_DIR, save_network, state_path
+    if save_path is not None:
+        save_network(run.trained, save_path)
     save_network(run.trained, state_path())
     message = (f"State after iteration {run.trained.progress.iteration} saved to "
                f"{STATE_DIR}/state.yaml; continue with `backcalc step --iterations N`.")
     if save_path is not None:
-        save_network(run.trained, save_path)
         message += f" Network saved to {save_path}."
     return message
+
+
+def _train_and_show(net, iterations: int, fmt: str, precision: int, learning_rate,
+                    save_path: Path | None, keep, sections) -> None:
+    """Train, save, show; then report a stopped run or a failed save in one line."""
+    from .engine import train
+    from .savefile import check_save_target
+    if save_path is not None:
+        check_save_target(save_path, net.source_path)
+    result = train(net, iterations, learning_rate=learning_rate, keep=keep)
+    try:
+        saved, problem = _save(result, save_path), None
+    except BackcalcError as error:       # shown after the results, which are not lost
+        saved, problem = None, error
+    if fmt == "json":
+        _print_json(result)
+    else:
+        _print(sections(result), precision)
+    if result.stopped and problem is None:
+        where = f"{net.source}: " if net.source else ""
+        problem = ComputationError(f"{where}{result.stopped}; the state after iteration "
+                                   f"{result.trained.progress.iteration} is saved")
+    if saved and not (problem and fmt == "json"):
+        click.echo(saved, err=fmt == "json")
+    if problem:
+        raise problem
 
 
 def _print(sections, precision: int) -> None:
@@ -153,16 +184,9 @@ def run(network, fmt, precision, learning_rate, save_path):
 
     Example: backcalc run mazur
     """
-    from .engine import train
-    net = _load(network)
-    result = train(net, 1, learning_rate=learning_rate)
-    saved = _save(result, save_path)
-    if fmt == "json":
-        _print_json(result)
-    else:
-        from .report import run_report
-        _print(run_report(result, result.trained.learning_rate), precision)
-    click.echo(saved, err=fmt == "json")
+    from .report import run_report
+    _train_and_show(_load(network), 1, fmt, precision, learning_rate, save_path, None,
+                    lambda result: run_report(result, result.trained.learning_rate))
 
 
 @cli.command()
@@ -183,7 +207,7 @@ def step(network, iterations, full, every, quiet, fmt, precision, learning_rate,
 
     Example: backcalc run mazur && backcalc step --iterations 3
     """
-    from .engine import train
+    from .report import step_report
     net = _load(network) if network else _load_state()
     first = net.progress.iteration + 1
     if fmt == "json":
@@ -193,15 +217,9 @@ def step(network, iterations, full, every, quiet, fmt, precision, learning_rate,
     else:
         keep = functools.partial(_every, first=first, every=every,
                                  last=net.progress.iteration + iterations)
-    result = train(net, iterations, learning_rate=learning_rate, keep=keep)
-    saved = _save(result, save_path)
-    if fmt == "json":
-        _print_json(result)
-    else:
-        from .report import step_report
-        _print(step_report(result, result.trained.learning_rate, iterations, full=full,
-                           quiet=quiet), precision)
-    click.echo(saved, err=fmt == "json")
+    _train_and_show(net, iterations, fmt, precision, learning_rate, save_path, keep,
+                    lambda result: step_report(result, result.trained.learning_rate, iterations,
+                                               full=full, quiet=quiet))
 
 
 def _never(step) -> bool:

@@ -17,7 +17,6 @@ only once the whole backward pass is done).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Iterator
 
 import numpy as np
@@ -25,6 +24,7 @@ import numpy as np
 from .errors import ComputationError
 from .losses import FUSED
 from .network import Network, Params, Progress
+from .numbers import round_half_up
 from .optimizers import OPTIMIZERS
 
 
@@ -60,6 +60,8 @@ class Step:
     before: list[Params]
     parameters: list[Params]             # after the update
     progress: Progress                   # optimizer memory after the update
+    ends_iteration: bool = True          # online mode: the iteration's last sample
+    diverged: bool = False               # its update made a parameter non-finite
 
     @property
     def loss(self) -> float:
@@ -73,29 +75,15 @@ class Final:
     loss: float
 
 
-CALCULATOR_DIGITS = 15
-"""Significant digits of the value a rounding step starts from, as a calculator shows it."""
-
-
 def make_rounder(decimals: int | None) -> Callable[[np.ndarray], np.ndarray]:
-    """Round like a calculator: half away from zero, on the value as it is displayed.
+    """Round every entry like a calculator (``numbers.round_half_up``); None: no rounding.
 
     ``np.round`` rounds half to even on the binary value (2.675 → 2.67); a student
-    who sees 2.675 writes 2.68, and so do we.  The value is first read at 15
-    significant digits, so that 0.0125 + 0.03 + 0.35 = 0.39249999999999996 in
-    float64 counts as the 0.3925 the student has, and rounds to 0.393.
+    who sees 2.675 writes 2.68, and so do we.
     """
     if decimals is None:
         return lambda x: x
-    quantum = Decimal(1).scaleb(-decimals)
-
-    def round_one(x: float) -> float:
-        if not np.isfinite(x):
-            return x
-        shown = Decimal(f"{float(x):.{CALCULATOR_DIGITS}g}")
-        return float(shown.quantize(quantum, rounding=ROUND_HALF_UP)) + 0.0
-
-    vectorised = np.frompyfunc(round_one, 1, 1)
+    vectorised = np.frompyfunc(lambda x: round_half_up(float(x), decimals), 1, 1)
 
     def round_array(x):
         return np.asarray(vectorised(x), dtype=float)
@@ -140,7 +128,7 @@ class Engine:
             sample, neuron = np.argwhere(bad)[0]
             base = self.network.index_base
             raise ComputationError(
-                f"{loss.name} is undefined for output a = {out.a[sample, neuron]:g} "
+                f"{loss.name} is undefined for output a = {float(out.a[sample, neuron])!r} "
                 f"(sample {where[sample] + 1}, output neuron {neuron + base}): it needs outputs "
                 f"in [0, 1]; use a sigmoid or softmax output layer")
         return loss.terms(out.a, y)
@@ -177,6 +165,10 @@ class Engine:
     def run_pass(self, params: list[Params], indices: list[int]) -> Pass:
         x, y = self.inputs[indices], self.targets[indices]
         traces = self.forward(params, x)
+        for index, trace in enumerate(traces):
+            if not np.isfinite(trace.z).all():
+                raise ComputationError(f"z of layer {index + 1} overflows float64 (the run "
+                                       "diverges; try a smaller learning rate)")
         with np.errstate(over="ignore", invalid="ignore"):
             terms = self.round(self.loss_terms(traces[-1], y, indices))
             losses = self.round(terms.sum(axis=1))
@@ -212,17 +204,40 @@ class Engine:
         for _ in range(iterations):
             iteration = progress.iteration + 1
             for indices in batches:
-                pass_ = self.run_pass(params, indices)
+                where = f"sample {indices[0] + 1} of " if len(batches) > 1 else ""
+                try:
+                    pass_ = self.run_pass(params, indices)
+                except ComputationError as error:
+                    raise ComputationError(f"{where}iteration {iteration}: {error}") from None
                 grads = self.gradients(params, pass_)
                 t = progress.updates + 1
                 with np.errstate(over="ignore", invalid="ignore"):
                     new_params, slots = self.optimizer.step(
                         params, grads, progress.slots, t, self.learning_rate, self.round)
                 progress = Progress(iteration - 1, t, slots)
+                problem = self.non_finite(new_params)
+                # A diverging step is still shown (its values are what they are); the run
+                # ends with it, and its update is not kept.
                 yield Step(iteration, pass_, grads, params, new_params,
-                           Progress(iteration, t, slots))
+                           Progress(iteration, t, slots), ends_iteration=indices is batches[-1],
+                           diverged=problem is not None)
+                if problem:
+                    raise ComputationError(f"{where}iteration {iteration}: {problem}")
                 params = new_params
             progress = Progress(iteration, progress.updates, progress.slots)
+
+    def non_finite(self, new_params: list[Params]) -> str | None:
+        """What makes an update unusable (a parameter no longer finite), or None."""
+        for index, p in enumerate(new_params):
+            for kind, values in (("weights", p.weights), ("biases", p.biases)):
+                bad = np.argwhere(~np.isfinite(values))
+                if len(bad):
+                    cell = tuple(int(i) for i in bad[0])
+                    label = (self.network.weight_label(index, *cell) if kind == "weights"
+                             else self.network.bias_label(index, cell[0]))
+                    return (f"the update makes {label} = {float(values[cell])!r} "
+                            "(the run diverges; try a smaller learning rate)")
+        return None
 
     def final(self, params: list[Params]) -> Final:
         """Forward pass of every sample with the given parameters, and the reduced loss."""
@@ -236,27 +251,45 @@ class Engine:
 
 @dataclass
 class Run:
-    """The result of ``train``: every step (or those kept), the final values, the new network."""
+    """The result of ``train``: every step (or those kept), the final values, the new network.
+
+    A run that could not go on (an overflow, a divergence, a loss undefined for the
+    outputs) says why in ``stopped``; its ``trained`` network holds the parameters
+    after the last whole iteration whose values were all finite, and ``final`` is
+    None when the loss is undefined for them.
+    """
 
     network: Network
     steps: list[Step]
-    final: Final
+    final: Final | None
     trained: Network
+    stopped: str | None = None
 
 
 def train(network: Network, iterations: int = 1, *, learning_rate: float | None = None,
           keep: Callable[[Step], bool] | None = None) -> Run:
     """Run ``iterations`` iterations; keep the steps ``keep`` accepts (all by default)."""
     engine = Engine(network, learning_rate)
-    kept = []
-    last = None
-    for step in engine.steps(iterations):
-        if keep is None or keep(step):
-            kept.append(step)
-        last = step
-    params = last.parameters if last else network.params
-    progress = last.progress if last else network.progress
+    kept: list[Step] = []
+    params, progress = network.params, network.progress   # after the last whole iteration
+    stopped = None
+    try:
+        for step in engine.steps(iterations):
+            if keep is None or keep(step):
+                kept.append(step)
+            if step.ends_iteration and not step.diverged:
+                params, progress = step.parameters, step.progress
+    except ComputationError as error:
+        stopped = str(error)
     trained = network.with_params(params, progress)
     if learning_rate is not None:
         trained.learning_rate = learning_rate
-    return Run(network, kept, engine.final(params), trained)
+    final = _final_or_none(engine, params) if stopped else engine.final(params)
+    return Run(network, kept, final, trained, stopped)
+
+
+def _final_or_none(engine: Engine, params: list[Params]) -> Final | None:
+    try:
+        return engine.final(params)
+    except ComputationError:
+        return None

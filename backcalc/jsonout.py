@@ -47,8 +47,9 @@ def run_document(run: Run) -> dict:
     return {
         "network": network.title,
         "steps": [step_document(network, step) for step in run.steps],
-        "final": {"loss": float(run.final.loss),
-                  "samples": [{"a": _list(row)} for row in run.final.outputs]},
+        "final": None if run.final is None else {
+            "loss": float(run.final.loss),
+            "samples": [{"a": _list(row)} for row in run.final.outputs]},
     }
 
 

@@ -85,6 +85,7 @@ class Network:
     index_base: int = 1
     progress: Progress = field(default_factory=Progress)
     source: str | None = None                      # the file it came from, for headings
+    source_path: object = None                     # its path, so --save never overwrites it
     samples_key: bool = False                      # written with ``samples:`` (else input/target)
 
     @property

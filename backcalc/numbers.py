@@ -1,10 +1,29 @@
-"""How numbers are written for people: fixed decimals, scientific for tiny or huge values."""
+"""How numbers are rounded and written for people.
+
+Rounding is a calculator's: half away from zero, on the value as a calculator
+displays it (15 significant digits), so that 0.0125 + 0.03 + 0.35, which float64
+holds as 0.39249999999999996, rounds to 0.393 as it does on paper.  The engine's
+``round_intermediates`` and the tables' ``--precision`` both use it.
+"""
 
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 DEFAULT_PRECISION = 9
+CALCULATOR_DIGITS = 15
+_CONTEXT = Context(prec=400, rounding=ROUND_HALF_UP)   # room for every float's digits
+
+
+def round_half_up(value: float, decimals: int) -> float:
+    """``value`` rounded to ``decimals`` places as a calculator does (non-finite unchanged)."""
+    return float(_decimal_half_up(value, decimals)) + 0.0 if math.isfinite(value) else value
+
+
+def _decimal_half_up(value: float, decimals: int) -> Decimal:
+    shown = Decimal(f"{value:.{CALCULATOR_DIGITS}g}")
+    return shown.quantize(Decimal(1).scaleb(-decimals), context=_CONTEXT)
 
 
 def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
@@ -20,7 +39,7 @@ def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
     if value == 0:
         return "0"
     if 1e-3 <= abs(value) < 1e9:
-        text = f"{value:.{precision}f}"
+        text = f"{_decimal_half_up(value, precision):f}"
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         return "0" if text in ("-0", "0") else text
@@ -28,6 +47,12 @@ def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
     if "." in mantissa:
         mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}e{exponent}"
+
+
+def format_exact(value: float) -> str:
+    """A setting as the user wrote it: shortest round-trip form, 0.1234567 not 0.123457."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
 
 
 def format_vector(values, precision: int = DEFAULT_PRECISION) -> str:

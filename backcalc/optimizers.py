@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .network import Network, Params
+from .numbers import format_exact
 
 
 def _zeros(params: list[Params]) -> list[Params]:
@@ -41,7 +42,7 @@ class SGD:
     def describe(self) -> str:
         mu = self.network.momentum
         if mu:
-            return f"SGD with momentum μ = {mu:g}: v ← μv − η∇L, θ ← θ + v"
+            return f"SGD with momentum μ = {format_exact(mu)}: v ← μv − η∇L, θ ← θ + v"
         return "SGD: θ ← θ − η∇L"
 
     def step(self, params, grads, slots: dict, t: int, lr: float, round_) -> tuple:
@@ -75,7 +76,7 @@ class Adam:
 
     def describe(self) -> str:
         c = self.config
-        return (f"Adam (β₁ = {c.beta1:g}, β₂ = {c.beta2:g}, ε = {c.epsilon:g}): "
+        return (f"Adam (β₁ = {format_exact(c.beta1)}, β₂ = {format_exact(c.beta2)}, ε = {format_exact(c.epsilon)}): "
                 "θ ← θ − η·m̂ / (√v̂ + ε)")
 
     def step(self, params, grads, slots: dict, t: int, lr: float, round_) -> tuple:

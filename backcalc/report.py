@@ -15,6 +15,7 @@ import numpy as np
 
 from .engine import Final, Run, Step
 from .network import Network
+from .numbers import format_exact
 from .optimizers import OPTIMIZERS
 
 Cell = Union[str, float, None, tuple]
@@ -35,6 +36,7 @@ class Table:
     columns: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     caption: Line | None = None
+    prose: bool = False     # text that may wrap (else never cut: split when too wide)
 
 
 @dataclass
@@ -94,14 +96,14 @@ def conventions(network: Network, learning_rate: float) -> Table:
         bias += f"; one shared bias in layer {', '.join(shared)} (its gradient is Σ δ)"
     rows.append(["biases", bias])
     if relu_used:
-        rows.append(["ReLU′(0)", f"{net.relu_derivative_at_zero:g}"])
+        rows.append(["ReLU′(0)", format_exact(net.relu_derivative_at_zero)])
     optimizer = OPTIMIZERS[net.optimizer.name](net)
     rows.append(["optimizer", optimizer.describe()])
-    rows.append(["learning rate", f"η = {learning_rate:g}"])
+    rows.append(["learning rate", f"η = {format_exact(learning_rate)}"])
     rows.append(["rounding", "none (full float64)" if net.round_intermediates is None else
                  f"every value rounded to {net.round_intermediates} decimals before use"])
     rows.append(["numbering", f"neurons and weights counted from {net.index_base}"])
-    return Table("Conventions", ["", ""], rows)
+    return Table("Conventions", ["", ""], rows, prose=True)
 
 
 def header(run: Run, learning_rate: float) -> Section:
@@ -229,7 +231,7 @@ def update_table(net: Network, step: Step, learning_rate: float) -> Table:
                 row.append(velocity[index].biases[j] if net.update_biases else None)
             rows.append(row + [new.biases[j] if net.update_biases else "fixed"])
     optimizer = OPTIMIZERS[net.optimizer.name](net)
-    return Table(f"Update (η = {learning_rate:g})", columns, rows, [optimizer.describe()])
+    return Table(f"Update (η = {format_exact(learning_rate)})", columns, rows, [optimizer.describe()])
 
 
 def step_sections(run: Run, step: Step, learning_rate: float) -> list[Section]:
@@ -317,18 +319,28 @@ def _outputs_cell(outputs: np.ndarray) -> list:
     return [list(row) for row in outputs[:4]] + (["…"] if len(outputs) > 4 else [])
 
 
-def final_section(run: Run, iterations_done: int) -> Section:
-    final: Final = run.final
+def final_section(run: Run, iterations_asked: int) -> Section:
+    """What the network gives after the last update (or the last good one, if it stopped)."""
+    final: Final | None = run.final
     net = run.network
-    lines: list[Line] = [[(f"loss after iteration {run.trained.progress.iteration}", final.loss)]]
+    reached = run.trained.progress.iteration
+    if run.stopped:
+        title = f"Stopped: the network after iteration {reached}"
+    elif iterations_asked == 1 and net.update == "batch":
+        title = "After the update"
+    else:
+        title = f"After {iterations_asked} iteration{'s' if iterations_asked != 1 else ''}"
+    lines: list[Line] = [[f"stopped at {run.stopped}"]] if run.stopped else []
+    if final is None:
+        lines.append([f"the loss is undefined for the outputs after iteration {reached}"])
+        return Section(title, lines)
+    lines.append([(f"loss after iteration {reached}", final.loss)])
     for index, row in enumerate(final.outputs[:10]):
         who = f"sample {index + 1}: " if len(net.samples) > 1 else ""
         lines.append([f"{who}a = ", list(row)])
     if len(final.outputs) > 10:
         lines.append([f"… and {len(final.outputs) - 10} more samples"])
-    return Section("After the update" if iterations_done == 1 and net.update == "batch"
-                   else f"After {iterations_done} iteration{'s' if iterations_done != 1 else ''}",
-                   lines)
+    return Section(title, lines)
 
 
 def run_report(run: Run, learning_rate: float) -> list[Section]:

@@ -99,7 +99,7 @@ def network_document(network: Network) -> dict:
 
 
 def network_yaml(network: Network) -> str:
-    header = (f"# Saved by backcalc after iteration {network.progress.iteration}"
+    header = (f"{SAVED_MARK} after iteration {network.progress.iteration}"
               + (f" of {network.source}" if network.source else "") + ".\n"
               "# A valid network file; its state block lets `backcalc step` continue exactly.\n")
     body = yaml.dump(network_document(network), Dumper=_Dumper, sort_keys=False,
@@ -107,27 +107,83 @@ def network_yaml(network: Network) -> str:
     return header + body
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
+SAVED_MARK = "# Saved by backcalc"
+
+
+def check_save_target(path: Path, source: Path | None) -> None:
+    """Refuse a --save target that would overwrite something the user wrote.
+
+    Only a file backcalc saved earlier (it starts with ``SAVED_MARK``) may be replaced;
+    the network file being run, a file of the user's, a folder or a device may not.
+    """
     path = Path(path)
+    shown = str(path)
+    if source is not None and path.exists() and Path(source).exists() and \
+            path.resolve() == Path(source).resolve():
+        raise InputError("--save would overwrite the network file being run; save to a new "
+                         "name", file=shown)
+    if path.is_dir():
+        raise InputError("--save needs a file name, found a folder", file=shown)
+    if path.exists() or path.is_symlink():
+        if not path.is_file():
+            raise InputError("--save needs a regular file, found something else (a device or "
+                             "a broken link)", file=shown)
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                first = handle.readline()
+        except OSError as exc:
+            raise InputError(f"cannot read it to check it ({exc.strerror})", file=shown) from None
+        if not first.startswith(SAVED_MARK):
+            raise InputError("--save would overwrite a file backcalc did not write; choose "
+                             "a new name, or delete the file first", file=shown)
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"cannot save there: {parent} is not a folder", file=shown)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename.
+
+    A reader sees the old file or the new one, never half of one.  A link is
+    followed (the file it points to is replaced, the link kept), and the file
+    keeps its permissions.  Every failure is one ``InputError`` line.
+    """
+    path = Path(path)
+    shown = str(path)
+    target = path.resolve() if path.is_symlink() else path
+    if target.is_dir():
+        raise InputError("cannot write the file: a folder has that name", file=shown)
+    temporary = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
-                                             prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    except OSError as exc:
-        raise InputError(f"cannot write here ({exc.strerror})", file=str(path)) from None
-    try:
-        with handle:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mode = target.stat().st_mode & 0o7777 if target.exists() else _default_mode()
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent,
+                                         prefix=f".{target.name}.", suffix=".tmp",
+                                         delete=False) as handle:
+            temporary = handle.name
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        try:
-            os.unlink(handle.name)
-        except OSError:
-            pass
-        raise
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+        temporary = None
+    except OSError as exc:
+        raise InputError(f"cannot write the file ({exc.strerror or exc})", file=shown) from None
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+def _default_mode() -> int:
+    """0o666 less the process's umask, as a plain open() would create the file."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def save_network(network: Network, path: Path) -> None:
