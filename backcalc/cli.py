@@ -34,6 +34,9 @@ class BackcalcGroup(click.Group):
             status = super().main(args, prog_name, complete_var, False, **extra)
         except BackcalcError as error:
             status = _fail(f"Error: {error}", 2)
+        except click.exceptions.NoArgsIsHelpError as error:   # bare `backcalc`: its help
+            click.echo(error.ctx.get_help())
+            status = 0
         except click.UsageError as error:
             command = error.ctx.command_path if error.ctx else "backcalc"
             status = _fail(f"Error: {error.format_message()} (see `{command} --help`)", 2)
@@ -42,8 +45,9 @@ class BackcalcGroup(click.Group):
         except (click.Abort, KeyboardInterrupt):
             status = _fail("Interrupted.", 130)
         except BrokenPipeError:
+            # The reader went away (`| head`): end quietly, with rich's status for it.
             sys.stderr = sys.stdout = open(os.devnull, "w")
-            status = 0
+            status = 1
         sys.exit(status if isinstance(status, int) else 0)
 
 

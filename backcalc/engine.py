@@ -158,7 +158,8 @@ class Engine:
                 fprime = derivative(t.z, t.a)
                 t.fprime = None if fprime is None else r(fprime)
                 if index == len(traces) - 1 and self.fused:
-                    t.delta = r(self.fused.delta(t.z, t.a, y))
+                    delta = self.fused.hand_delta if self.rounding else self.fused.delta
+                    t.delta = r(delta(t.z, t.a, y))
                 else:
                     t.delta = r(activation.backward(t.z, t.a, t.dL_da, t.fprime))
 

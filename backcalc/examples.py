@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +31,15 @@ def list_examples() -> list[Example]:
 def resolve(network: str) -> tuple[Path, str]:
     """A path the user gave, or a bundled example's path; and the name to show for it."""
     path = Path(network)
-    if path.exists() or any(sep in network for sep in "/\\") or path.suffix in (".yaml", ".yml"):
+    if path.exists():
         return path, network
     examples = example_paths()
     if network in examples:
         return examples[network], network
-    raise InputError(f"no such file, and no bundled example of that name "
-                     f"(bundled: {', '.join(examples)}; see `backcalc examples`)", file=network)
+    close = [name for name in examples if name.lower() == path.stem.lower()]
+    close = close or difflib.get_close_matches(path.stem, list(examples), n=1)
+    hint = f" (did you mean the bundled example {close[0]!r}?)" if close else ""
+    if any(sep in network for sep in "/\\") or path.suffix in (".yaml", ".yml"):
+        raise InputError(f"no such file{hint}", file=network)
+    raise InputError(f"no such file, and no bundled example of that name{hint}; bundled: "
+                     f"{', '.join(examples)} (see `backcalc examples`)", file=network)

@@ -121,7 +121,17 @@ def _bce_gradient(a, one_minus_a, y):
     return -_y_over(y, a) + _y_over(1.0 - y, one_minus_a)
 
 
-class SigmoidBinaryCrossEntropy:
+class FusedPair:
+    """A loss with the output activation it is computed together with, from z."""
+
+    delta_formula = "δ = a − y"
+
+    def hand_delta(self, z, a, y):
+        """δ as a hand calculation gets it from the (rounded) a; ``delta`` by default."""
+        return self.delta(z, a, y)
+
+
+class SigmoidBinaryCrossEntropy(FusedPair):
     """Sigmoid output with binary cross-entropy, computed from z."""
 
     delta_formula = "δ = a − y"
@@ -138,7 +148,7 @@ class SigmoidBinaryCrossEntropy:
         return a - y
 
 
-class SigmoidCrossEntropy:
+class SigmoidCrossEntropy(FusedPair):
     """Sigmoid outputs with cross-entropy −Σ y ln a, computed from z."""
 
     delta_formula = "δ = −y(1 − a)"
@@ -152,8 +162,11 @@ class SigmoidCrossEntropy:
     def delta(self, z, a, y):
         return -y * sigmoid(-z)                           # (−y/a)·a(1 − a), with 1 − a = σ(−z)
 
+    def hand_delta(self, z, a, y):
+        return -y * (1.0 - a)                             # from the rounded a, as on paper
 
-class SoftmaxCrossEntropy:
+
+class SoftmaxCrossEntropy(FusedPair):
     """Softmax output with cross-entropy, computed from z by log-sum-exp."""
 
     delta_formula = "δ = a − y"

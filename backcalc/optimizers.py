@@ -39,6 +39,10 @@ class SGD:
     def __init__(self, network: Network):
         self.network = network
 
+    def slot_columns(self) -> list[tuple[str, str]]:
+        """The memory shown in the update table: (slot, column heading)."""
+        return [("velocity", "velocity v")] if self.network.momentum else []
+
     def describe(self) -> str:
         mu = self.network.momentum
         if mu:
@@ -74,6 +78,9 @@ class Adam:
         self.network = network
         self.config = network.optimizer
 
+    def slot_columns(self) -> list[tuple[str, str]]:
+        return [("m", "m (1st moment)"), ("v", "v (2nd moment)")]
+
     def describe(self) -> str:
         c = self.config
         return (f"Adam (β₁ = {format_exact(c.beta1)}, β₂ = {format_exact(c.beta2)}, ε = {format_exact(c.epsilon)}): "
@@ -93,8 +100,8 @@ class Adam:
                 continue
             m = round_(c.beta1 * m + (1 - c.beta1) * g)
             v = round_(c.beta2 * v + (1 - c.beta2) * g * g)
-            m_hat = m / (1 - c.beta1 ** t)
-            v_hat = v / (1 - c.beta2 ** t)
+            m_hat = round_(m / (1 - c.beta1 ** t))
+            v_hat = round_(v / (1 - c.beta2 ** t))
             new_params.append(round_(theta - lr * m_hat / (np.sqrt(v_hat) + c.epsilon)))
             new_m.append(m)
             new_v.append(v)

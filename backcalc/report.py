@@ -212,26 +212,21 @@ def _bias_caption(net: Network, index: int, biases: np.ndarray) -> Line:
 
 
 def update_table(net: Network, step: Step, learning_rate: float) -> Table:
-    momentum = net.optimizer.name == "sgd" and net.momentum
-    columns = ["parameter", "old", "gradient"] + (["velocity v"] if momentum else []) + ["new"]
-    rows = []
-    for index, (old, grad, new) in enumerate(zip(step.before, step.gradients, step.parameters)):
-        layer = net.layers[index]
-        velocity = step.progress.slots.get("velocity")
-        for j in range(layer.size):
-            for i in range(layer.inputs):
-                row: list[Cell] = [net.weight_label(index, j, i), old.weights[j, i],
-                                   grad.weights[j, i]]
-                if momentum:
-                    row.append(velocity[index].weights[j, i])
-                rows.append(row + [new.weights[j, i]])
-        for j in range(1 if layer.shared_bias else layer.size):
-            row = [net.bias_label(index, j), old.biases[j], grad.biases[j]]
-            if momentum:
-                row.append(velocity[index].biases[j] if net.update_biases else None)
-            rows.append(row + [new.biases[j] if net.update_biases else "fixed"])
+    """Every parameter in file order: old value, gradient, the optimizer's memory, new value."""
     optimizer = OPTIMIZERS[net.optimizer.name](net)
-    return Table(f"Update (η = {format_exact(learning_rate)})", columns, rows, [optimizer.describe()])
+    slots = optimizer.slot_columns()
+    columns = ["parameter", "old", "gradient"] + [label for _, label in slots] + ["new"]
+    rows = []
+    for label, layer, kind, j, i in parameter_columns(net):
+        def pick(params):
+            p = params[layer]
+            return p.weights[j, i] if kind == "w" else p.biases[j]
+        frozen = kind == "b" and not net.update_biases
+        row: list[Cell] = [label, pick(step.before), pick(step.gradients)]
+        row += [None if frozen else pick(step.progress.slots[key]) for key, _ in slots]
+        rows.append(row + ["fixed" if frozen else pick(step.parameters)])
+    return Table(f"Update (η = {format_exact(learning_rate)})", columns, rows,
+                 [optimizer.describe()])
 
 
 def step_sections(run: Run, step: Step, learning_rate: float) -> list[Section]:
@@ -267,9 +262,11 @@ def parameter_columns(net: Network) -> list[tuple[str, int, str, int, int]]:
     """(label, layer, kind, neuron, input) for every parameter, in file order."""
     columns = []
     for index, layer in enumerate(net.layers):
-        for j in range(layer.size):
-            for i in range(layer.inputs):
-                columns.append((net.weight_label(index, j, i), index, "w", j, i))
+        cells = [(j, i) for j in range(layer.size) for i in range(layer.inputs)]
+        if net.weight_rows == "inputs":      # the file's rows are inputs
+            cells.sort(key=lambda cell: (cell[1], cell[0]))
+        for j, i in cells:
+            columns.append((net.weight_label(index, j, i), index, "w", j, i))
         for j in range(1 if layer.shared_bias else layer.size):
             columns.append((net.bias_label(index, j), index, "b", j, 0))
     return columns
@@ -293,8 +290,8 @@ def progress_table(run: Run) -> Table:
             p = step.parameters[layer]
             row.append(p.weights[j, i] if kind == "w" else p.biases[j])
         rows.append(row)
-    caption = "loss before each update; ⁺ marks values after it" if params else \
-        "loss before each update"
+    caption = "loss and outputs before each update; ⁺ marks values after it" if params else \
+        "loss and outputs before each update"
     return Table("Iterations", columns, rows, [caption])
 
 
