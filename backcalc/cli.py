@@ -219,19 +219,40 @@ def step(network, iterations, full, every, quiet, fmt, precision, learning_rate,
     elif quiet:
         keep = _never
     else:
-        keep = functools.partial(_every, first=first, every=every,
-                                 last=net.progress.iteration + iterations)
+        keep = ShownSteps(first=first, every=every, last=first + iterations - 1,
+                          limit=None if full else COMPACT_ROWS)
     _train_and_show(net, iterations, fmt, precision, learning_rate, save_path, keep,
                     lambda result: step_report(result, result.trained.learning_rate, iterations,
-                                               full=full, quiet=quiet))
+                                               full=full, quiet=quiet, every=every))
+
+
+COMPACT_ROWS = (40, 10)
+"""A compact table keeps the first 40 and last 10 rows it would show; memory stays flat."""
 
 
 def _never(step) -> bool:
     return False
 
 
-def _every(step, *, first: int, every: int, last: int) -> bool:
-    return (step.iteration - first) % every == 0 or step.iteration == last
+class ShownSteps:
+    """Which steps `step` shows: every K-th iteration and the last; in a compact table
+    only the first and last rows of those (the report marks the gap)."""
+
+    def __init__(self, *, first: int, every: int, last: int, limit: tuple | None):
+        self.first, self.every, self.last, self.limit = first, every, last, limit
+        self.kept = 0
+
+    def __call__(self, step) -> bool:
+        shown = (step.iteration - self.first) % self.every == 0 or step.iteration == self.last
+        if not shown:
+            return False
+        if self.limit is not None:
+            head, tail = self.limit
+            tail_start = self.last - (tail - 1) * self.every
+            if self.kept >= head and step.iteration < tail_start:
+                return False
+        self.kept += 1
+        return True
 
 
 @cli.command()

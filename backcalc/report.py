@@ -272,7 +272,7 @@ def parameter_columns(net: Network) -> list[tuple[str, int, str, int, int]]:
     return columns
 
 
-def progress_table(run: Run) -> Table:
+def progress_table(run: Run, every: int = 1) -> Table:
     """One row per shown step: loss before its update, outputs, small networks' parameters."""
     net = run.network
     params = parameter_columns(net) if net.parameter_count <= ROW_PARAMETERS else []
@@ -280,7 +280,14 @@ def progress_table(run: Run) -> Table:
     columns = ["iteration"] + (["sample"] if online else []) + ["loss"]
     columns += ["outputs a"] + [f"{label}⁺" for label, *_ in params]
     rows = []
+    previous = None
     for step in run.steps:
+        if previous is not None and step.iteration - previous.iteration > every:
+            skipped = (step.iteration - previous.iteration) // every - 1
+            marker: list[Cell] = ["…"] + [None] * (len(columns) - 1)
+            marker[columns.index("outputs a")] = f"({skipped} rows not shown; --every K thins)"
+            rows.append(marker)
+        previous = step
         row: list[Cell] = [str(step.iteration)]
         if online:
             row.append(str(step.pass_.sample_indices[0] + 1))
@@ -349,13 +356,13 @@ def run_report(run: Run, learning_rate: float) -> list[Section]:
 
 
 def step_report(run: Run, learning_rate: float, iterations: int, *, full: bool,
-                quiet: bool) -> list[Section]:
+                quiet: bool, every: int = 1) -> list[Section]:
     sections = [header(run, learning_rate)] if not quiet else []
     if full and not quiet:
         for step in run.steps:
             sections += step_sections(run, step, learning_rate)
     elif not quiet:
-        tables = [progress_table(run)]
+        tables = [progress_table(run, every)]
         if (ROW_PARAMETERS < run.network.parameter_count <= TABLE_PARAMETERS
                 and len(run.steps) <= TABLE_ITERATIONS):
             tables.append(parameters_table(run))
