@@ -392,3 +392,91 @@ def test_table_shows_inf_for_an_infinite_loss():
     out = invoke("run", "huge.yaml").stdout
     assert "loss after iteration 1 = inf" in out
     assert "nan" not in out.lower().replace("finite", "")
+
+
+# --- later behaviour: bare command, long runs, --save policy, optimizer tables ----------
+
+def test_bare_backcalc_prints_its_help():
+    result = invoke()
+    assert result.stdout.startswith("Usage: ")   # CliRunner names the program "cli"
+    assert "run" in result.stdout and "step" in result.stdout
+
+
+def test_long_compact_run_shows_first_and_last_rows_and_marks_the_gap():
+    out = invoke("step", "mazur", "-n", "200").stdout
+    rows = [line.split()[0] for line in out.splitlines() if re.match(r"\s+(\d+|…)\s", line)]
+    # 40 first rows, one marker for the 150 rows between, then the last 10.
+    assert rows == [str(i) for i in range(1, 41)] + ["…"] + [str(i) for i in range(191, 201)]
+    assert "(150 rows not shown; --every K thins)" in out
+
+
+def test_every_with_a_long_run_keeps_the_last_iteration():
+    out = invoke("step", "mazur", "-n", "1000", "--every", "100").stdout
+    rows = [line.split()[0] for line in out.splitlines() if re.match(r"\s+\d+\s", line)]
+    assert rows == ["1", "101", "201", "301", "401", "501", "601", "701", "801", "901", "1000"]
+
+
+def test_save_refuses_to_overwrite_the_network_being_run():
+    path = copy_mazur()
+    before = path.read_bytes()
+    result = invoke("run", "net.yaml", "--save", "net.yaml", code=2)
+    assert one_error_line(result) == ("Error: net.yaml: --save would overwrite the network "
+                                      "file being run; save to a new name")
+    assert path.read_bytes() == before
+    assert not Path(".backcalc").exists()
+
+
+def test_save_refuses_a_file_backcalc_did_not_write_but_replaces_its_own():
+    Path("notes.yaml").write_text("my notes\n")
+    result = invoke("run", "mazur", "--save", "notes.yaml", code=2)
+    assert one_error_line(result) == ("Error: notes.yaml: --save would overwrite a file "
+                                      "backcalc did not write; choose a new name, or delete "
+                                      "the file first")
+    assert Path("notes.yaml").read_text() == "my notes\n"
+    invoke("run", "mazur", "--save", "copy.yaml")
+    invoke("step", "copy.yaml", "--save", "copy.yaml", code=2)     # the file being run
+    invoke("step", "--save", "copy.yaml")                          # from the state: allowed
+    assert yaml.safe_load(Path("copy.yaml").read_text())["state"]["iteration"] == 2
+
+
+def test_saved_file_keeps_ordinary_permissions():
+    invoke("run", "mazur", "--save", "copy.yaml")
+    assert Path("copy.yaml").stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+ADAM = """\
+input: [1, 2]
+target: 0.5
+loss: half_sse
+learning_rate: 0.1
+weight_rows: inputs
+optimizer: {name: adam}
+layers:
+  - activation: linear
+    weights: [[0.1, 0.2], [0.3, 0.4]]
+    biases: 0
+  - activation: linear
+    weights: [1, 1]
+    biases: 0
+"""
+
+
+def test_update_table_lists_adam_moments_in_file_order():
+    Path("adam.yaml").write_text(ADAM)
+    out = invoke("run", "adam.yaml").stdout
+    table = out[out.index("Update (η = 0.1)"):]
+    assert "m (1st moment)" in table and "v (2nd moment)" in table
+    labels = re.findall(r"^\s+(W\d\[\d,\d\]|b\d\[\d\])\s", table, re.M)
+    # weight_rows: inputs: row = input, column = neuron, in the order the file writes them.
+    assert labels[:6] == ["W1[1,1]", "W1[1,2]", "W1[2,1]", "W1[2,2]", "b1[1]", "b1[2]"]
+    # z1 = (0.1·1 + 0.3·2, 0.2·1 + 0.4·2) = (0.7, 1.0); ŷ = 1.7; δ2 = 1.2;
+    # ∂L/∂W1[1,1] (input 1 → neuron 1) = δ2·w·x1 = 1.2·1·1 = 1.2; Adam's first m = 0.1·1.2.
+    row = next(line for line in table.splitlines() if line.strip().startswith("W1[1,1]"))
+    assert row.split()[1:4] == ["0.1", "1.2", "0.12"]
