@@ -17,7 +17,7 @@ from .activations import ACTIVATIONS
 from .errors import InputError
 from .losses import LOSSES
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
-from .yamlsource import Document, Mark, load_yaml, read_text
+from .yamlsource import Document, Mark, RefusedNumber, load_yaml, out_of_range, read_text
 
 TOP_KEYS = {
     "name", "description", "input", "target", "samples", "loss", "learning_rate", "layers",
@@ -82,15 +82,22 @@ class Node:
         return self
 
     def number(self) -> float:
+        """A finite float64 from a plain decimal (010, 1:30, 0x10, 1_000 are refused)."""
         value = self.value
+        if isinstance(value, RefusedNumber):
+            raise self.error(value.problem)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             hint = ""
             if isinstance(value, str) and _looks_like_decimal_comma(value):
                 hint = f" (write a decimal point: {value.replace(',', '.')})"
             raise self.error(f"expected a number, found {describe(value)}{hint}")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:       # an int beyond float64 (yamlsource refuses these first)
+            raise self.error(out_of_range(_integer_text(value))) from None
+        if not math.isfinite(number):
             raise self.error(f"expected a finite number, found {value}")
-        return float(value)
+        return number
 
     def integer(self) -> int:
         number = self.number()
@@ -118,11 +125,11 @@ class Node:
     def name(self) -> str:
         """A parameter's name: text without spaces, such as w1."""
         value = self.value
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or isinstance(value, RefusedNumber) or not value:
             raise self.error(f"expected a name (text such as w1), found {describe(value)}")
         if any(char.isspace() for char in value):
             raise self.error(f"expected a name without spaces (such as w1), found {value!r}")
-        return value
+        return str(value)
 
     def vector(self, what: str) -> np.ndarray:
         """A list of numbers, or one number standing for a list of one."""
@@ -137,6 +144,8 @@ def describe(value) -> str:
     """How a found value is named in error messages."""
     if value is None:
         return "nothing (null)"
+    if isinstance(value, RefusedNumber):
+        return value.shown          # as written: 0x10, 1:30
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, dict):
@@ -156,6 +165,14 @@ def _did_you_mean(word: str, options) -> str:
 def _count(number: int, noun: str, plural: str | None = None) -> str:
     """``1 number``, ``2 numbers``."""
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def _integer_text(value: int) -> str:
+    """An int as written, without tripping Python's limit on converting long ints."""
+    try:
+        return str(value)
+    except ValueError:
+        return "9" * (int(abs(value).bit_length() * math.log10(2)) + 1)
 
 
 def _looks_like_decimal_comma(text: str) -> bool:
@@ -564,7 +581,7 @@ def _slot(node: Node, network: Network) -> list[Params]:
         raise node.error(f"expected one entry per layer ({len(network.layers)}), "
                          f"found {describe(node.value)}")
     slot = []
-    for item, layer in zip(node.items("layer"), network.layers):
+    for item, layer in zip(node.elements(), network.layers):
         item.mapping({"weights", "biases"}, ("weights", "biases"))
         weights = _weights(item["weights"], layer.inputs, network.weight_rows)
         if weights.shape != layer.weights.shape:

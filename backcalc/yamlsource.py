@@ -23,13 +23,33 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_VALUES = 2_000_000
 """Most scalars, lists and mappings a document may expand to (aliases counted each time)."""
 
+MAX_DEPTH = 100
+"""Most lists and mappings a document may nest inside one another (a network file needs 7).
+
+libyaml's C composer recurses once per level and overflows the C stack (the process
+dies with SIGSEGV) somewhere above 20 000 levels, so deep documents are refused
+before they are composed."""
+
+_UNCHECKED_OPENERS = 2_000
+"""Up to this many characters that could open a list or mapping, a document is composed
+without first counting its depth: it cannot nest deeper than that (far below the
+depth at which libyaml crashes), and its exact depth is checked afterwards."""
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _constructor = yaml.constructor.SafeConstructor()
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
-# Plain scalars YAML 1.1 leaves as strings but every student means as numbers: 1e-8, 5E3.
+# A number written as a plain decimal: -12, 0.5, .5, 5., 1e-8, 1.0e+3, +3.  YAML 1.1 leaves
+# some of these (1e-8, 5E3, +.5) as strings; every student means them as numbers.
 _NUMBER_RE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_INTEGER_RE = re.compile(r"[-+]?\d+")
+_LEADING_ZERO_RE = re.compile(r"[-+]?0[\d_]+")       # 010, 08, 0_10: no point, no exponent
+_OCTAL_12_RE = re.compile(r"[-+]?0o[0-7]+")           # YAML 1.2 octal, text in YAML 1.1
+_NON_FINITE_RE = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+# Characters that may open a list or mapping: [ { ? : and a "-" before a blank or the end.
+# Every level of nesting needs one of its own, so their count bounds the depth.
+_OPENER_RE = re.compile(r"[\[{?:]|-(?=\s|\Z)")
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,99 @@ class YamlList(list):
 
     mark: Mark
     item_marks: list
+
+
+class RefusedNumber(str):
+    """A plain scalar YAML would read as a number that backcalc does not take as one.
+
+    ``010`` (octal 8 in YAML 1.1), ``1:30`` (base 60, 90), ``0x10``, ``0b101``, ``1_000``,
+    ``0o17``, or a decimal beyond float64's range.  It stays the text as written, so a
+    field that takes text (a name, a description) gets what the user typed; a field
+    that needs a number refuses it with ``problem``, the whole message.
+    """
+
+    problem: str
+    shown: str
+
+    def __new__(cls, text: str, problem: str):
+        self = super().__new__(cls, text)
+        self.problem = problem
+        self.shown = _shorten(text)
+        return self
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def out_of_range(text: str) -> str:
+    """The message for a decimal too large for a float64 (``text`` as written)."""
+    digits = text.lstrip("+-")
+    if len(digits) > 24:
+        kind = "an integer" if digits.isdigit() else "a number"
+        found = f"{kind} of {len(digits):,} digits"
+    else:
+        found = text
+    return f"expected a number within float64 range (about ±1.8e308), found {found}"
+
+
+def read_number(text: str, tag: str):
+    """The number a plain scalar holds, a ``RefusedNumber``, or None for plain text.
+
+    ``tag`` is the one YAML 1.1 resolved (``int``, ``float``, ``str``, ``timestamp``).
+    Only plain decimals are numbers; every other form YAML 1.1 reads as a number is
+    refused, naming what YAML would have made of it.  ``.inf`` and ``.nan`` are read
+    (fields that need a finite number say so themselves).
+    """
+    if _NUMBER_RE.fullmatch(text) and not _LEADING_ZERO_RE.fullmatch(text):
+        if _INTEGER_RE.fullmatch(text) and len(text) <= 300:
+            return int(text)                      # int() of a short text: no digit limit
+        value = float(text)                       # a float never fails on length
+        if math.isinf(value):
+            return RefusedNumber(text, out_of_range(text))
+        return int(text) if _INTEGER_RE.fullmatch(text) else value
+    if tag == "float" and _NON_FINITE_RE.fullmatch(text):
+        return float(text.lower().replace(".", ""))
+    if tag in ("int", "float") or _LEADING_ZERO_RE.fullmatch(text) or _OCTAL_12_RE.fullmatch(text):
+        return RefusedNumber(text, f"expected a decimal number, found {_shorten(text)} "
+                                   f"{_yaml_reading(text, tag)}".rstrip())
+    return None
+
+
+def _yaml_reading(text: str, tag: str) -> str:
+    """What YAML 1.1 makes of a number not written as a plain decimal, and what to write."""
+    sign, body = ("-" if text[0] == "-" else ""), text.lstrip("+-")
+    value = None
+    if tag in ("int", "float"):
+        try:
+            value = getattr(_constructor, f"construct_yaml_{tag}")(yaml.ScalarNode(tag, text))
+        except (ValueError, OverflowError, ArithmeticError, yaml.YAMLError):
+            value = None
+    shown = None if value is None or len(str(value)) > 24 else str(value)
+    reads = f", {shown}" if shown is not None else ""
+    write = f"; write {shown}" if shown is not None else "; write it as a decimal number"
+    if ":" in body:
+        meant = body.replace("_", "")
+        decimal_point = (f", or {sign}{meant.replace(':', '.')} if the colon stands for a "
+                         "decimal point" if meant.count(":") == 1 and "." not in meant else "")
+        return f"(YAML reads numbers with colons as base 60{reads}){write}{decimal_point}"
+    if body.startswith("0x"):
+        return f"(YAML reads 0x as hexadecimal{reads}){write}"
+    if body.startswith("0b"):
+        return f"(YAML reads 0b as binary{reads}){write}"
+    if body.startswith("0o"):
+        octal = f"{sign}{int(body[2:], 8)}" if len(body) <= 24 else None
+        return (f"(octal in YAML 1.2{', ' + octal if octal else ''}; text in YAML 1.1)"
+                f"{'; write ' + octal if octal else write}")
+    if _LEADING_ZERO_RE.fullmatch(text):
+        digits = body.replace("_", "").lstrip("0") or "0"
+        intended = f"; write {sign}{digits}" if len(digits) <= 24 else write
+        if tag == "int":
+            return f"(YAML reads a leading 0 as octal{reads}){intended}"
+        return f"(a leading 0 makes YAML read a number as octal){intended}"
+    if "_" in body:
+        return f"(YAML ignores _ in numbers and reads it as {shown or 'a number'}){write}"
+    return f"(YAML reads it as {shown}){write}" if shown is not None else ""
 
 
 @dataclass
@@ -157,6 +270,8 @@ def _empty(text: str, file: str) -> InputError:
 def load_yaml(text: str, file: str) -> Document:
     """Parse one YAML document into plain values with marks; refuse anything unsafe."""
     try:
+        if len(_OPENER_RE.findall(text)) > _UNCHECKED_OPENERS:
+            _check_depth(text, file)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, text, file) from None
@@ -170,22 +285,45 @@ def load_yaml(text: str, file: str) -> Document:
         raise _empty(text, file)
     builder = _Builder(file)
     try:
-        builder.measure(node, "")
+        builder.measure(node, "", 1)
         value = builder.build(node, "")
     except RecursionError:
         raise InputError("invalid YAML: nested too deeply", file=file) from None
     return Document(value, file, _mark(node))
 
 
+_TOO_DEEP = (f"nested too deeply: expected lists and mappings at most {MAX_DEPTH} levels "
+             f"inside one another, found a level {MAX_DEPTH + 1} here")
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse a document nested deeper than ``MAX_DEPTH``, before libyaml composes it.
+
+    libyaml's parser keeps its own stack (no recursion), so its events can be
+    counted safely at any depth; this stops at the first level too many.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise InputError(_TOO_DEEP, file=file, line=mark.line + 1,
+                                 column=mark.column + 1)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
 class _Builder:
     """Plain values from composed nodes.
 
-    ``path`` names the field in messages, e.g. ``layers[2].biases`` (1-based).
+    ``path`` names the field in messages as netfile does: ``layer 2.biases``,
+    ``sample 1.target``, ``layer 1.weights[2][1]`` (1-based).
     """
 
     def __init__(self, file: str):
         self.file = file
-        self.sizes: dict[int, int] = {}
+        self.sizes: dict[int, tuple[int, int]] = {}     # id → (values, levels) of a node
         self.active: set[int] = set()
 
     def fail(self, node: yaml.Node, path: str, message: str) -> InputError:
@@ -193,24 +331,47 @@ class _Builder:
         return InputError(message, file=self.file, line=mark.line, column=mark.column,
                           field=path or None)
 
-    def measure(self, node: yaml.Node, path: str) -> int:
-        """How many values ``node`` expands to, aliases counted at every use.
+    def measure(self, node: yaml.Node, path: str, depth: int) -> tuple[int, int]:
+        """How many values ``node`` expands to, aliases counted at every use, and how
+        many levels of lists and mappings it holds; ``depth`` is its own level.
 
         Each node is counted once and remembered, so an alias bomb is refused in
-        a time proportional to the file, before anything is expanded.
+        a time proportional to the file, before anything is expanded; a document
+        nested deeper than ``MAX_DEPTH`` (aliases included) is refused too.
         """
+        if isinstance(node, yaml.ScalarNode):
+            return 1, 0
         if id(node) in self.sizes:
-            return self.sizes[id(node)]
+            size, levels = self.sizes[id(node)]
+            if depth + levels - 1 > MAX_DEPTH:     # an alias brings its levels along
+                raise self.fail(node, "", _TOO_DEEP.replace(
+                    f"a level {MAX_DEPTH + 1} here", "more through an alias to the value "
+                                                     "anchored here"))
+            return size, levels
         if id(node) in self.active:
             raise self.fail(node, path, "invalid YAML: an alias inside the value anchored here "
                                         "refers to that same value (it would never end)")
+        if depth > MAX_DEPTH:
+            raise self.fail(node, "", _TOO_DEEP)
         self.active.add(id(node))
-        size = 1
+        size, levels = 1, 0
         if isinstance(node, yaml.SequenceNode):
-            size += sum(self.measure(item, f"{path}[{i + 1}]") for i, item in enumerate(node.value))
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                size += self.measure(key, path) + self.measure(value, _join(path, key))
+            children = ((item, path, i) for i, item in enumerate(node.value))
+        else:
+            children = ((item, path, key) for key, value in node.value for item in (key, value))
+        for child, child_path, where in children:
+            if isinstance(child, yaml.ScalarNode):       # most values: one each, no levels
+                size += 1
+                continue
+            # the child's path, as netfile names it (made only for lists and mappings)
+            if isinstance(where, int):
+                child_path = _item(path, where)
+            elif child is not where:                    # a mapping's value, not its key
+                child_path = _join(path, where)
+            child_size, child_levels = self.measure(child, child_path, depth + 1)
+            size += child_size
+            levels = max(levels, child_levels)
+        levels += 1
         self.active.discard(id(node))
         if size > MAX_VALUES:
             kind = "document" if not path else "list" if isinstance(node, yaml.SequenceNode) \
@@ -218,8 +379,8 @@ class _Builder:
             raise self.fail(node, path, f"document too large: this {kind} expands to {size:,} "
                                         f"values, more than the limit of {MAX_VALUES:,} "
                                         "(aliases count each time they are used)")
-        self.sizes[id(node)] = size
-        return size
+        self.sizes[id(node)] = (size, levels)
+        return size, levels
 
     def build(self, node: yaml.Node, path: str):
         if isinstance(node, yaml.ScalarNode):
@@ -237,9 +398,11 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode, path: str):
         self.check_tag(node, path, _SCALAR_TAGS)
         tag = node.tag[len(_TAG):]
-        if tag == "str" or tag == "timestamp":
-            if not node.style and _NUMBER_RE.fullmatch(node.value):  # plain (libyaml: "")
-                return float(node.value)
+        if tag in ("int", "float") or (tag in ("str", "timestamp") and not node.style):
+            number = read_number(node.value, tag)     # plain style is "" in libyaml
+            if number is not None:
+                return number
+        if tag in ("str", "timestamp"):
             return node.value
         try:
             return getattr(_constructor, f"construct_yaml_{tag}")(node)
@@ -248,7 +411,7 @@ class _Builder:
 
     def sequence(self, node: yaml.SequenceNode, path: str) -> YamlList:
         self.check_tag(node, path, {_TAG + "seq"})
-        result = YamlList(self.build(item, f"{path}[{i + 1}]") for i, item in enumerate(node.value))
+        result = YamlList(self.build(item, _item(path, i)) for i, item in enumerate(node.value))
         result.mark = _mark(node)
         result.item_marks = [_mark(item) for item in node.value]
         return result
@@ -268,6 +431,8 @@ class _Builder:
             key = self.scalar(key_node, path)
             if isinstance(key, float) and key.is_integer() and not math.isinf(key):
                 key = int(key)
+            elif isinstance(key, RefusedNumber):
+                key = str(key)                      # a key is looked up as the text written
             if key in result:
                 first = result.key_marks[key]
                 raise self.fail(key_node, _join(path, key_node),
@@ -279,7 +444,17 @@ class _Builder:
         return result
 
 
+_ITEM_NAMES = {"layers": "layer", "samples": "sample"}
+"""Items of these top-level lists are named as netfile names them: ``layer 2``."""
+
+
+def _item(path: str, index: int) -> str:
+    """The path of a list's item: ``layers`` → ``layer 1``; ``weights`` → ``weights[1]``."""
+    name = _ITEM_NAMES.get(path)
+    return f"{name} {index + 1}" if name else f"{path}[{index + 1}]"
+
+
 def _join(path: str, key_node: yaml.Node) -> str:
-    """The path of a mapping's value: ``layers[1]`` + ``weights`` → ``layers[1].weights``."""
+    """The path of a mapping's value: ``layer 1`` + ``weights`` → ``layer 1.weights``."""
     key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
     return f"{path}.{key}" if path else str(key)

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import backcalc.yamlsource
+from backcalc import parse_network_text
 from backcalc.cli import cli
 
 # A valid file (Mazur's network without names); the line numbers the expected
@@ -67,6 +68,8 @@ ACTIVATIONS = "elu, identity, leaky_relu, linear, relu, sigmoid, softmax, softpl
 LOSSES = ("bce, binary_cross_entropy, ce, cross_entropy, half_squared_error, half_sse, "
           "mean_squared_error, mse, squared_error, sse")
 TAGS_ALLOWED = "(backcalc files hold only numbers, text, lists and mappings)"
+TOO_DEEP = ("nested too deeply: expected lists and mappings at most 100 levels inside one "
+            "another, found a level 101 here")
 
 
 def edit(text: str, old: str, new: str) -> str:
@@ -139,7 +142,7 @@ CASES = [
      "net.yaml:12:1: learning_rate: this key is given twice (first on line 4); "
      "each key may appear once"),
     ("layer-key-given-twice", edit(BASE, LAYER2_BIASES, LAYER2_BIASES + "    biases: 0.5\n"),
-     "net.yaml:12:5: layers[2].biases: this key is given twice (first on line 11); "
+     "net.yaml:12:5: layer 2.biases: this key is given twice (first on line 11); "
      "each key may appear once"),
     ("unknown-top-level-key", edit(BASE, "learning_rate:", "learnin_rate:"),
      f"net.yaml:4:1: learnin_rate: unknown key 'learnin_rate' (did you mean 'learning_rate'?); "
@@ -287,9 +290,9 @@ CASES = [
      f"{TAGS_ALLOWED}"),
     ("merge-key", "base: &b {activation: sigmoid}\n" + edit(BASE, HIDDEN_ACT,
                                                              "  - <<: *b\n    weights: [[0.15"),
-     "net.yaml:7:5: layers[1]: YAML merge keys (<<) are not supported; write the keys out"),
+     "net.yaml:7:5: layer 1: YAML merge keys (<<) are not supported; write the keys out"),
     ("alias-to-itself", "layers: &a [1, *a]\n",
-     "net.yaml:1:9: layers[2]: invalid YAML: an alias inside the value anchored here "
+     "net.yaml:1:9: layer 2: invalid YAML: an alias inside the value anchored here "
      "refers to that same value (it would never end)"),
     # names
     ("duplicate-names-across-layers",
@@ -333,6 +336,61 @@ CASES = [
     # the state block backcalc writes
     ("state-negative-iteration", BASE + "state: {iteration: -3}\n",
      "net.yaml:12:20: state.iteration: expected a whole number of 0 or more, found -3"),
+    # numbers beyond float64
+    ("integer-too-large-for-float64", edit(BASE, "[[0.15, 0.20]", "[[1" + "0" * 399 + ", 0.20]"),
+     "net.yaml:7:16: layer 1.weights[1][1]: expected a number within float64 range "
+     "(about ±1.8e308), found an integer of 400 digits"),
+    ("decimal-too-large-for-float64", edit(BASE, "learning_rate: 0.5", "learning_rate: 1e400"),
+     "net.yaml:4:16: learning_rate: expected a number within float64 range (about ±1.8e308), "
+     "found 1e400"),
+    # numbers YAML 1.1 reads in other bases or with separators: only plain decimals are numbers
+    ("octal-weight", edit(BASE, "[[0.15, 0.20]", "[[010, 0.20]"),
+     "net.yaml:7:16: layer 1.weights[1][1]: expected a decimal number, found 010 "
+     "(YAML reads a leading 0 as octal, 8); write 10"),
+    ("leading-zero-bias-not-octal", edit(BASE, "[0.35, 0.35]", "[0.35, 08]"),
+     "net.yaml:8:20: layer 1.biases[2]: expected a decimal number, found 08 "
+     "(a leading 0 makes YAML read a number as octal); write 8"),
+    ("sexagesimal-learning-rate", edit(BASE, "learning_rate: 0.5", "learning_rate: 1:30"),
+     "net.yaml:4:16: learning_rate: expected a decimal number, found 1:30 (YAML reads numbers "
+     "with colons as base 60, 90); write 90, or 1.30 if the colon stands for a decimal point"),
+    ("hexadecimal-input", edit(BASE, "input: [0.05, 0.10]", "input: [0x10, 0.10]"),
+     "net.yaml:1:9: input[1]: expected a decimal number, found 0x10 "
+     "(YAML reads 0x as hexadecimal, 16); write 16"),
+    ("binary-target", edit(BASE, "target: [0.01, 0.99]", "target: [0.01, 0b1]"),
+     "net.yaml:2:16: target[2]: expected a decimal number, found 0b1 "
+     "(YAML reads 0b as binary, 1); write 1"),
+    ("underscore-momentum", "momentum: 0.9_5\n" + BASE,
+     "net.yaml:1:11: momentum: expected a decimal number, found 0.9_5 "
+     "(YAML ignores _ in numbers and reads it as 0.95); write 0.95"),
+    ("yaml12-octal-epsilon", "optimizer: {name: adam, epsilon: 0o17}\n" + BASE,
+     "net.yaml:1:34: optimizer.epsilon: expected a decimal number, found 0o17 "
+     "(octal in YAML 1.2, 15; text in YAML 1.1); write 15"),
+    ("octal-in-second-sample-target", edit(SAMPLES, "[0.50, 0.50]", "[0.50, 010]"),
+     "net.yaml:5:20: sample 2.target[2]: expected a decimal number, found 010 "
+     "(YAML reads a leading 0 as octal, 8); write 10"),
+    ("hexadecimal-round-intermediates", "round_intermediates: 0x4\n" + BASE,
+     "net.yaml:1:22: round_intermediates: expected a decimal number, found 0x4 "
+     "(YAML reads 0x as hexadecimal, 4); write 4"),
+    ("octal-in-state-block", BASE + "state: {iteration: 010}\n",
+     "net.yaml:12:20: state.iteration: expected a decimal number, found 010 "
+     "(YAML reads a leading 0 as octal, 8); write 10"),
+    ("octal-as-name", edit(BASE, LAYER1_BIASES, LAYER1_BIASES + "    names: {biases: [010, b2]}\n"),
+     "net.yaml:9:22: layer 1.names.biases[1]: expected a name (text such as w1), found 010"),
+    # fields in YAML-level refusals are named as everywhere else (layer N, sample N)
+    ("sample-key-given-twice", edit(SAMPLES, "    target: [0.50, 0.50]\n",
+                                    "    target: [0.50, 0.50]\n    target: [0.5, 0.5]\n"),
+     "net.yaml:6:5: sample 2.target: this key is given twice (first on line 5); "
+     "each key may appear once"),
+    ("tag-inside-a-weight-matrix", edit(BASE, "[[0.15, 0.20]", "[[!foo 0.15, 0.20]"),
+     f"net.yaml:7:16: layer 1.weights[1][1]: YAML tag !foo is not allowed {TAGS_ALLOWED}"),
+    # nesting deep enough to crash libyaml's C composer is refused before composing
+    ("nested-101-levels", "layers: " + "[" * 100 + "]" * 100 + "\n",
+     f"net.yaml:1:108: {TOO_DEEP}"),
+    ("nested-100000-levels", "layers: " + "[" * 100_000 + "]" * 100_000 + "\n",
+     f"net.yaml:1:108: {TOO_DEEP}"),
+    ("nested-block-lists", "- " * 5000 + "1\n", f"net.yaml:1:201: {TOO_DEEP}"),
+    ("nested-block-mappings", "".join(" " * i + "a:\n" for i in range(150)),
+     f"net.yaml:101:101: {TOO_DEEP}"),
 ]
 
 
@@ -382,6 +440,49 @@ def test_billion_laughs_is_refused_quickly():
                     f"(aliases count each time they are used)")
 
 
+def test_nesting_through_aliases_is_refused():
+    # x0 holds 90 levels, each next anchor one more: x10 at level 2 would reach level 101.
+    lines = ["x0: &x0 " + "[" * 90 + "1" + "]" * 90]
+    lines += [f"x{i}: &x{i} [*x{i - 1}]" for i in range(1, 11)]
+    assert refuse_text("\n".join(lines) + "\n") == (
+        "Error: net.yaml:10:5: nested too deeply: expected lists and mappings at most 100 "
+        "levels inside one another, found more through an alias to the value anchored here")
+
+
+@pytest.mark.parametrize("count_first", [False, True],
+                         ids=["composed-directly", "levels-counted-first"])
+def test_nesting_at_the_limit_is_read(count_first, monkeypatch):
+    # 100 levels: the root mapping and 99 lists.  A file with many characters that could
+    # open a list or mapping has its levels counted before it is composed.
+    if count_first:
+        monkeypatch.setattr(backcalc.yamlsource, "_UNCHECKED_OPENERS", 0)
+    text = "a: " + "[" * 99 + "1" + "]" * 99 + "\n"
+    value = backcalc.yamlsource.load_yaml(text, "net.yaml").value["a"]
+    for _ in range(98):
+        value = value[0]
+    assert value == [1]
+
+
+def test_brackets_in_quoted_text_are_not_nesting():
+    Path("net.yaml").write_text('name: "' + "[" * 5000 + '"\n' + BASE)
+    ran(["run", "net.yaml"])
+
+
+def test_a_matrix_of_many_rows_is_read():
+    # 2,500 rows of weights: more "[" than are composed unchecked, so levels are counted first.
+    rows = ",\n    ".join(f"[{(i % 7) / 10}, -0.{i % 10}]" for i in range(2500))
+    text = ("input: [0.5, -0.5]\ntarget: 0.5\nloss: mse\nlearning_rate: 0.1\nlayers:\n"
+            f"  - activation: tanh\n    weights: [{rows}]\n    biases: 0\n"
+            f"  - activation: linear\n    weights: [{', '.join(['0.001'] * 2500)}]\n"
+            "    biases: 0\n")
+    assert text.count("[") > backcalc.yamlsource._UNCHECKED_OPENERS
+    start = time.perf_counter()
+    network = parse_network_text(text, "net.yaml")
+    assert time.perf_counter() - start < 2.0
+    assert network.layers[0].weights.shape == (2500, 2)
+    assert network.layers[0].weights[13].tolist() == [0.6, -0.3]
+
+
 def test_file_over_the_size_limit(monkeypatch):
     monkeypatch.setattr(backcalc.yamlsource, "MAX_FILE_BYTES", 100)
     assert len(BASE.encode()) > 100
@@ -420,7 +521,8 @@ def test_bare_name_that_is_neither_a_file_nor_an_example():
     assert "mazur" in bundled
     assert refused(["run", "mazurr"]) == (
         f"Error: mazurr: no such file, and no bundled example of that name "
-        f"(bundled: {', '.join(bundled)}; see `backcalc examples`)")
+        f"(did you mean the bundled example 'mazur'?); bundled: {', '.join(bundled)} "
+        f"(see `backcalc examples`)")
 
 
 def test_binary_junk():
@@ -446,7 +548,8 @@ def test_nul_byte():
 
 def test_error_in_a_bundled_example_name_is_not_masked(in_tmp):
     # A file the user names explicitly with .yaml is never taken for an example.
-    assert refused(["run", "mazur.yaml"]) == "Error: mazur.yaml: no such file"
+    assert refused(["run", "mazur.yaml"]) == (
+        "Error: mazur.yaml: no such file (did you mean the bundled example 'mazur'?)")
 
 
 # --- what is accepted (the refusals must not overreach) ----------------------
@@ -480,6 +583,26 @@ def test_flat_names_for_a_one_neuron_layer_are_accepted():
         "    weights: [0.40, 0.45]\n    biases: 0.60\n"
         "    names: {weights: [w5, w6], biases: b3}\n"))
     ran(["run", "net.yaml"])
+
+
+def test_plain_decimal_forms_are_numbers():
+    network = parse_network_text(
+        "input: [.5, 5.]\ntarget: [1.0e+3, -12]\nloss: sse\nlearning_rate: 1e-8\n"
+        "momentum: +0.5\nlayers:\n  - activation: linear\n"
+        "    weights: [[+3, -.5], [1E2, 0.25]]\n    biases: [00.5, -0]\n", "net.yaml")
+    sample = network.samples[0]
+    assert sample.input.tolist() == [0.5, 5.0]
+    assert sample.target.tolist() == [1000.0, -12.0]
+    assert network.learning_rate == 1e-8
+    assert network.momentum == 0.5
+    assert network.layers[0].weights.tolist() == [[3.0, -0.5], [100.0, 0.25]]
+    assert network.layers[0].biases.tolist() == [0.5, 0.0]
+
+
+def test_text_fields_keep_what_yaml_would_read_as_a_number():
+    # name and description are text: 1:30 stays 1:30, not YAML 1.1's 90.
+    network = parse_network_text("name: 1:30\ndescription: 0x10\n" + BASE, "net.yaml")
+    assert (network.name, network.description) == ("1:30", "0x10")
 
 
 def test_quoted_number_stays_text():
