@@ -35,7 +35,7 @@ def resolve(network: str) -> tuple[Path, str]:
         return path, network
     examples = example_paths()
     if network in examples:
-        return examples[network], network
+        return examples[network], f"{network} (bundled example)"
     close = [name for name in examples if name.lower() == path.stem.lower()]
     close = close or difflib.get_close_matches(path.stem, list(examples), n=1)
     hint = f" (did you mean the bundled example {close[0]!r}?)" if close else ""

@@ -559,8 +559,10 @@ def _target_place(doc: Document, index: int) -> tuple[Mark, str]:
 
 def _progress(node: Node, network: Network) -> Progress:
     """The ``state`` block backcalc writes: iteration reached and optimizer memory."""
-    node.mapping({"iteration", "updates", "velocity", "m", "v"}, ("iteration",))
+    node.mapping({"iteration", "updates", "velocity", "m", "v", "source"}, ("iteration",))
     progress = Progress(iteration=_non_negative(node["iteration"]))
+    if node.has("source"):
+        network.origin = node["source"].text()
     if node.has("updates"):
         progress.updates = _non_negative(node["updates"])
     for slot in ("velocity", "m", "v"):

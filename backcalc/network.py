@@ -86,6 +86,7 @@ class Network:
     progress: Progress = field(default_factory=Progress)
     source: str | None = None                      # the file it came from, for headings
     source_path: object = None                     # its path, so --save never overwrites it
+    origin: str | None = None                      # the file a continued run first came from
     samples_key: bool = False                      # written with ``samples:`` (else input/target)
 
     @property

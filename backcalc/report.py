@@ -111,10 +111,12 @@ def header(run: Run, learning_rate: float) -> Section:
     lines: list[Line] = []
     if net.description:
         lines.append([net.description])
-    if net.source and net.source != net.name:
-        lines.append([f"file: {net.source}"])
+    if net.source:
+        lines.append([f"from: {net.source}"])
     if net.progress.iteration:
-        lines.append([f"continuing after iteration {net.progress.iteration}"])
+        first = f" (first read from {net.origin})" if net.origin and net.origin != net.source \
+            else ""
+        lines.append([f"continuing after iteration {net.progress.iteration}{first}"])
     return Section(net.title, lines, [conventions(net, learning_rate)])
 
 

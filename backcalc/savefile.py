@@ -92,6 +92,8 @@ def network_document(network: Network) -> dict:
     progress = net.progress
     if progress.iteration or progress.updates:
         state: dict = {"iteration": progress.iteration, "updates": progress.updates}
+        if net.origin or net.source:
+            state["source"] = net.origin or net.source
         for name, slot in progress.slots.items():
             state[name] = _slot(net, slot)
         doc["state"] = state
@@ -100,7 +102,8 @@ def network_document(network: Network) -> dict:
 
 def network_yaml(network: Network) -> str:
     header = (f"{SAVED_MARK} after iteration {network.progress.iteration}"
-              + (f" of {network.source}" if network.source else "") + ".\n"
+              + (f" of {network.origin or network.source}"
+                 if network.origin or network.source else "") + ".\n"
               "# A valid network file; its state block lets `backcalc step` continue exactly.\n")
     body = yaml.dump(network_document(network), Dumper=_Dumper, sort_keys=False,
                      default_flow_style=None, allow_unicode=True, width=100)
