@@ -2,7 +2,7 @@
 
 Each command reads its network, calls ``engine.train``, hands the result to a
 report and a renderer, and saves the state.  All of backcalc's own errors are
-turned into one line and exit status 2 in one place, ``BackcalcGroup.invoke``.
+turned into one line and exit status 2 in one place, ``BackcalcGroup.main``.
 """
 
 from __future__ import annotations
@@ -144,18 +144,22 @@ def _train_and_show(net, iterations: int, fmt: str, precision: int, learning_rat
     if save_path is not None:
         check_save_target(save_path, net.source_path)
     result = train(net, iterations, learning_rate=learning_rate, keep=keep)
-    try:
-        saved, problem = _save(result, save_path), None
-    except BackcalcError as error:       # shown after the results, which are not lost
-        saved, problem = None, error
+    progressed = result.trained.progress.iteration > net.progress.iteration
+    saved, problem = None, None
+    if progressed or not result.stopped:   # a run that did nothing keeps the old state
+        try:
+            saved = _save(result, save_path)
+        except BackcalcError as error:       # shown after the results, which are not lost
+            problem = error
     if fmt == "json":
         _print_json(result)
     else:
         _print(sections(result), precision)
     if result.stopped and problem is None:
         where = f"{net.source}: " if net.source else ""
-        problem = ComputationError(f"{where}{result.stopped}; the state after iteration "
-                                   f"{result.trained.progress.iteration} is saved")
+        kept = (f"the state after iteration {result.trained.progress.iteration} is saved"
+                if saved else "nothing was saved")
+        problem = ComputationError(f"{where}{result.stopped}; {kept}")
     if saved and not (problem and fmt == "json"):
         click.echo(saved, err=fmt == "json")
     if problem:

@@ -330,7 +330,9 @@ def final_section(run: Run, iterations_asked: int) -> Section:
     final: Final | None = run.final
     net = run.network
     reached = run.trained.progress.iteration
-    if run.stopped:
+    if run.stopped and reached == net.progress.iteration:
+        title = "Stopped: the network as it was given (no update kept)"
+    elif run.stopped:
         title = f"Stopped: the network after iteration {reached}"
     elif iterations_asked == 1 and net.update == "batch":
         title = "After the update"
@@ -338,7 +340,7 @@ def final_section(run: Run, iterations_asked: int) -> Section:
         title = f"After {iterations_asked} iteration{'s' if iterations_asked != 1 else ''}"
     lines: list[Line] = [[f"stopped at {run.stopped}"]] if run.stopped else []
     if final is None:
-        lines.append([f"the loss is undefined for the outputs after iteration {reached}"])
+        lines.append(["the loss is undefined for these outputs"])
         return Section(title, lines)
     lines.append([(f"loss after iteration {reached}", final.loss)])
     for index, row in enumerate(final.outputs[:10]):
