@@ -223,11 +223,14 @@ def step(network, iterations, full, every, quiet, fmt, precision, learning_rate,
     elif quiet:
         keep = _never
     else:
+        rows = len(net.samples) if net.update == "online" else 1
         keep = ShownSteps(first=first, every=every, last=first + iterations - 1,
-                          limit=None if full else COMPACT_ROWS)
+                          rows_per_iteration=rows, limit=None if full else COMPACT_ROWS)
     _train_and_show(net, iterations, fmt, precision, learning_rate, save_path, keep,
                     lambda result: step_report(result, result.trained.learning_rate, iterations,
-                                               full=full, quiet=quiet, every=every))
+                                               full=full, quiet=quiet, every=every,
+                                               hidden=getattr(keep, "hidden", 0),
+                                               gap_at=COMPACT_ROWS[0]))
 
 
 COMPACT_ROWS = (40, 10)
@@ -240,22 +243,30 @@ def _never(step) -> bool:
 
 class ShownSteps:
     """Which steps `step` shows: every K-th iteration and the last; in a compact table
-    only the first and last rows of those (the report marks the gap)."""
+    only the first ``head`` and last ``tail`` of those rows (one row per update).
 
-    def __init__(self, *, first: int, every: int, last: int, limit: tuple | None):
+    ``hidden`` counts the rows left out between them, for the report's gap marker.
+    """
+
+    def __init__(self, *, first: int, every: int, last: int, rows_per_iteration: int,
+                 limit: tuple | None):
         self.first, self.every, self.last, self.limit = first, every, last, limit
-        self.kept = 0
+        shown_iterations = (last - first) // every + 1
+        if (last - first) % every:
+            shown_iterations += 1                      # the last iteration is always shown
+        self.total = shown_iterations * rows_per_iteration
+        self.seen = 0
+        self.hidden = 0
 
     def __call__(self, step) -> bool:
-        shown = (step.iteration - self.first) % self.every == 0 or step.iteration == self.last
-        if not shown:
+        if not ((step.iteration - self.first) % self.every == 0 or step.iteration == self.last):
             return False
-        if self.limit is not None:
+        row, self.seen = self.seen, self.seen + 1
+        if self.limit is not None and not step.diverged:
             head, tail = self.limit
-            tail_start = self.last - (tail - 1) * self.every
-            if self.kept >= head and step.iteration < tail_start:
+            if head <= row < self.total - tail:
+                self.hidden += 1
                 return False
-        self.kept += 1
         return True
 
 

@@ -145,7 +145,7 @@ class Engine:
         loss = self.network.loss
         out = traces[-1]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if self.fused:
+            if self.fused and not self.rounding:      # rounded: from the rounded a, as written
                 out.dL_da = r(self.fused.gradient(out.z, out.a, y))
             else:
                 out.dL_da = r(loss.gradient(out.a, y))
@@ -273,24 +273,23 @@ def train(network: Network, iterations: int = 1, *, learning_rate: float | None 
     engine = Engine(network, learning_rate)
     kept: list[Step] = []
     params, progress = network.params, network.progress   # after the last whole iteration
-    stopped = None
+    stopped, last = None, None
     try:
-        for step in engine.steps(iterations):
-            if keep is None or keep(step):
-                kept.append(step)
-            if step.ends_iteration and not step.diverged:
-                params, progress = step.parameters, step.progress
+        for last in engine.steps(iterations):
+            if keep is None or keep(last):
+                kept.append(last)
+            if last.ends_iteration and not last.diverged:
+                params, progress = last.parameters, last.progress
     except ComputationError as error:
         stopped = str(error)
+    if last is not None and (not kept or kept[-1] is not last):
+        kept.append(last)                  # the last step is always shown
     trained = network.with_params(params, progress)
     if learning_rate is not None:
         trained.learning_rate = learning_rate
-    final = _final_or_none(engine, params) if stopped else engine.final(params)
-    return Run(network, kept, final, trained, stopped)
-
-
-def _final_or_none(engine: Engine, params: list[Params]) -> Final | None:
     try:
-        return engine.final(params)
-    except ComputationError:
-        return None
+        final = engine.final(params)
+    except ComputationError as error:      # the last update left the loss's domain
+        final = None
+        stopped = stopped or f"after iteration {progress.iteration}: {error}"
+    return Run(network, kept, final, trained, stopped)

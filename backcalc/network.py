@@ -95,7 +95,7 @@ class Network:
 
     @property
     def title(self) -> str:
-        return self.name or self.source or "network"
+        return self.name or self.origin or self.source or "network"
 
     @property
     def parameter_count(self) -> int:

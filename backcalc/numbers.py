@@ -38,7 +38,8 @@ def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
         return "inf" if value > 0 else "-inf"
     if value == 0:
         return "0"
-    if 1e-3 <= abs(value) < 1e9:
+    # Fixed decimals while they keep two significant digits (and from 0.001 up).
+    if max(1e-3, 10.0 ** (1 - precision)) <= abs(value) < 1e9:
         text = f"{_decimal_half_up(value, precision):f}"
         if "." in text:
             text = text.rstrip("0").rstrip(".")

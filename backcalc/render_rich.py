@@ -21,8 +21,8 @@ from .report import Section, Table
 MAX_ROWS = 60
 """Longer tables show their first and last rows; every value is in ``--format json``."""
 
-PADDING = 2   # each column's left and right padding in the SIMPLE_HEAD box
-EDGES = 4     # the box's outer edges, and a margin
+PADDING = 3   # each column's left and right padding, and the divider between columns
+EDGES = 1     # the box's two outer edges, less the last column's divider
 
 
 def format_part(part, precision: int) -> str:
@@ -74,8 +74,7 @@ def _column_groups(table: Table, rows: list[list[str]], width: int) -> list[list
     count = len(table.columns)
     if table.prose or count <= 2:
         return [list(range(1, count))]
-    widths = [max([cell_len(table.columns[i])] + [cell_len(r[i]) for r in rows if len(r) > i])
-              + PADDING for i in range(count)]
+    widths = [_needed_width(table, rows, i) + PADDING for i in range(count)]
     width -= EDGES
     groups, current, used = [], [], widths[0]
     for index in range(1, count):
@@ -86,6 +85,19 @@ def _column_groups(table: Table, rows: list[list[str]], width: int) -> list[list
         used += widths[index]
     groups.append(current)
     return groups
+
+
+def _is_numeric(table: Table, index: int) -> bool:
+    return index > 0 and any(isinstance(row[index], numbers.Real) for row in table.rows
+                             if len(row) > index)
+
+
+def _needed_width(table: Table, rows: list[list[str]], index: int) -> int:
+    """A number column needs its widest cell; a text column may wrap between words."""
+    cells = [table.columns[index]] + [r[index] for r in rows if len(r) > index]
+    if _is_numeric(table, index) or index == 0:
+        return max(cell_len(cell) for cell in cells)
+    return max(cell_len(word) for cell in cells for word in cell.split() or [""])
 
 
 def _tables(table: Table, precision: int, width: int) -> list[RichTable]:
@@ -105,10 +117,10 @@ def _rich_table(table: Table, rows: list[list[str]], columns: list[int],
                            box=box.SIMPLE_HEAD if show_header else None,
                            show_header=show_header, highlight=False)
     for index in columns:
-        numeric = index > 0 and any(isinstance(row[index], numbers.Real) for row in table.rows)
-        wrap = table.prose and index > 0
+        numeric = _is_numeric(table, index)
+        wrap = index > 0 and not numeric           # text may wrap; numbers are never cut
         rich_table.add_column(Text(table.columns[index]), justify="right" if numeric else "left",
-                              no_wrap=not wrap)
+                              no_wrap=not wrap, overflow="fold")
     for row in rows:
         rich_table.add_row(*(Text(row[i]) if i < len(row) else Text("") for i in columns))
     return rich_table

@@ -274,7 +274,7 @@ def parameter_columns(net: Network) -> list[tuple[str, int, str, int, int]]:
     return columns
 
 
-def progress_table(run: Run, every: int = 1) -> Table:
+def progress_table(run: Run, every: int = 1, hidden: int = 0, gap_at: int = 0) -> Table:
     """One row per shown step: loss before its update, outputs, small networks' parameters."""
     net = run.network
     params = parameter_columns(net) if net.parameter_count <= ROW_PARAMETERS else []
@@ -282,14 +282,12 @@ def progress_table(run: Run, every: int = 1) -> Table:
     columns = ["iteration"] + (["sample"] if online else []) + ["loss"]
     columns += ["outputs a"] + [f"{label}⁺" for label, *_ in params]
     rows = []
-    previous = None
-    for step in run.steps:
-        if previous is not None and step.iteration - previous.iteration > every:
-            skipped = (step.iteration - previous.iteration) // every - 1
+    for index, step in enumerate(run.steps):
+        if hidden and index == gap_at:           # the rows left out of a long run
             marker: list[Cell] = ["…"] + [None] * (len(columns) - 1)
-            marker[columns.index("outputs a")] = f"({skipped} rows not shown; --every K thins)"
+            thin = "; --every K thins the rows" if every == 1 else ""
+            marker[columns.index("outputs a")] = f"({hidden} rows not shown{thin})"
             rows.append(marker)
-        previous = step
         row: list[Cell] = [str(step.iteration)]
         if online:
             row.append(str(step.pass_.sample_indices[0] + 1))
@@ -360,13 +358,14 @@ def run_report(run: Run, learning_rate: float) -> list[Section]:
 
 
 def step_report(run: Run, learning_rate: float, iterations: int, *, full: bool,
-                quiet: bool, every: int = 1) -> list[Section]:
+                quiet: bool, every: int = 1, hidden: int = 0,
+                gap_at: int = 0) -> list[Section]:
     sections = [header(run, learning_rate)] if not quiet else []
     if full and not quiet:
         for step in run.steps:
             sections += step_sections(run, step, learning_rate)
     elif not quiet:
-        tables = [progress_table(run, every)]
+        tables = [progress_table(run, every, hidden, gap_at)]
         if (ROW_PARAMETERS < run.network.parameter_count <= TABLE_PARAMETERS
                 and len(run.steps) <= TABLE_ITERATIONS):
             tables.append(parameters_table(run))

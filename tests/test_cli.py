@@ -407,7 +407,7 @@ def test_long_compact_run_shows_first_and_last_rows_and_marks_the_gap():
     rows = [line.split()[0] for line in out.splitlines() if re.match(r"\s+(\d+|…)\s", line)]
     # 40 first rows, one marker for the 150 rows between, then the last 10.
     assert rows == [str(i) for i in range(1, 41)] + ["…"] + [str(i) for i in range(191, 201)]
-    assert "(150 rows not shown; --every K thins)" in out
+    assert "(150 rows not shown; --every K thins the rows)" in out
 
 
 def test_every_with_a_long_run_keeps_the_last_iteration():
