@@ -155,10 +155,11 @@ def _train_and_show(net, iterations: int, fmt: str, precision: int, learning_rat
         _print_json(result)
     else:
         _print(sections(result), precision)
-    if result.stopped and problem is None:
+    if result.stopped:
         where = f"{net.source}: " if net.source else ""
         kept = (f"the state after iteration {result.trained.progress.iteration} is saved"
-                if saved else "nothing was saved")
+                if saved else f"nothing was saved ({problem})" if problem
+                else "nothing was saved")
         problem = ComputationError(f"{where}{result.stopped}; {kept}")
     if saved and not (problem and fmt == "json"):
         click.echo(saved, err=fmt == "json")
