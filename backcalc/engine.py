@@ -170,12 +170,16 @@ class Engine:
             if not np.isfinite(trace.z).all():
                 raise ComputationError(f"z of layer {index + 1} overflows float64 (the run "
                                        "diverges; try a smaller learning rate)")
-        with np.errstate(over="ignore", invalid="ignore"):
-            terms = self.round(self.loss_terms(traces[-1], y, indices))
-            losses = self.round(terms.sum(axis=1))
-            loss = float(self.round(self.reduce(losses)))
+        terms, losses, loss = self.losses(traces[-1], y, indices)
         self.backward(params, x, y, traces)
         return Pass(indices, x, y, traces, terms, losses, loss)
+
+    def losses(self, out: LayerTrace, y: np.ndarray, indices: list[int]) -> tuple:
+        """Loss terms per output, each sample's loss, and their reduction."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            terms = self.round(self.loss_terms(out, y, indices))
+            losses = self.round(terms.sum(axis=1))
+            return terms, losses, float(self.round(self.reduce(losses)))
 
     def gradients(self, params: list[Params], pass_: Pass) -> list[Params]:
         """Reduced ∂L/∂W and ∂L/∂b; a shared bias gets the sum of its layer's δ."""
@@ -194,11 +198,9 @@ class Engine:
         return grads
 
     # --- iterations ----------------------------------------------------------
-    def steps(self, iterations: int, params: list[Params] | None = None,
-              progress: Progress | None = None) -> Iterator[Step]:
+    def steps(self, iterations: int) -> Iterator[Step]:
         """Yield one ``Step`` per update: per iteration in batch mode, per sample online."""
-        params = self.network.params if params is None else params
-        progress = self.network.progress if progress is None else progress
+        params, progress = self.network.params, self.network.progress
         count = len(self.network.samples)
         batches = ([list(range(count))] if self.network.update == "batch"
                    else [[i] for i in range(count)])
@@ -242,12 +244,10 @@ class Engine:
 
     def final(self, params: list[Params]) -> Final:
         """Forward pass of every sample with the given parameters, and the reduced loss."""
-        indices = list(range(len(self.network.samples)))
         traces = self.forward(params, self.inputs)
-        with np.errstate(over="ignore", invalid="ignore"):
-            terms = self.round(self.loss_terms(traces[-1], self.targets, indices))
-            losses = self.round(terms.sum(axis=1))
-        return Final(traces[-1].a, losses, float(self.round(self.reduce(losses))))
+        _, losses, loss = self.losses(traces[-1], self.targets,
+                                      list(range(len(self.network.samples))))
+        return Final(traces[-1].a, losses, loss)
 
 
 @dataclass

@@ -12,17 +12,12 @@ import json
 import numpy as np
 
 from .engine import Run, Step
-from .network import Network, Params
+from .network import Network
 
 
 def _list(array: np.ndarray) -> list:
     # + 0.0 turns −0.0 (from −y/a with y = 0, or ∂L/∂a·0) into 0.0.
     return (np.asarray(array, dtype=float) + 0.0).tolist()
-
-
-def _params(network: Network, params: list[Params]) -> list[dict]:
-    return [{"weights": _list(network.to_file_orientation(p.weights)), "biases": _list(p.biases)}
-            for p in params]
 
 
 def step_document(network: Network, step: Step) -> dict:
@@ -37,8 +32,8 @@ def step_document(network: Network, step: Step) -> dict:
         "iteration": step.iteration,
         "samples": samples,
         "loss": float(step.loss),
-        "gradients": _params(network, step.gradients),
-        "parameters": _params(network, step.parameters),
+        "gradients": network.params_document(step.gradients),
+        "parameters": network.params_document(step.parameters),
     }
 
 

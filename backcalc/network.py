@@ -128,3 +128,10 @@ class Network:
 
     def to_file_orientation(self, weights: np.ndarray) -> np.ndarray:
         return weights if self.weight_rows == "neurons" else weights.T
+
+    def params_document(self, params: list[Params]) -> list[dict]:
+        """Parameters (or gradients, or optimizer memory) as plain lists, in the file's
+        orientation: what the JSON output and the state file both write."""
+        # + 0.0 turns −0.0 (from −y/a with y = 0, or ∂L/∂a·0) into 0.0.
+        return [{"weights": (self.to_file_orientation(p.weights) + 0.0).tolist(),
+                 "biases": (np.asarray(p.biases, dtype=float) + 0.0).tolist()} for p in params]

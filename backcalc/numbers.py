@@ -55,6 +55,3 @@ def format_exact(value: float) -> str:
     value = float(value)
     return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
 
-
-def format_vector(values, precision: int = DEFAULT_PRECISION) -> str:
-    return "(" + ", ".join(format_number(v, precision) for v in values) + ")"

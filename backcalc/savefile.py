@@ -18,7 +18,7 @@ import numpy as np
 import yaml
 
 from .errors import InputError
-from .network import Layer, Network, Params
+from .network import Layer, Network
 
 STATE_DIR = ".backcalc"
 STATE_FILE = "state.yaml"
@@ -57,11 +57,6 @@ def _layer(network: Network, layer: Layer) -> dict:
     return entry
 
 
-def _slot(network: Network, slot: list[Params]) -> list[dict]:
-    return [{"weights": _plain(network.to_file_orientation(p.weights)), "biases": _plain(p.biases)}
-            for p in slot]
-
-
 def network_document(network: Network) -> dict:
     """The network as the mapping a network file holds (defaults left out)."""
     net = network
@@ -95,7 +90,7 @@ def network_document(network: Network) -> dict:
         if net.origin or net.source:
             state["source"] = net.origin or net.source
         for name, slot in progress.slots.items():
-            state[name] = _slot(net, slot)
+            state[name] = net.params_document(slot)
         doc["state"] = state
     return doc
 
