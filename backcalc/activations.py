@@ -23,6 +23,15 @@ class Activation:
     derivative_formula: str = ""  # f'(z), written the way a hand calculation does
     parameters: dict = {}         # extra options and their defaults, e.g. {"alpha": 0.01}
     output_only = False
+    # How --explain and check write a = f(z) and f'(z) for one neuron: templates with
+    # {z} and {a} standing for that neuron's values (see ``worked``).
+    symbol = "f"
+    forward_template = "f({z})"
+    prime_symbol = "f′"
+
+    def prime_template(self, z: float) -> tuple[str, str]:
+        """f'(z) for one neuron as a template, and a note on the case used ("" if none)."""
+        return "f′({z})", ""
 
     def __init__(self, **options):
         self.options = {**self.parameters, **options}
@@ -59,6 +68,10 @@ class Linear(Activation):
     name = "linear"
     formula = "a = z"
     derivative_formula = "f′(z) = 1"
+    forward_template = "{z}"
+
+    def prime_template(self, z):
+        return "1", ""
 
     def forward(self, z):
         return z.copy()
@@ -71,6 +84,10 @@ class Sigmoid(Activation):
     name = "sigmoid"
     formula = "a = σ(z) = 1 / (1 + e^(−z))"
     derivative_formula = "σ′(z) = a(1 − a)"
+    symbol, forward_template, prime_symbol = "σ", "σ({z})", "σ′"
+
+    def prime_template(self, z):
+        return "{a}(1 − {a})", ""
 
     def forward(self, z):
         return sigmoid(z)
@@ -87,6 +104,10 @@ class Tanh(Activation):
     name = "tanh"
     formula = "a = tanh(z)"
     derivative_formula = "tanh′(z) = 1 − a²"
+    symbol, forward_template, prime_symbol = "tanh", "tanh({z})", "tanh′"
+
+    def prime_template(self, z):
+        return "1 − {a}²", ""
 
     def forward(self, z):
         return np.tanh(z)
@@ -104,6 +125,14 @@ class ReLU(Activation):
     name = "relu"
     formula = "a = max(0, z)"
     parameters = {"derivative_at_zero": 0.0}
+    symbol, forward_template, prime_symbol = "ReLU", "max(0, {z})", "ReLU′"
+
+    def prime_template(self, z):
+        if z > 0:
+            return "1", "z > 0"
+        if z < 0:
+            return "0", "z < 0"
+        return format_exact(self.options["derivative_at_zero"]), "z = 0: relu_derivative_at_zero"
 
     @property
     def derivative_formula(self):
@@ -124,6 +153,14 @@ class LeakyReLU(Activation):
     formula = "a = z if z > 0, else α·z"
     derivative_formula = "f′(z) = 1 if z > 0, else α (α at z = 0)"
     parameters = {"alpha": 0.01}
+    symbol, prime_symbol = "LReLU", "LReLU′"
+
+    @property
+    def forward_template(self):
+        return f"{{z}} if z > 0, else {format_exact(self.options['alpha'])}·{{z}}"
+
+    def prime_template(self, z):
+        return ("1", "z > 0") if z > 0 else (format_exact(self.options["alpha"]), "z ≤ 0: α")
 
     def forward(self, z):
         return np.where(z > 0, z, self.options["alpha"] * z)
@@ -137,6 +174,15 @@ class ELU(Activation):
     formula = "a = z if z > 0, else α(e^z − 1)"
     derivative_formula = "f′(z) = 1 if z > 0, else α·e^z (α at z = 0)"
     parameters = {"alpha": 1.0}
+    symbol, prime_symbol = "ELU", "ELU′"
+
+    @property
+    def forward_template(self):
+        return f"{{z}} if z > 0, else {format_exact(self.options['alpha'])}(e^{{z}} − 1)"
+
+    def prime_template(self, z):
+        return ("1", "z > 0") if z > 0 else (f"{format_exact(self.options['alpha'])}·e^{{z}}",
+                                             "z ≤ 0: α·e^z")
 
     def forward(self, z):
         alpha = self.options["alpha"]
@@ -151,6 +197,10 @@ class Softplus(Activation):
     name = "softplus"
     formula = "a = ln(1 + e^z)"
     derivative_formula = "f′(z) = σ(z)"
+    symbol, forward_template, prime_symbol = "softplus", "ln(1 + e^{z})", "softplus′"
+
+    def prime_template(self, z):
+        return "σ({z})", ""
 
     def forward(self, z):
         return softplus(z)
@@ -164,6 +214,7 @@ class Softmax(Activation):
     formula = "a_i = e^(z_i) / Σ_j e^(z_j)"
     derivative_formula = "∂a_i/∂z_j = a_i(1[i = j] − a_j)"
     output_only = True
+    symbol, prime_symbol = "softmax", ""
 
     def forward(self, z):
         shifted = z - z.max(axis=-1, keepdims=True)

@@ -68,6 +68,35 @@ def output_options(command):
     return wrapper
 
 
+def round_option(command):
+    """--round N: round every computed value to N decimals before it is used further."""
+    @click.option("--round", "round_decimals", type=click.IntRange(0, 15), default=None,
+                  help="Round every computed value to N decimals before using it, as a hand "
+                       "calculation does (the file's round_intermediates).")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+    return wrapper
+
+
+def explain_options(command):
+    """--explain, --layer and --neuron, shared by run and step."""
+    @click.option("--explain", is_flag=True,
+                  help="Also write out every value's formula with the numbers substituted.")
+    @click.option("--layer", type=click.IntRange(min=1), default=None,
+                  help="With --explain: only this layer's values (layers count from 1).")
+    @click.option("--neuron", type=click.IntRange(min=0), default=None,
+                  help="With --explain: only this neuron number's values (in the file's "
+                       "numbering).")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        if not kwargs["explain"] and (kwargs["layer"] is not None or kwargs["neuron"] is not None):
+            raise click.UsageError("--layer and --neuron choose what --explain writes out; "
+                                   "add --explain")
+        return command(*args, **kwargs)
+    return wrapper
+
+
 def training_options(command):
     """--learning-rate and --save, shared by run and step."""
     @click.option("--learning-rate", "learning_rate", type=float, default=None,
@@ -97,13 +126,27 @@ def cli():
 
 # --- helpers -------------------------------------------------------------------
 
-def _load(network: str):
+def _load(network: str, round_decimals: int | None = None):
     from .examples import resolve
     from .netfile import load_network
     path, display = resolve(network)
     net = load_network(path, display)
     net.source_path = path
+    if round_decimals is not None:
+        net.round_intermediates = round_decimals
     return net
+
+
+def _explainer(net, explain: bool, layer, neuron):
+    """The ``after_step`` hook writing out each shown step (None without --explain)."""
+    if not explain:
+        return None
+    from .explain import Selection, explain_sections
+    if layer is not None and layer > len(net.layers):
+        raise click.BadParameter(f"the network has layers 1 to {len(net.layers)}, found {layer}",
+                                 param_hint="--layer")
+    selection = Selection(layer, neuron)
+    return lambda result: (lambda step: explain_sections(result, step, selection))
 
 
 def _load_state():
@@ -182,20 +225,28 @@ def _print_json(run) -> None:
 
 @cli.command()
 @click.argument("network")
+@explain_options
+@round_option
 @output_options
 @training_options
-def run(network, fmt, precision, learning_rate, save_path):
+def run(network, explain, layer, neuron, round_decimals, fmt, precision, learning_rate,
+        save_path):
     """One iteration in full: forward pass, loss, backward pass, gradients, update.
 
     NETWORK is a network file, or the name of a bundled example (see
     `backcalc examples`).  The network after the update is saved to
-    .backcalc/state.yaml so that `backcalc step` can continue.
+    .backcalc/state.yaml so that `backcalc step` can continue.  --explain
+    writes every value out as a hand calculation does:
+    z₁⁽¹⁾ = w1·x₁ + w2·x₂ + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775.
 
-    Example: backcalc run mazur
+    Example: backcalc run mazur --explain
     """
     from .report import run_report
-    _train_and_show(_load(network), 1, fmt, precision, learning_rate, save_path, None,
-                    lambda result: run_report(result, result.trained.learning_rate))
+    net = _load(network, round_decimals)
+    explainer = _explainer(net, explain, layer, neuron)
+    _train_and_show(net, 1, fmt, precision, learning_rate, save_path, None,
+                    lambda result: run_report(result, result.trained.learning_rate,
+                                              explainer(result) if explainer else None))
 
 
 @cli.command()
@@ -206,9 +257,12 @@ def run(network, fmt, precision, learning_rate, save_path):
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True,
               help="Show only every K-th iteration (and the last).")
 @click.option("-q", "--quiet", is_flag=True, help="Show only the final summary.")
+@explain_options
+@round_option
 @output_options
 @training_options
-def step(network, iterations, full, every, quiet, fmt, precision, learning_rate, save_path):
+def step(network, iterations, full, every, quiet, explain, layer, neuron, round_decimals, fmt,
+         precision, learning_rate, save_path):
     """Run N iterations, one compact row each; continue from the last run/step.
 
     With no NETWORK, continues from .backcalc/state.yaml (written by the last
@@ -217,7 +271,11 @@ def step(network, iterations, full, every, quiet, fmt, precision, learning_rate,
     Example: backcalc run mazur && backcalc step --iterations 3
     """
     from .report import step_report
-    net = _load(network) if network else _load_state()
+    net = _load(network, round_decimals) if network else _load_state()
+    if round_decimals is not None:
+        net.round_intermediates = round_decimals
+    full = full or explain
+    explainer = _explainer(net, explain, layer, neuron)
     first = net.progress.iteration + 1
     if fmt == "json":
         keep = None
@@ -231,7 +289,9 @@ def step(network, iterations, full, every, quiet, fmt, precision, learning_rate,
                     lambda result: step_report(result, result.trained.learning_rate, iterations,
                                                full=full, quiet=quiet, every=every,
                                                hidden=getattr(keep, "hidden", 0),
-                                               gap_at=COMPACT_ROWS[0]))
+                                               gap_at=COMPACT_ROWS[0],
+                                               after_step=explainer(result) if explainer
+                                               else None))
 
 
 COMPACT_ROWS = (40, 10)
@@ -286,6 +346,72 @@ def examples():
         table.add_row(example.name, example.description)
     Console(highlight=False).print(table)
     click.echo("Run one with `backcalc run NAME`; copy it with `backcalc run NAME --save my.yaml`.")
+
+
+@cli.command()
+@click.argument("network")
+@output_options
+def gradcheck(network, fmt, precision):
+    """Compare every analytic gradient with a central finite difference.
+
+    For every parameter θ, in file order, the gradient backcalc computes is set
+    beside (L(θ + h) − L(θ − h)) / 2h with their relative error; exit status 1
+    when one of them is a mismatch.  Points at a ReLU-type kink are marked
+    kink, not failed.  Batch mode checks the loss over all samples, online mode
+    each sample's own loss; round_intermediates is switched off for the check.
+
+    Example: backcalc gradcheck mazur
+    """
+    from .gradcheck import gradcheck as check_gradients
+    from .gradcheck import gradcheck_document, gradcheck_report
+    result = check_gradients(_load(network))
+    if fmt == "json":
+        from .jsonout import dumps
+        click.echo(dumps(gradcheck_document(result)))
+    else:
+        _print(gradcheck_report(result), precision)
+    if result.mismatches:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.argument("network")
+@click.argument("answers")
+@click.option("--tolerance", type=click.FloatRange(min=0, max_open=False), default=None,
+              help="Accept every answer within this distance of the right value (instead of "
+                   "half a unit of the last digit written).")
+@round_option
+@output_options
+@click.option("--learning-rate", "learning_rate", type=click.FloatRange(min=0), default=None,
+              help="Use this learning rate instead of the file's.")
+def check(network, answers, tolerance, round_decimals, fmt, precision, learning_rate):
+    """Check a student's answers: each right or wrong, the first wrong step, and why.
+
+    ANSWERS is a YAML file of what was computed by hand, any subset: z1: [0.3775,
+    0.3925], a1_2: 0.5969, loss: 0.2984, dL/dw5: 0.0822, w5+: 0.3589 (see the
+    README).  An answer is right within half a unit of its last digit; a wrong
+    one computed from an earlier wrong one is marked as following from it, and a
+    common slip that reproduces it is named.  Exit status 1 if any answer is wrong.
+
+    Example: backcalc check mazur seed001
+    """
+    from .answers import load_answers
+    from .check import check as check_answers
+    from .examples import resolve_answers
+    net = _load(network, round_decimals)
+    path, display = resolve_answers(answers)
+    result = check_answers(net, load_answers(path, net, display), tolerance=tolerance,
+                           learning_rate=learning_rate)
+    if fmt == "json":
+        from .check_report import check_document
+        from .jsonout import dumps
+        click.echo(dumps(check_document(result)))
+    else:
+        from .check_report import check_report
+        rate = net.learning_rate if learning_rate is None else learning_rate
+        _print(check_report(result, display, rate, tolerance), precision)
+    if not result.passed:
+        raise click.exceptions.Exit(1)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ only once the whole backward pass is done).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import numpy as np
@@ -62,6 +62,7 @@ class Step:
     progress: Progress                   # optimizer memory after the update
     ends_iteration: bool = True          # online mode: the iteration's last sample
     diverged: bool = False               # its update made a parameter non-finite
+    slots_before: dict = field(default_factory=dict)   # optimizer memory before the update
 
     @property
     def loss(self) -> float:
@@ -214,6 +215,7 @@ class Engine:
                     raise ComputationError(f"{where}iteration {iteration}: {error}") from None
                 grads = self.gradients(params, pass_)
                 t = progress.updates + 1
+                slots_before = progress.slots
                 with np.errstate(over="ignore", invalid="ignore"):
                     new_params, slots = self.optimizer.step(
                         params, grads, progress.slots, t, self.learning_rate, self.round)
@@ -223,7 +225,7 @@ class Engine:
                 # ends with it, and its update is not kept.
                 yield Step(iteration, pass_, grads, params, new_params,
                            Progress(iteration, t, slots), ends_iteration=indices is batches[-1],
-                           diverged=problem is not None)
+                           diverged=problem is not None, slots_before=slots_before)
                 if problem:
                     raise ComputationError(f"{where}iteration {iteration}: {problem}")
                 params = new_params

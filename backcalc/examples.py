@@ -28,18 +28,34 @@ def list_examples() -> list[Example]:
             for name, path in example_paths().items()]
 
 
+ANSWERS_DIR = EXAMPLES_DIR / "answers"
+
+
+def answers_paths() -> dict[str, Path]:
+    """The bundled answers files: a seed exercise's student answers, by seed name."""
+    return {path.stem: path for path in sorted(ANSWERS_DIR.glob("*.yaml"))}
+
+
 def resolve(network: str) -> tuple[Path, str]:
     """A path the user gave, or a bundled example's path; and the name to show for it."""
-    path = Path(network)
+    return _resolve(network, example_paths(), "bundled example", "`backcalc examples`")
+
+
+def resolve_answers(answers: str) -> tuple[Path, str]:
+    """An answers file's path, or a bundled seed's answers (``backcalc check mazur seed001``)."""
+    return _resolve(answers, answers_paths(), "bundled answers file", "README")
+
+
+def _resolve(given: str, bundled: dict[str, Path], what: str, listing: str) -> tuple[Path, str]:
+    path = Path(given)
     if path.exists():
-        return path, network
-    examples = example_paths()
-    if network in examples:
-        return examples[network], f"{network} (bundled example)"
-    close = [name for name in examples if name.lower() == path.stem.lower()]
-    close = close or difflib.get_close_matches(path.stem, list(examples), n=1)
-    hint = f" (did you mean the bundled example {close[0]!r}?)" if close else ""
-    if any(sep in network for sep in "/\\") or path.suffix in (".yaml", ".yml"):
-        raise InputError(f"no such file{hint}", file=network)
-    raise InputError(f"no such file, and no bundled example of that name{hint}; bundled: "
-                     f"{', '.join(examples)} (see `backcalc examples`)", file=network)
+        return path, given
+    if given in bundled:
+        return bundled[given], f"{given} ({what})"
+    close = [name for name in bundled if name.lower() == path.stem.lower()]
+    close = close or difflib.get_close_matches(path.stem, list(bundled), n=1)
+    hint = f" (did you mean the {what} {close[0]!r}?)" if close else ""
+    if any(sep in given for sep in "/\\") or path.suffix in (".yaml", ".yml"):
+        raise InputError(f"no such file{hint}", file=given)
+    raise InputError(f"no such file, and no {what} of that name{hint}; bundled: "
+                     f"{', '.join(bundled)} (see {listing})", file=given)

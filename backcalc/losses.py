@@ -35,6 +35,11 @@ class Loss:
     formula: str = ""
     gradient_formula: str = ""
     targets_are_probabilities = False
+    # One sample's loss and ∂L/∂a of one output as --explain writes them: {y} and {a}
+    # stand for one output's values, {terms} for the terms of every output, {n} their count.
+    term_template = "({y} − {a})²"
+    sum_template = "{terms}"
+    gradient_template = ""
 
     def terms(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -51,6 +56,7 @@ class HalfSquaredError(Loss):
     name, alias = "half_squared_error", "half_sse"
     formula = "L = ½ Σ (y − a)²"
     gradient_formula = "∂L/∂a = a − y"
+    sum_template, gradient_template = "½[{terms}]", "{a} − {y}"
 
     def terms(self, a, y):
         return 0.5 * (y - a) ** 2
@@ -63,6 +69,7 @@ class SquaredError(Loss):
     name, alias = "squared_error", "sse"
     formula = "L = Σ (y − a)²"
     gradient_formula = "∂L/∂a = 2(a − y)"
+    gradient_template = "2({a} − {y})"
 
     def terms(self, a, y):
         return (y - a) ** 2
@@ -75,6 +82,7 @@ class MeanSquaredError(Loss):
     name, alias = "mean_squared_error", "mse"
     formula = "L = (1/n) Σ (y − a)²"
     gradient_formula = "∂L/∂a = (2/n)(a − y)"
+    sum_template, gradient_template = "(1/{n})[{terms}]", "(2/{n})({a} − {y})"
 
     def terms(self, a, y):
         return (y - a) ** 2 / a.shape[-1]
@@ -88,6 +96,8 @@ class BinaryCrossEntropy(Loss):
     formula = "L = −Σ [y ln a + (1 − y) ln(1 − a)]"
     gradient_formula = "∂L/∂a = (a − y) / (a(1 − a))"
     targets_are_probabilities = True
+    term_template = "{y}·ln {a} + (1 − {y})·ln(1 − {a})"
+    sum_template, gradient_template = "−[{terms}]", "({a} − {y}) / ({a}(1 − {a}))"
 
     def terms(self, a, y):
         return -(_y_log(y, a) + _y_log(1.0 - y, 1.0 - a))
@@ -105,6 +115,7 @@ class CrossEntropy(Loss):
     formula = "L = −Σ y ln a"
     gradient_formula = "∂L/∂a = −y / a"
     targets_are_probabilities = True
+    term_template, sum_template, gradient_template = "{y}·ln {a}", "−[{terms}]", "−{y} / {a}"
 
     def terms(self, a, y):
         return -_y_log(y, a)
@@ -125,6 +136,7 @@ class FusedPair:
     """A loss with the output activation it is computed together with, from z."""
 
     delta_formula = "δ = a − y"
+    delta_template = "{a} − {y}"        # one output's δ, as --explain writes it
 
     def hand_delta(self, z, a, y):
         """δ as a hand calculation gets it from the (rounded) a; ``delta`` by default."""
@@ -152,6 +164,7 @@ class SigmoidCrossEntropy(FusedPair):
     """Sigmoid outputs with cross-entropy −Σ y ln a, computed from z."""
 
     delta_formula = "δ = −y(1 − a)"
+    delta_template = "−{y}(1 − {a})"
 
     def terms(self, z, a, y):
         return np.where(y == 0, 0.0, y * softplus(-z))   # −y ln σ(z) = y·softplus(−z)

@@ -38,8 +38,9 @@ MAX_ROUND = 15
 class Node:
     """A value from the file with its position and a human name for it."""
 
-    def __init__(self, value, mark: Mark, label: str, doc: Document):
+    def __init__(self, value, mark: Mark, label: str, doc: Document, written: str | None = None):
         self.value, self.mark, self.label, self.doc = value, mark, label, doc
+        self.written = written      # a scalar as typed: 0.5930 keeps its last zero
 
     def error(self, message: str) -> InputError:
         return self.doc.error(message, self.mark, self.label)
@@ -50,20 +51,22 @@ class Node:
     def __getitem__(self, key) -> "Node":
         value = self.value
         label = f"{self.label}.{key}" if self.label else str(key)
-        return Node(value[key], value.value_marks[key], label, self.doc)
+        return Node(value[key], value.value_marks[key], label, self.doc, value.value_texts[key])
 
     def get(self, key, default=None):
         return self[key] if self.has(key) else default
 
     def items(self, label: str) -> list["Node"]:
         """The items of a list, each labelled ``label`` and its 1-based position."""
-        return [Node(v, m, f"{label} {i + 1}" if label else f"{self.label}[{i + 1}]", self.doc)
-                for i, (v, m) in enumerate(zip(self.value, self.value.item_marks))]
+        return [Node(v, m, f"{label} {i + 1}" if label else f"{self.label}[{i + 1}]", self.doc, t)
+                for i, (v, m, t) in enumerate(zip(self.value, self.value.item_marks,
+                                                  self.value.item_texts))]
 
     def elements(self) -> list["Node"]:
         """The items of a list labelled by position within this field."""
-        return [Node(v, m, f"{self.label}[{i + 1}]", self.doc)
-                for i, (v, m) in enumerate(zip(self.value, self.value.item_marks))]
+        return [Node(v, m, f"{self.label}[{i + 1}]", self.doc, t)
+                for i, (v, m, t) in enumerate(zip(self.value, self.value.item_marks,
+                                                  self.value.item_texts))]
 
     # --- typed readers -------------------------------------------------------
     def mapping(self, allowed: set[str], required: tuple = ()) -> "Node":

@@ -33,6 +33,8 @@ def format_part(part, precision: int) -> str:
         return part
     if isinstance(part, numbers.Real):
         return format_number(part, precision)
+    if hasattr(part, "text"):                       # an explained formula (explain.Formula)
+        return part.text(precision)
     if isinstance(part, tuple):
         label, value = part
         return f"{label} = {format_part(value, precision)}"

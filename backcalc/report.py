@@ -349,21 +349,24 @@ def final_section(run: Run, iterations_asked: int) -> Section:
     return Section(title, lines)
 
 
-def run_report(run: Run, learning_rate: float) -> list[Section]:
+def run_report(run: Run, learning_rate: float, after_step=None) -> list[Section]:
+    """The whole run; ``after_step(step)`` may add sections after each step's (--explain)."""
     sections = [header(run, learning_rate)]
     for step in run.steps:
         sections += step_sections(run, step, learning_rate)
+        sections += after_step(step) if after_step else []
     sections.append(final_section(run, 1))
     return sections
 
 
 def step_report(run: Run, learning_rate: float, iterations: int, *, full: bool,
                 quiet: bool, every: int = 1, hidden: int = 0,
-                gap_at: int = 0) -> list[Section]:
+                gap_at: int = 0, after_step=None) -> list[Section]:
     sections = [header(run, learning_rate)] if not quiet else []
     if full and not quiet:
         for step in run.steps:
             sections += step_sections(run, step, learning_rate)
+            sections += after_step(step) if after_step else []
     elif not quiet:
         tables = [progress_table(run, every, hidden, gap_at)]
         if (ROW_PARAMETERS < run.network.parameter_count <= TABLE_PARAMETERS

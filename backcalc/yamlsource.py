@@ -70,6 +70,7 @@ class YamlMap(dict):
     mark: Mark
     key_marks: dict
     value_marks: dict
+    value_texts: dict      # a scalar value as written (None for lists and mappings)
 
 
 class YamlList(list):
@@ -77,6 +78,7 @@ class YamlList(list):
 
     mark: Mark
     item_marks: list
+    item_texts: list       # each scalar item as written (None for lists and mappings)
 
 
 class RefusedNumber(str):
@@ -414,13 +416,14 @@ class _Builder:
         result = YamlList(self.build(item, _item(path, i)) for i, item in enumerate(node.value))
         result.mark = _mark(node)
         result.item_marks = [_mark(item) for item in node.value]
+        result.item_texts = [_written(item) for item in node.value]
         return result
 
     def mapping(self, node: yaml.MappingNode, path: str) -> YamlMap:
         self.check_tag(node, path, {_TAG + "map"})
         result = YamlMap()
         result.mark = _mark(node)
-        result.key_marks, result.value_marks = {}, {}
+        result.key_marks, result.value_marks, result.value_texts = {}, {}, {}
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
                 raise self.fail(key_node, path, "YAML merge keys (<<) are not supported; "
@@ -440,8 +443,14 @@ class _Builder:
                                 "each key may appear once")
             result.key_marks[key] = _mark(key_node)
             result.value_marks[key] = _mark(value_node)
+            result.value_texts[key] = _written(value_node)
             result[key] = self.build(value_node, _join(path, key_node))
         return result
+
+
+def _written(node: yaml.Node) -> str | None:
+    """A scalar as the user typed it (an answer's decimals set its tolerance)."""
+    return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 _ITEM_NAMES = {"layers": "layer", "samples": "sample"}

@@ -1,0 +1,273 @@
+"""Reading an answers file: what a student computed by hand, for ``check``.
+
+The format (SPEC, "The answers file") is a mapping of keys such as ``z1``,
+``a1_2``, ``dL/dw5``, ``W1+``, ``loss`` to numbers, vectors or matrices, with
+optional ``iteration`` and ``sample``; or a list of such blocks.  Every number is
+kept with the text the student wrote, because its last digit sets how closely it
+must match (``0.593`` is right for 0.59327: within half a unit of its last digit).
+
+Errors are ``InputError``s naming the file, line and key, as for network files.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from .errors import InputError
+from .netfile import Node, describe, _did_you_mean
+from .network import Network
+from .yamlsource import load_yaml, read_text
+
+MAX_ITERATION = 100_000
+"""Answers may be given for iterations up to this; ``check`` runs that far."""
+
+PER_NEURON = {"z": "z", "a": "a", "delta": "delta", "δ": "delta", "dL/da": "dL/da",
+              "dL/dz": "delta"}
+_NEURON_KEY = re.compile(r"(z|a|delta|δ|dL/da|dL/dz)(\d+)(?:_(\d+))?")
+_WEIGHTS_KEY = re.compile(r"W(\d+)(?:_(\d+)_(\d+))?")
+_BIASES_KEY = re.compile(r"b(\d+)(?:_(\d+))?")
+_NUMBER_TEXT = re.compile(r"[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
+KEY_FORMS = ("z1, a1_2, dL/da2, delta2 (or δ2, dL/dz2), loss, sample_loss, dL/d<name>, "
+             "dL/dW2, dL/db2, <name>+, W1+, b1+")
+
+
+@dataclass
+class Answer:
+    key: str                 # as reported: z1_2, dL/dW2_1_2, w5+, loss
+    kind: str                # a ``worked.Key`` kind: z, a, dL/da, delta, loss, dL/dW, W+, …
+    layer: int               # 0-based
+    neuron: int              # 0-based
+    input: int               # 0-based
+    given: float
+    unit: float              # the unit of the last digit written; 0 for an exact 0
+    iteration: int | None    # None: the first iteration checked
+    sample: int              # 0-based
+    block: int               # which block of the file (0-based)
+    line: int | None = None
+
+    @property
+    def per_sample(self) -> bool:
+        return self.kind in ("z", "a", "dL/da", "fprime", "delta", "sample_loss")
+
+
+def written_unit(text: str | None, value: float) -> float:
+    """The unit of the last digit as written: 0.593 → 0.001, 4.33e-4 → 1e-6, 18 → 1.
+
+    An integer 0 is exact (unit 0): a student writing 0 claims exactly zero.
+    """
+    match = _NUMBER_TEXT.fullmatch(text.strip()) if text else None
+    if not match:
+        return 0.0 if value == 0 else 10.0 ** (math.floor(math.log10(abs(value))) - 14)
+    decimals = len(match.group(2) or "")
+    exponent = int(match.group(3) or 0)
+    if match.group(2) is None and value == 0:
+        return 0.0
+    return 10.0 ** (exponent - decimals)
+
+
+def load_answers(path, network: Network, display: str | None = None) -> list[Answer]:
+    display = display or str(path)
+    doc = load_yaml(read_text(path, display), display)
+    root = Node(doc.value, doc.mark, "", doc)
+    if isinstance(root.value, list):
+        if not root.value:
+            raise root.error("expected answers (a mapping of keys such as z1, or a list of "
+                             "them), found an empty list")
+        blocks = root.items("block")
+    elif isinstance(root.value, dict):
+        blocks = [root]
+    else:
+        raise doc.error(f"expected a mapping of answers (keys such as {KEY_FORMS}), "
+                        f"found {describe(root.value)}")
+    answers: list[Answer] = []
+    for number, block in enumerate(blocks):
+        answers += _block(block, number, network)
+    if not answers:
+        raise doc.error("expected at least one answer (keys such as z1, a1_2, loss, dL/dw5, "
+                        "w5+), found none")
+    return answers
+
+
+def _block(node: Node, number: int, network: Network) -> list[Answer]:
+    if not isinstance(node.value, dict):
+        raise node.error(f"expected a mapping of answers, found {describe(node.value)}")
+    iteration, sample = None, 0
+    if node.has("iteration"):
+        item = node["iteration"]
+        iteration = item.integer()
+        first = network.progress.iteration + 1
+        if not first <= iteration <= MAX_ITERATION:
+            where = f" (the network continues after iteration {first - 1})" if first > 1 else ""
+            raise item.error(f"expected an iteration from {first} to {MAX_ITERATION:,}{where}, "
+                             f"found {item.value}")
+    if node.has("sample"):
+        item = node["sample"]
+        sample = item.integer() - 1
+        count = len(network.samples)
+        if not 0 <= sample < count:
+            raise item.error(f"expected a sample from 1 to {count}, found {item.value}")
+    names = _parameter_names(network)
+    answers = []
+    for key in node.value:
+        if key in ("iteration", "sample"):
+            continue
+        item = node[key]
+        item.label = str(key)
+        for parsed in _answer(str(key), item, network, names):
+            key_text, kind, layer, neuron, inp, value_node = parsed
+            value = value_node.number()
+            answers.append(Answer(key_text, kind, layer, neuron, inp, value,
+                                  written_unit(value_node.written, value), iteration, sample,
+                                  number, value_node.mark.line))
+    return answers
+
+
+def _parameter_names(network: Network) -> dict[str, tuple]:
+    """The user's parameter names → (kind, layer, neuron, input)."""
+    names = {}
+    for l, layer in enumerate(network.layers):
+        if layer.weight_names:
+            for j, row in enumerate(layer.weight_names):
+                for i, name in enumerate(row):
+                    names[name] = ("W", l, j, i)
+        if layer.bias_names:
+            for j, name in enumerate(layer.bias_names):
+                names.setdefault(name, ("b", l, 0 if layer.shared_bias else j, 0))
+    return names
+
+
+def _normalise(key: str) -> str:
+    return key.strip().replace("∂L/∂", "dL/d").replace("∂", "d")
+
+
+def _answer(key: str, node: Node, network: Network, names: dict):
+    """(key as reported, kind, layer, neuron, input, number node) for each number given."""
+    text = _normalise(key)
+    base = network.index_base
+    if text in ("loss", "sample_loss"):
+        return [(text, text, 0, 0, 0, _scalar(node))]
+    match = _NEURON_KEY.fullmatch(text)
+    if match:
+        letter, layer, neuron = match.groups()
+        l = _layer(node, int(layer), network, text)
+        kind = PER_NEURON[letter]
+        stem = f"{'delta' if kind == 'delta' else letter}{layer}"
+        size = network.layers[l].size
+        if neuron is not None:
+            j = _neuron(node, int(neuron), size, base, text)
+            return [(f"{stem}_{j + base}", kind, l, j, 0, _scalar(node))]
+        return [(f"{stem}_{j + base}", kind, l, j, 0, item)
+                for j, item in enumerate(_vector(node, size, f"layer {l + 1}'s {size} neurons"))]
+    if text.startswith("dL/d"):
+        return _parameter(text[4:], node, network, names, gradient=True)
+    if text.endswith("+"):
+        return _parameter(text[:-1], node, network, names, gradient=False)
+    raise _unknown(node, key, network, names)
+
+
+def _parameter(name: str, node: Node, network: Network, names: dict, gradient: bool):
+    prefix, suffix = ("dL/d", "") if gradient else ("", "+")
+    kinds = ("dL/dW", "dL/db") if gradient else ("W+", "b+")
+    base = network.index_base
+    if name in names:
+        kind, l, j, i = names[name]
+        return [(f"{prefix}{name}{suffix}", kinds[kind == "b"], l, j, i, _scalar(node))]
+    match = _WEIGHTS_KEY.fullmatch(name)
+    if match:
+        layer, row, col = match.groups()
+        l = _layer(node, int(layer), network, name)
+        spec = network.layers[l]
+        by_neuron = network.weight_rows == "neurons"
+        rows, cols = (spec.size, spec.inputs) if by_neuron else (spec.inputs, spec.size)
+        if row is not None:
+            r = _neuron(node, int(row), rows, base, name, "row")
+            c = _neuron(node, int(col), cols, base, name, "column")
+            j, i = (r, c) if by_neuron else (c, r)
+            return [(f"{prefix}W{layer}_{row}_{col}{suffix}", kinds[0], l, j, i, _scalar(node))]
+        out = []
+        for r, c, item in _matrix(node, rows, cols):
+            j, i = (r, c) if by_neuron else (c, r)
+            out.append((f"{prefix}W{layer}_{r + base}_{c + base}{suffix}", kinds[0], l, j, i,
+                        item))
+        return out
+    match = _BIASES_KEY.fullmatch(name)
+    if match:
+        layer, neuron = match.groups()
+        l = _layer(node, int(layer), network, name)
+        spec = network.layers[l]
+        if spec.shared_bias:
+            if neuron is not None:
+                raise node.error(f"layer {layer} has one shared bias: write {prefix}b{layer}"
+                                 f"{suffix}, without a neuron number")
+            return [(f"{prefix}b{layer}{suffix}", kinds[1], l, 0, 0, _scalar(node))]
+        if neuron is not None:
+            j = _neuron(node, int(neuron), spec.size, base, name)
+            return [(f"{prefix}b{layer}_{neuron}{suffix}", kinds[1], l, j, 0, _scalar(node))]
+        return [(f"{prefix}b{layer}_{j + base}{suffix}", kinds[1], l, j, 0, item)
+                for j, item in enumerate(_vector(node, spec.size,
+                                                 f"layer {l + 1}'s {spec.size} biases"))]
+    raise _unknown(node, f"{prefix}{name}{suffix}", network, names)
+
+
+def _unknown(node: Node, key: str, network: Network, names: dict) -> InputError:
+    known = ["loss", "sample_loss"] + [f"dL/d{n}" for n in names] + [f"{n}+" for n in names]
+    for l in range(len(network.layers)):
+        known += [f"{q}{l + 1}" for q in ("z", "a", "delta", "dL/da")]
+        known += [f"dL/dW{l + 1}", f"dL/db{l + 1}", f"W{l + 1}+", f"b{l + 1}+"]
+    hint = _did_you_mean(_normalise(key), known)
+    return node.doc.error(f"unknown answer {key!r}{hint}; expected keys such as {KEY_FORMS}",
+                          node.mark, key)
+
+
+def _layer(node: Node, layer: int, network: Network, key: str) -> int:
+    count = len(network.layers)
+    if not 1 <= layer <= count:
+        raise node.error(f"{key} names layer {layer}, but the network has layers 1 to {count}")
+    return layer - 1
+
+
+def _neuron(node: Node, number: int, size: int, base: int, key: str, what: str = "neuron") -> int:
+    if not base <= number < size + base:
+        raise node.error(f"{key} names {what} {number}, but there are {what}s {base} to "
+                         f"{size + base - 1}")
+    return number - base
+
+
+def _scalar(node: Node) -> Node:
+    if isinstance(node.value, (list, dict)):
+        raise node.error(f"expected one number, found {describe(node.value)}")
+    node.number()
+    return node
+
+
+def _vector(node: Node, size: int, what: str) -> list[Node]:
+    if not isinstance(node.value, list):
+        if size == 1:
+            return [_scalar(node)]
+        raise node.error(f"expected a list of {size} numbers ({what}), found "
+                         f"{describe(node.value)}")
+    if len(node.value) != size:
+        raise node.error(f"expected a list of {size} numbers ({what}), found "
+                         f"{describe(node.value)}")
+    return [_scalar(item) for item in node.elements()]
+
+
+def _matrix(node: Node, rows: int, cols: int) -> list[tuple[int, int, Node]]:
+    """Entries of a matrix written in the file's orientation; a flat list where one side is 1."""
+    shape = f"{rows} row{'s' if rows != 1 else ''} of {cols}"
+    if not isinstance(node.value, list):
+        if rows == cols == 1:
+            return [(0, 0, _scalar(node))]
+        raise node.error(f"expected a matrix ({shape}), found {describe(node.value)}")
+    if all(not isinstance(v, list) for v in node.value) and (rows == 1 or cols == 1):
+        items = _vector(node, rows * cols, f"a matrix of {shape}")
+        return [((k, 0) if cols == 1 else (0, k)) + (item,) for k, item in enumerate(items)]
+    if len(node.value) != rows:
+        raise node.error(f"expected a matrix ({shape}), found {describe(node.value)}")
+    out = []
+    for r, row in enumerate(node.elements()):
+        for c, item in enumerate(_vector(row, cols, f"row {r + 1} of {cols}")):
+            out.append((r, c, item))
+    return out

@@ -1,0 +1,297 @@
+"""Checking a student's answers: verdicts, the first wrong step, follow-through, slips.
+
+Every answer is compared with backcalc's value for the same quantity
+(``worked.Quantity``), in computation order:
+
+* ``right``    — within half a unit of the last digit written (0.593 for 0.59327);
+* ``rounding`` — off by more, but only by what rounding the student's own earlier
+  values can cause: it matches what their right (or rounded) earlier values give,
+  within the drift those roundings propagate (first order, through every formula);
+* ``follows``  — wrong, but exactly what the student's own earlier *wrong* values
+  give (recomputed from their numbers): an error carried forward, not a new one;
+* ``wrong``    — none of these.  Then each slip of ``SLIPS`` is tried: the whole
+  calculation redone from the student's values with that slip made wherever the
+  student did not write a number, and the first slip that reproduces their
+  number is named.
+
+``--tolerance`` replaces "half a unit of the last digit" by a fixed tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .answers import Answer
+from .engine import train
+from .errors import ComputationError, InputError
+from .network import Network
+from .worked import Key, Quantity, Worked, build, safe
+
+SLIPS = {
+    "transposed_weights": "a weight from the wrong neuron (the weight matrix transposed)",
+    "derivative_of_z": "f′ written in terms of z where it takes a, as z(1 − z), or the other "
+                       "way round",
+    "missing_half": "the ½ of ½Σ(y − a)² dropped",
+    "extra_half": "a ½ added to Σ(y − a)²",
+    "delta_sign": "the sign of δ flipped (y − a instead of a − y)",
+    "update_sign": "the update added instead of subtracted (θ + η·∂L/∂θ)",
+    "updated_weights_in_delta": "the already updated weights used for a hidden layer's ∂L/∂a",
+    "missing_bias": "the bias left out of z",
+    "wrong_activation": "a different activation function",
+}
+"""The catalogue of common slips, in the order they are tried (SPEC's names)."""
+
+VERDICTS = ("right", "rounding", "follows", "wrong")
+NOISE = 1e-9          # relative: float64 noise, and a student's 15-digit calculator
+MAX_SINGLE_SWAPS = 36  # layers with more weights are tried transposed whole, not weight by weight
+MAX_ROUND = 10         # "exactly what rounding to N decimals gives" is tried for N up to this
+
+
+@dataclass
+class Result:
+    answer: Answer
+    quantity: Quantity
+    verdict: str
+    slip: str | None = None
+    slip_detail: str = ""                  # which weight, which activation
+    yours: float | None = None             # what the student's own earlier values give
+
+    @property
+    def expected(self) -> float:
+        return self.quantity.value
+
+    @property
+    def key(self) -> str:
+        return self.answer.key
+
+
+@dataclass
+class CheckResult:
+    network: Network
+    worked: Worked
+    results: list[Result]
+    several_blocks: bool
+    rounding_decimals: int | None = None    # every answer is what rounding to N decimals gives
+    values: dict = field(default_factory=dict)   # the student's world, for explanations
+
+    @property
+    def first_wrong(self) -> Result | None:
+        return next((r for r in self.results if r.verdict == "wrong"), None)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.verdict in ("right", "rounding") for r in self.results)
+
+    def counts(self) -> dict[str, int]:
+        return {v: sum(r.verdict == v for r in self.results) for v in VERDICTS}
+
+
+def check(network: Network, answers: list[Answer], *, tolerance: float | None = None,
+          learning_rate: float | None = None) -> CheckResult:
+    """Judge ``answers`` against ``network``'s calculation (see the module's docstring)."""
+    worked = _worked(network, answers, learning_rate)
+    placed = sorted(((_quantity(worked, network, a), a) for a in answers),
+                    key=lambda pair: (worked.quantities.index(pair[0]), pair[1].block))
+    given: dict[Key, float] = {}
+    for q, a in placed:
+        given.setdefault(q.key, a.given)
+    tolerances = {q.key: _tolerance(a, tolerance) for q, a in placed}
+    results, values = _judge(worked, placed, given, tolerances)
+    wrong = [r for r in results if r.verdict == "wrong"]
+    if wrong:
+        _diagnose(worked, wrong, given, tolerances, network)
+    several = len({a.block for a in answers}) > 1
+    rounding = None
+    if network.round_intermediates is None and tolerance is None:
+        rounding = _rounding_decimals(network, answers, learning_rate, results)
+    return CheckResult(network, worked, results, several, rounding, values)
+
+
+def _worked(network: Network, answers: list[Answer], learning_rate) -> Worked:
+    first = network.progress.iteration + 1
+    last = max(a.iteration or first for a in answers)
+    run = train(network, last - first + 1, learning_rate=learning_rate)
+    if run.stopped and (not run.steps or run.steps[-1].iteration < last or run.steps[-1].diverged):
+        raise ComputationError(f"{network.source}: the calculation stops before iteration "
+                               f"{last}: {run.stopped}")
+    return build(network, run.steps, learning_rate)
+
+
+def _quantity(worked: Worked, network: Network, answer: Answer) -> Quantity:
+    first = network.progress.iteration + 1
+    iteration = answer.iteration or first
+    online = network.update == "online" and len(network.samples) > 1
+    for number, step in enumerate(worked.steps):
+        if step.iteration != iteration:
+            continue
+        if online and step.pass_.sample_indices[0] != answer.sample:
+            continue
+        sample = answer.sample if answer.per_sample or answer.kind == "sample_loss" else None
+        if answer.kind == "loss" and len(step.pass_.sample_indices) == 1:
+            sample = None
+        key = Key(number, sample, answer.kind, answer.layer, answer.neuron, answer.input)
+        if key in worked.index:
+            return worked[key]
+        break
+    where = f"iteration {iteration}" + (f", sample {answer.sample + 1}" if online else "")
+    raise InputError(f"{answer.key} has no value in {where}", line=answer.line,
+                     file=network.source, field=answer.key)
+
+
+def _tolerance(answer: Answer, tolerance: float | None) -> float:
+    return tolerance if tolerance is not None else answer.unit / 2
+
+
+def _close(given: float, value: float, allowed: float) -> bool:
+    if not math.isfinite(value):
+        return given == value
+    return abs(given - value) <= allowed + NOISE * max(abs(value), 1e-12)
+
+
+# --- verdicts ----------------------------------------------------------------------
+
+def _judge(worked: Worked, placed: list, given: dict, tolerances: dict):
+    """One pass in computation order over two worlds: ``ok`` (only the student's right
+    or rounded values stand in for backcalc's) and ``yours`` (all their values)."""
+    ok: dict[Key, float] = {}
+    yours: dict[Key, float] = {}
+    drift_ok: dict[Key, float] = {}
+    drift_yours: dict[Key, float] = {}
+    answers = {}
+    for q, a in placed:
+        answers.setdefault(q.key, []).append(a)
+    results = []
+    from .worked import ZERO
+    for world in (ok, yours):
+        world[ZERO] = 0.0
+    drift_ok[ZERO] = drift_yours[ZERO] = 0.0
+    for q in worked.quantities:
+        if q.is_leaf:
+            ok[q.key] = yours[q.key] = q.value
+            drift_ok[q.key] = drift_yours[q.key] = 0.0
+            continue
+        from_ok = safe(q.compute, [ok[o] for o in q.operands])
+        from_yours = safe(q.compute, [yours[o] for o in q.operands])
+        carried_ok = _drift(q, ok, drift_ok)
+        carried_yours = _drift(q, yours, drift_yours)
+        if q.key not in answers:
+            ok[q.key], yours[q.key] = from_ok, from_yours
+            drift_ok[q.key], drift_yours[q.key] = carried_ok, carried_yours
+            continue
+        for a in answers[q.key]:
+            tol = tolerances[q.key]
+            if _close(a.given, q.value, tol):
+                verdict = "right"
+            elif (_close(a.given, from_ok, tol + carried_ok)
+                  or _close(a.given, q.value, tol + carried_ok)):
+                verdict = "rounding"
+            elif _close(a.given, from_yours, tol + carried_yours):
+                verdict = "follows"
+            else:
+                verdict = "wrong"
+            results.append(Result(a, q, verdict, yours=from_yours))
+        first = answers[q.key][0]
+        standing = results[-len(answers[q.key])].verdict in ("right", "rounding")
+        yours[q.key] = first.given
+        drift_yours[q.key] = tolerances[q.key]
+        ok[q.key] = first.given if standing else from_ok
+        drift_ok[q.key] = tolerances[q.key] if standing else carried_ok
+    results.sort(key=lambda r: (worked.quantities.index(r.quantity), r.answer.block))
+    return results, yours
+
+
+def _drift(q: Quantity, values: dict, drift: dict) -> float:
+    """How far q may move when its operands move within their own drift (first order)."""
+    total = 0.0
+    args = [values[o] for o in q.operands]
+    for position, operand in enumerate(q.operands):
+        d = drift.get(operand, 0.0)
+        if not d:
+            continue
+        step = max(abs(args[position]), 1.0) * 1e-7
+        up, down = list(args), list(args)
+        up[position] += step
+        down[position] -= step
+        slope = (safe(q.compute, up) - safe(q.compute, down)) / (2 * step)
+        if math.isfinite(slope):
+            total += abs(slope) * d
+    return total
+
+
+# --- slips -------------------------------------------------------------------------
+
+def _worlds(worked: Worked, network: Network) -> list[tuple[str, str, str, Callable]]:
+    """(slip, variant, description, world) for every way to make each slip, in the order
+    tried: everywhere, then in one layer, then single weights or activations."""
+    variants: dict[str, dict[str, set]] = {name: {} for name in SLIPS}
+    for q in worked.quantities:
+        for name, options in q.slips.items():
+            for label in options:
+                variants[name].setdefault(label, set()).add(q.key.layer)
+    worlds = []
+    for name in SLIPS:
+        for label, layers in variants[name].items():
+            if label and name == "transposed_weights":
+                continue
+            if not label:
+                worlds.append((name, "", _world(name, "", None)))
+            if len(layers) > 1 or label:
+                for layer in sorted(layers):
+                    detail = f"{label} in layer {layer + 1}" if label else f"in layer {layer + 1}"
+                    worlds.append((name, detail, _world(name, label, layer)))
+        if name == "transposed_weights":
+            for label, layers in variants[name].items():
+                layer = min(layers)
+                size = network.layers[layer].weights.size
+                if label and size <= MAX_SINGLE_SWAPS:
+                    worlds.append((name, label, _world(name, label, None)))
+    return worlds
+
+
+def _world(name: str, label: str, layer: int | None) -> Callable:
+    def world(q: Quantity):
+        if layer is not None and q.key.layer != layer:
+            return None
+        return q.slips.get(name, {}).get(label)
+    return world
+
+
+def _diagnose(worked: Worked, wrong: list[Result], given: dict, tolerances: dict,
+              network: Network) -> None:
+    from .worked import evaluate
+    last = max(worked.quantities.index(r.quantity) for r in wrong)
+    open_ = list(wrong)
+    for name, detail, world in _worlds(worked, network):
+        if not open_:
+            return
+        _, recomputed = evaluate(worked, given, world, upto=last)
+        for result in list(open_):
+            value = recomputed.get(result.quantity.key)
+            if value is None or not math.isfinite(value):
+                continue
+            if _close(result.answer.given, value, tolerances[result.quantity.key]) and \
+                    not _close(value, result.yours, 0.0):
+                result.slip, result.slip_detail = name, detail
+                open_.remove(result)
+
+
+def _rounding_decimals(network: Network, answers: list[Answer], learning_rate,
+                       results: list[Result]) -> int | None:
+    """N when every answer not wrong is exactly what rounding every value to N decimals
+    gives, and some answer needed that (else there is nothing to say)."""
+    from dataclasses import replace
+    if all(r.verdict in ("right", "wrong") for r in results):
+        return None
+    standing = [r for r in results if r.verdict != "wrong"]
+    for decimals in range(0, MAX_ROUND + 1):
+        rounded = replace(network, round_intermediates=decimals)
+        try:
+            worked = _worked(rounded, answers, learning_rate)
+        except ComputationError:
+            continue
+        if all(_close(r.answer.given, _quantity(worked, rounded, r.answer).value, 0.0)
+               for r in standing):
+            return decimals
+    return None

@@ -1,0 +1,97 @@
+"""What ``check`` shows: the verdict table, the summary, the first wrong step worked out.
+
+Built on the same renderer-agnostic model as ``report`` (``Section``/``Table``),
+plus ``check_document`` for ``--format json`` (SPEC's shape).
+"""
+
+from __future__ import annotations
+
+from .check import SLIPS, CheckResult, Result
+from .explain import Formula
+from .report import Section, Table, conventions
+
+VERDICT_TEXT = {
+    "right": "right",
+    "rounding": "rounding",
+    "follows": "follows from your earlier error",
+    "wrong": "wrong",
+}
+
+
+def verdict_text(result: Result) -> str:
+    text = VERDICT_TEXT[result.verdict]
+    if result.slip:
+        detail = f", {result.slip_detail}" if result.slip_detail else ""
+        text += f": {result.slip}{detail}"
+    return text
+
+
+def check_report(result: CheckResult, answers_name: str, learning_rate: float,
+                 tolerance: float | None) -> list[Section]:
+    net = result.network
+    header = Section(f"Checking {answers_name} against {net.title}", [], [
+        conventions(net, learning_rate)])
+    if net.source:
+        header.lines.append([f"network: {net.source}"])
+    header.lines.append([f"tolerance: {tolerance} for every answer" if tolerance is not None else
+                         "tolerance: half a unit of the last digit you wrote, plus the drift "
+                         "your own rounded values carry"])
+    columns = (["iteration", "sample"] if result.several_blocks else []) + [
+        "answer", "quantity", "yours", "expected", "verdict"]
+    rows = []
+    for r in result.results:
+        cells = [str(r.quantity.iteration), str(r.answer.sample + 1)] if result.several_blocks \
+            else []
+        rows.append(cells + [r.key, r.quantity.symbol, r.answer.given, r.expected,
+                             verdict_text(r)])
+    table = Table("Your answers, in the order they are computed", columns, rows)
+    return [header, Section("Check", [], [table]), summary(result)]
+
+
+def summary(result: CheckResult) -> Section:
+    counts = result.counts()
+    total = len(result.results)
+    parts = [f"{counts['right']} right"]
+    if counts["rounding"]:
+        parts.append(f"{counts['rounding']} right up to rounding")
+    if counts["follows"]:
+        parts.append(f"{counts['follows']} following from an earlier error")
+    parts.append(f"{counts['wrong']} wrong")
+    lines: list = [[f"{total} answer{'s' if total != 1 else ''}: {', '.join(parts)}."]]
+    first = result.first_wrong
+    if first is None and result.passed:
+        lines.append(["Everything checks out."])
+    if first is not None:
+        q = first.quantity
+        lines.append([f"First wrong step: {first.key} (iteration {q.iteration}). You wrote ",
+                      first.answer.given, "; it is computed as"])
+        lines.append(["  ", Formula(result.worked, q)])
+        same = result.worked.substituted(q, result.values, repr) == \
+            result.worked.substituted(q, None, repr)
+        if not same:
+            lines.append(["From your own earlier values it would be"])
+            lines.append(["  ", Formula(result.worked, q, result.values, first.yours)])
+        if first.slip:
+            detail = f" ({first.slip_detail})" if first.slip_detail else ""
+            lines.append([f"Your number is what this slip gives: {SLIPS[first.slip]}"
+                          f"{detail} [{first.slip}]."])
+    if result.rounding_decimals is not None:
+        n = result.rounding_decimals
+        lines.append([f"Your numbers are exactly what rounding every value to {n} decimal"
+                      f"{'s' if n != 1 else ''} at each step gives: add --round {n} to check "
+                      "them that way."])
+    return Section("Summary", lines)
+
+
+def check_document(result: CheckResult) -> dict:
+    entries = []
+    for r in result.results:
+        entry = {"key": r.key, "given": r.answer.given, "expected": r.expected,
+                 "verdict": r.verdict, "slip": r.slip}
+        if result.several_blocks:
+            entry["iteration"] = r.quantity.iteration
+            entry["sample"] = r.answer.sample + 1
+        entries.append(entry)
+    first = result.first_wrong
+    return {"network": result.network.title, "results": entries,
+            "first_wrong": first.key if first else None}
