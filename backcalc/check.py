@@ -4,9 +4,10 @@ Every answer is compared with backcalc's value for the same quantity
 (``worked.Quantity``), in computation order:
 
 * ``right``    — within half a unit of the last digit written (0.593 for 0.59327);
-* ``rounding`` — off by more, but only by what rounding the student's own earlier
-  values can cause: it matches what their right (or rounded) earlier values give,
-  within the drift those roundings propagate (first order, through every formula);
+* ``rounding`` — off by more, but only by what rounding earlier values can cause:
+  it is what the student's own right-but-rounded earlier values give (or lies
+  between that and the exact value), or what rounding every value to the decimals
+  they write (or one or two more) gives;
 * ``follows``  — wrong, but exactly what the student's own earlier *wrong* values
   give (recomputed from their numbers): an error carried forward, not a new one;
 * ``wrong``    — none of these.  Then each slip of ``SLIPS`` is tried: the whole
@@ -44,7 +45,7 @@ SLIPS = {
 """The catalogue of common slips, in the order they are tried (SPEC's names)."""
 
 VERDICTS = ("right", "rounding", "follows", "wrong")
-NOISE = 1e-9          # relative: float64 noise, and a student's 15-digit calculator
+NOISE = 1e-12         # relative: float64 noise (a calculator keeps 12 digits or more)
 MAX_SINGLE_SWAPS = 36  # layers with more weights are tried transposed whole, not weight by weight
 MAX_ROUND = 10         # "exactly what rounding to N decimals gives" is tried for N up to this
 
@@ -56,6 +57,8 @@ class Result:
     verdict: str
     slip: str | None = None
     slip_detail: str = ""                  # which weight, which activation
+    # A right answer, short of digits, that a slip also gives exactly: worth a word.
+    also_slip: str | None = None
     yours: float | None = None             # what the student's own earlier values give
 
     @property
@@ -98,10 +101,15 @@ def check(network: Network, answers: list[Answer], *, tolerance: float | None = 
     for q, a in placed:
         given.setdefault(q.key, a.given)
     tolerances = {q.key: _tolerance(a, tolerance) for q, a in placed}
-    results, values = _judge(worked, placed, given, tolerances)
-    wrong = [r for r in results if r.verdict == "wrong"]
-    if wrong:
-        _diagnose(worked, wrong, given, tolerances, network)
+    rounded = _rounded_worlds(network, answers, learning_rate) if tolerance is None \
+        else (lambda answer: [])
+    results, values = _judge(worked, placed, given, tolerances, rounded)
+    # Wrong answers get a slip named; inexact right ones are told when a slip gives
+    # exactly their number (0.39 for 0.3925 may be rounded, or the slip's 0.39).
+    doubtful = [r for r in results if r.verdict == "wrong" or (
+        r.verdict in ("right", "rounding") and not _close(r.answer.given, r.expected, 0.0))]
+    if doubtful:
+        _diagnose(worked, doubtful, given, tolerances, network)
     several = len({a.block for a in answers}) > 1
     rounding = None
     if network.round_intermediates is None and tolerance is None:
@@ -152,25 +160,21 @@ def _close(given: float, value: float, allowed: float) -> bool:
 
 # --- verdicts ----------------------------------------------------------------------
 
-def _judge(worked: Worked, placed: list, given: dict, tolerances: dict):
-    """One pass in computation order over two worlds: ``ok`` (only the student's right
-    or rounded values stand in for backcalc's) and ``yours`` (all their values)."""
-    ok: dict[Key, float] = {}
-    yours: dict[Key, float] = {}
+def _judge(worked: Worked, placed: list, given: dict, tolerances: dict, rounded: Callable):
+    """One pass in computation order over two worlds: ``ok`` (the student's right or
+    rounded values stand in for backcalc's) and ``yours`` (all their values)."""
+    from .worked import ZERO
+    ok: dict[Key, float] = {ZERO: 0.0}
+    yours: dict[Key, float] = {ZERO: 0.0}
     drift_ok: dict[Key, float] = {}
     drift_yours: dict[Key, float] = {}
-    answers = {}
+    answers: dict[Key, list[Answer]] = {}
     for q, a in placed:
         answers.setdefault(q.key, []).append(a)
     results = []
-    from .worked import ZERO
-    for world in (ok, yours):
-        world[ZERO] = 0.0
-    drift_ok[ZERO] = drift_yours[ZERO] = 0.0
     for q in worked.quantities:
         if q.is_leaf:
             ok[q.key] = yours[q.key] = q.value
-            drift_ok[q.key] = drift_yours[q.key] = 0.0
             continue
         from_ok = safe(q.compute, [ok[o] for o in q.operands])
         from_yours = safe(q.compute, [yours[o] for o in q.operands])
@@ -180,30 +184,31 @@ def _judge(worked: Worked, placed: list, given: dict, tolerances: dict):
             ok[q.key], yours[q.key] = from_ok, from_yours
             drift_ok[q.key], drift_yours[q.key] = carried_ok, carried_yours
             continue
-        for a in answers[q.key]:
-            tol = tolerances[q.key]
-            if _close(a.given, q.value, tol):
-                verdict = "right"
-            elif (_close(a.given, from_ok, tol + carried_ok)
-                  or _close(a.given, q.value, tol + carried_ok)):
-                verdict = "rounding"
-            elif _close(a.given, from_yours, tol + carried_yours):
-                verdict = "follows"
-            else:
-                verdict = "wrong"
-            results.append(Result(a, q, verdict, yours=from_yours))
-        first = answers[q.key][0]
-        standing = results[-len(answers[q.key])].verdict in ("right", "rounding")
-        yours[q.key] = first.given
-        drift_yours[q.key] = tolerances[q.key]
-        ok[q.key] = first.given if standing else from_ok
-        drift_ok[q.key] = tolerances[q.key] if standing else carried_ok
+        tol = tolerances[q.key]
+        mine = [Result(a, q, _verdict(a, q, tol, (from_ok, carried_ok),
+                                      (from_yours, carried_yours), rounded),
+                       yours=from_yours) for a in answers[q.key]]
+        results += mine
+        written = mine[0].answer.given
+        # What a written value carries on: the gap to what the student had before writing
+        # it down rounded (0.86 written for 0.86 carries nothing), at most half a digit.
+        yours[q.key] = written
+        drift_yours[q.key] = _carry(written, from_yours, tol)
+        if mine[0].verdict in ("right", "rounding"):
+            ok[q.key], drift_ok[q.key] = written, _carry(written, from_ok, tol)
+        else:
+            ok[q.key], drift_ok[q.key] = from_ok, carried_ok
     results.sort(key=lambda r: (worked.quantities.index(r.quantity), r.answer.block))
     return results, yours
 
 
+def _carry(written: float, recomputed: float, tol: float) -> float:
+    gap = abs(written - recomputed)
+    return min(gap, tol) if math.isfinite(gap) else tol
+
+
 def _drift(q: Quantity, values: dict, drift: dict) -> float:
-    """How far q may move when its operands move within their own drift (first order)."""
+    """How far q moves when its operands move within their drift (first order)."""
     total = 0.0
     args = [values[o] for o in q.operands]
     for position, operand in enumerate(q.operands):
@@ -218,6 +223,52 @@ def _drift(q: Quantity, values: dict, drift: dict) -> float:
         if math.isfinite(slope):
             total += abs(slope) * d
     return total
+
+
+def _verdict(a: Answer, q: Quantity, tol: float, ok: tuple, yours: tuple,
+             rounded: Callable) -> str:
+    """right, rounding, follows or wrong (see the module's docstring).
+
+    Rounding covers what a student's rounding can do: their right-but-rounded earlier
+    values carried forward (``ok``: the value they give, and the drift the digits
+    dropped when writing them down carry, to first order), anything between that and
+    the exact value, and rounding every value to the decimals they write.
+    """
+    s, e = a.given, q.value
+    (from_ok, drift_ok), (from_yours, drift_yours) = ok, yours
+    if _close(s, e, tol):
+        return "right"
+    low, high = min(e, from_ok), max(e, from_ok)
+    if (_close(s, from_ok, tol + drift_ok) or low - tol <= s <= high + tol
+            or any(_close(s, value, tol) for value in rounded(a))):
+        return "rounding"
+    if _close(s, from_yours, tol + drift_yours):
+        return "follows"
+    return "wrong"
+
+
+def _rounded_worlds(network: Network, answers: list[Answer], learning_rate) -> Callable:
+    """answer → its values when every value is rounded to the decimals it is written
+    with (and one or two more, as students often carry): computed once per N."""
+    from dataclasses import replace
+    cache: dict[int, Worked | None] = {}
+
+    def values(answer: Answer) -> list[float]:
+        if not 0 < answer.unit < 1 or network.round_intermediates is not None:
+            return []
+        decimals = round(-math.log10(answer.unit))
+        out = []
+        for n in range(decimals, min(decimals + 2, MAX_ROUND) + 1):
+            if n not in cache:
+                rounded = replace(network, round_intermediates=n)
+                try:
+                    cache[n] = _worked(rounded, answers, learning_rate)
+                except ComputationError:
+                    cache[n] = None
+            if cache[n] is not None:
+                out.append(_quantity(cache[n], network, answer).value)
+        return out
+    return values
 
 
 # --- slips -------------------------------------------------------------------------
@@ -258,23 +309,31 @@ def _world(name: str, label: str, layer: int | None) -> Callable:
     return world
 
 
-def _diagnose(worked: Worked, wrong: list[Result], given: dict, tolerances: dict,
+def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: dict,
               network: Network) -> None:
+    """Name the slip that reproduces each wrong answer: one made in the answer's own step
+    first (a wrong update is update_sign, though a flipped δ would give it too), then in
+    the catalogue's order.  Inexact right answers learn of a slip giving them exactly."""
     from .worked import evaluate
-    last = max(worked.quantities.index(r.quantity) for r in wrong)
-    open_ = list(wrong)
-    for name, detail, world in _worlds(worked, network):
-        if not open_:
-            return
+    last = max(worked.quantities.index(r.quantity) for r in doubtful)
+    found: dict[int, tuple] = {}
+    for order, (name, detail, world) in enumerate(_worlds(worked, network)):
         _, recomputed = evaluate(worked, given, world, upto=last)
-        for result in list(open_):
+        for index, result in enumerate(doubtful):
             value = recomputed.get(result.quantity.key)
-            if value is None or not math.isfinite(value):
+            if value is None or not math.isfinite(value) or _close(value, result.yours, 0.0):
                 continue
-            if _close(result.answer.given, value, tolerances[result.quantity.key]) and \
-                    not _close(value, result.yours, 0.0):
-                result.slip, result.slip_detail = name, detail
-                open_.remove(result)
+            allowed = tolerances[result.quantity.key] if result.verdict == "wrong" else 0.0
+            if _close(result.answer.given, value, allowed):
+                rank = (name not in result.quantity.slips, order)
+                if index not in found or rank < found[index][0]:
+                    found[index] = (rank, name, detail)
+    for index, (_, name, detail) in found.items():
+        result = doubtful[index]
+        if result.verdict == "wrong":
+            result.slip, result.slip_detail = name, detail
+        else:
+            result.also_slip = name
 
 
 def _rounding_decimals(network: Network, answers: list[Answer], learning_rate,

@@ -23,6 +23,8 @@ def verdict_text(result: Result) -> str:
     if result.slip:
         detail = f", {result.slip_detail}" if result.slip_detail else ""
         text += f": {result.slip}{detail}"
+    if result.also_slip:
+        text += f" (but exactly what {result.also_slip} gives)"
     return text
 
 
@@ -75,6 +77,11 @@ def summary(result: CheckResult) -> Section:
             detail = f" ({first.slip_detail})" if first.slip_detail else ""
             lines.append([f"Your number is what this slip gives: {SLIPS[first.slip]}"
                           f"{detail} [{first.slip}]."])
+    for r in result.results:
+        if r.also_slip:
+            lines.append([f"{r.key}: your ", r.answer.given, " is right to the digits you wrote, "
+                          f"but it is also exactly what {r.also_slip} gives ({SLIPS[r.also_slip]})"
+                          "; the value is ", r.expected, ". Check how you got it."])
     if result.rounding_decimals is not None:
         n = result.rounding_decimals
         lines.append([f"Your numbers are exactly what rounding every value to {n} decimal"

@@ -424,10 +424,16 @@ class _Builder:
             following = net.layers[l + 1]
             for i in range(layer.size):
                 weights = [params["W", l + 1, j, i] for j in range(following.size)]
-                after = [Key(s, None, "W+", l + 1, j, i) for j in range(following.size)]
                 deltas = [Key(s, sample, "delta", l + 1, j) for j in range(following.size)]
                 m = following.size
-                slips = {"updated_weights_in_delta": {"": (after + deltas, _dot)}}
+                slips = {}
+                if net.optimizer.name == "sgd" and not net.momentum:
+                    # The next layer's weights as already updated: w − η·∂L/∂w, each term.
+                    grads = [Key(s, None, "dL/dW", l + 1, j, i) for j in range(m)]
+                    slips["updated_weights_in_delta"] = {"": (
+                        weights + grads + deltas,
+                        lambda v, m=m, eta=self.learning_rate, rnd=self.rnd: math.fsum(
+                            rnd(v[k] - eta * v[m + k]) * v[2 * m + k] for k in range(m)))}
                 if following.size == following.inputs and m > 1:
                     transposed = [params["W", l + 1, i, j] for j in range(m)]
                     slips["transposed_weights"] = {"": (transposed + deltas, _dot)}
