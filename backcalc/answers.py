@@ -24,13 +24,13 @@ MAX_ITERATION = 100_000
 """Answers may be given for iterations up to this; ``check`` runs that far."""
 
 PER_NEURON = {"z": "z", "a": "a", "delta": "delta", "δ": "delta", "dL/da": "dL/da",
-              "dL/dz": "delta"}
-_NEURON_KEY = re.compile(r"(z|a|delta|δ|dL/da|dL/dz)(\d+)(?:_(\d+))?")
+              "dL/dz": "delta", "fprime": "fprime", "f'": "fprime", "f′": "fprime"}
+_NEURON_KEY = re.compile(r"(z|a|delta|δ|dL/da|dL/dz|fprime|f'|f′)(\d+)(?:_(\d+))?")
 _WEIGHTS_KEY = re.compile(r"W(\d+)(?:_(\d+)_(\d+))?")
 _BIASES_KEY = re.compile(r"b(\d+)(?:_(\d+))?")
 _NUMBER_TEXT = re.compile(r"[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
-KEY_FORMS = ("z1, a1_2, dL/da2, delta2 (or δ2, dL/dz2), loss, sample_loss, dL/d<name>, "
-             "dL/dW2, dL/db2, <name>+, W1+, b1+")
+KEY_FORMS = ("z1, a1_2, dL/da2, fprime2, delta2 (or δ2, dL/dz2), loss, sample_loss, "
+             "dL/d<name>, dL/dW2, dL/db2, <name>+, W1+, b1+")
 
 
 @dataclass
@@ -153,7 +153,7 @@ def _answer(key: str, node: Node, network: Network, names: dict):
         letter, layer, neuron = match.groups()
         l = _layer(node, int(layer), network, text)
         kind = PER_NEURON[letter]
-        stem = f"{'delta' if kind == 'delta' else letter}{layer}"
+        stem = f"{kind if kind in ('delta', 'fprime') else letter}{layer}"
         size = network.layers[l].size
         if neuron is not None:
             j = _neuron(node, int(neuron), size, base, text)
@@ -171,7 +171,10 @@ def _parameter(name: str, node: Node, network: Network, names: dict, gradient: b
     prefix, suffix = ("dL/d", "") if gradient else ("", "+")
     kinds = ("dL/dW", "dL/db") if gradient else ("W+", "b+")
     base = network.index_base
-    if name in names:
+    # A name wins (b1 is Mazur's hidden bias 1), unless a whole list is given and
+    # the layer form fits (dL/db2: [0.1385, -0.0381] is layer 2's biases).
+    layer_form = _WEIGHTS_KEY.fullmatch(name) or _BIASES_KEY.fullmatch(name)
+    if name in names and not (isinstance(node.value, list) and layer_form):
         kind, l, j, i = names[name]
         return [(f"{prefix}{name}{suffix}", kinds[kind == "b"], l, j, i, _scalar(node))]
     match = _WEIGHTS_KEY.fullmatch(name)
@@ -201,7 +204,8 @@ def _parameter(name: str, node: Node, network: Network, names: dict, gradient: b
             if neuron is not None:
                 raise node.error(f"layer {layer} has one shared bias: write {prefix}b{layer}"
                                  f"{suffix}, without a neuron number")
-            return [(f"{prefix}b{layer}{suffix}", kinds[1], l, 0, 0, _scalar(node))]
+            (only,) = _vector(node, 1, f"layer {layer}'s one shared bias")
+            return [(f"{prefix}b{layer}{suffix}", kinds[1], l, 0, 0, only)]
         if neuron is not None:
             j = _neuron(node, int(neuron), spec.size, base, name)
             return [(f"{prefix}b{layer}_{neuron}{suffix}", kinds[1], l, j, 0, _scalar(node))]

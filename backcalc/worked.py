@@ -285,7 +285,8 @@ class _Builder:
                     slots[name, "W", l, j, i] = self.leaf(
                         Key(-1, None, f"{name}:W", l, j, i), "", value)
                 for j, value in enumerate(p.biases):
-                    slots[name, "b", l, j] = self.leaf(Key(-1, None, f"{name}:b", l, j), "", value)
+                    slots[name, "b", l, j, 0] = self.leaf(Key(-1, None, f"{name}:b", l, j), "",
+                                                          value)
         return slots
 
     def tag(self, sample: int) -> str:
@@ -590,7 +591,7 @@ class _Builder:
 
     def slot(self, slots: dict, name: str, cell: tuple) -> Key:
         kind, l, j, i = cell
-        key = (name, kind, l, j, i) if kind == "W" else (name, kind, l, j)
+        key = (name, kind, l, j, i)
         if key not in slots:
             slots[key] = self.leaf(Key(-1, None, f"{name}:{kind}", l, j, i), "", 0.0)
         return slots[key]

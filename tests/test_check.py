@@ -262,8 +262,8 @@ def test_check_exits_0_when_everything_is_right(tmp_path):
     ("z1: [1, 2, 3]\n", "a.yaml:1:5: z1: expected a list of 2 numbers (layer 1's 2 neurons), "
                         "found a list of 3"),
     ("dl/dw5: 0.08\n", "a.yaml:1:9: dl/dw5: unknown answer 'dl/dw5' (did you mean 'dL/dw5'?); "
-                       "expected keys such as z1, a1_2, dL/da2, delta2 (or δ2, dL/dz2), loss, "
-                       "sample_loss, dL/d<name>, dL/dW2, dL/db2, <name>+, W1+, b1+"),
+                       "expected keys such as z1, a1_2, dL/da2, fprime2, delta2 (or δ2, dL/dz2), "
+                       "loss, sample_loss, dL/d<name>, dL/dW2, dL/db2, <name>+, W1+, b1+"),
     ("a1_1: 0,594\n", "a.yaml:1:7: a1_1: expected a number, found the text '0,594' "
                       "(write a decimal point: 0.594)"),
     ("w5+: [1, 2]\n", "a.yaml:1:6: w5+: expected one number, found a list of 2"),
@@ -284,3 +284,17 @@ def test_bad_answers_files_get_one_line(tmp_path, monkeypatch, text, message):
     assert out.exit_code == 2, out.output
     assert out.output.startswith(f"Error: {message}"), out.output
     assert out.output.count("\n") == 1
+
+
+def test_a_name_wins_but_a_list_means_the_layer(tmp_path):
+    # Mazur names his hidden biases b1, b2: dL/db2 is hidden bias 2's gradient, while a
+    # list for dL/db2 can only be layer 2's (one shared bias here: Σδ = 0.1004).
+    result = run_check(tmp_path, "dL/db2: 0.009954\nb2+: [0.6]\n")
+    assert [(r.key, r.quantity.symbol, r.verdict) for r in result.results] == [
+        ("dL/db2", "∂L/∂b2", "right"), ("b2+", "b3⁺", "right")]
+
+
+def test_fprime_answers(tmp_path):
+    result = run_check(tmp_path, "fprime2: [0.1868, 0.1755]\nf'1_1: 0.2413\n")
+    assert verdicts(result) == {"fprime2_1": ("right", None), "fprime2_2": ("right", None),
+                                "fprime1_1": ("right", None)}
