@@ -249,8 +249,8 @@ def test_check_table_names_the_first_wrong_step_with_its_formula(tmp_path):
 
 def test_check_exits_0_when_everything_is_right(tmp_path):
     path = tmp_path / "a.yaml"
-    path.write_text(f"loss: 0.298371109\ndL/dW2: [[0.0822, 0.0827], [-0.0226, -0.0227]]\n"
-                    f"W1+: [[0.1498, 0.1996], [0.2498, 0.2995]]\nb3+: 0.6\n", encoding="utf-8")
+    path.write_text("loss: 0.298371109\ndL/dW2: [[0.0822, 0.0827], [-0.0226, -0.0227]]\n"
+                    "W1+: [[0.1498, 0.1996], [0.2498, 0.2995]]\nb3+: 0.6\n", encoding="utf-8")
     out = invoke("check", "mazur", str(path), columns=120)
     assert out.exit_code == 0, out.output
     assert "Everything checks out." in out.output

@@ -13,9 +13,7 @@ import numpy as np
 import pytest
 
 from backcalc.engine import train
-from backcalc.examples import resolve
-from backcalc.netfile import load_network, parse_network_text
-from backcalc.numbers import format_number
+from backcalc.netfile import parse_network_text
 from backcalc.worked import build, evaluate
 from cli_helpers import invoke
 from test_finite_differences import network_text, random_222, valid_output
