@@ -67,7 +67,7 @@ from .engine import Engine, Pass
 from .errors import ComputationError, InputError
 from .network import Network, Params
 from .numbers import format_exact
-from .report import Line, Section, Table, parameter_columns
+from .report import Line, Section, Table, about, parameter_columns
 
 STEP = 1e-4          # h = STEP · max(1, |θ|); see the module docstring
 RTOL = 1e-5          # a relative error above this (and above the numeric error) is a mismatch
@@ -293,12 +293,7 @@ def _kink(net: Network, kinked: list[int], pass_: Pass, points: dict) -> str:
 def gradcheck_report(result: GradcheckResult) -> list[Section]:
     """The check as sections and tables of ``report`` (drawn by ``render_rich``)."""
     net = result.network
-    lines: list[Line] = []
-    if net.description:
-        lines.append([net.description])
-    if net.source:
-        lines.append([f"from: {net.source}"])
-    sections = [Section(net.title, lines)]
+    sections = [Section(net.title, about(net))]
 
     how: list[Line] = []
     count = len(net.samples)

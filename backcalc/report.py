@@ -106,13 +106,15 @@ def conventions(network: Network, learning_rate: float) -> Table:
     return Table("Conventions", ["", ""], rows, prose=True)
 
 
+def about(net: Network) -> list[Line]:
+    """The lines under a network's title: its description and the file it came from."""
+    lines: list[Line] = [[net.description]] if net.description else []
+    return lines + ([[f"from: {net.source}"]] if net.source else [])
+
+
 def header(run: Run, learning_rate: float) -> Section:
     net = run.network
-    lines: list[Line] = []
-    if net.description:
-        lines.append([net.description])
-    if net.source:
-        lines.append([f"from: {net.source}"])
+    lines = about(net)
     if net.progress.iteration:
         first = f" (first read from {net.origin})" if net.origin and net.origin != net.source \
             else ""
