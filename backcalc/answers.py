@@ -20,8 +20,8 @@ from .netfile import Node, describe, _did_you_mean
 from .network import Network
 from .yamlsource import load_yaml, read_text
 
-MAX_ITERATION = 100_000
-"""Answers may be given for iterations up to this; ``check`` runs that far."""
+MAX_ITERATION = 100
+"""Answers may be given for iterations up to this; ``check`` works out every step that far."""
 
 PER_NEURON = {"z": "z", "a": "a", "delta": "delta", "δ": "delta", "dL/da": "dL/da",
               "dL/dz": "delta", "fprime": "fprime", "f'": "fprime", "f′": "fprime"}

@@ -120,11 +120,15 @@ def check(network: Network, answers: list[Answer], *, tolerance: float | None = 
 def _worked(network: Network, answers: list[Answer], learning_rate) -> Worked:
     first = network.progress.iteration + 1
     last = max(a.iteration or first for a in answers)
+    earliest = min(a.iteration or first for a in answers)
     run = train(network, last - first + 1, learning_rate=learning_rate)
     if run.stopped and (not run.steps or run.steps[-1].iteration < last or run.steps[-1].diverged):
         raise ComputationError(f"{network.source}: the calculation stops before iteration "
                                f"{last}: {run.stopped}")
-    return build(network, run.steps, learning_rate)
+    # Nothing the student wrote comes before the earliest iteration they answer: the
+    # worked calculation starts there, from backcalc's parameters.
+    steps = [step for step in run.steps if step.iteration >= earliest]
+    return build(network, steps, learning_rate)
 
 
 def _quantity(worked: Worked, network: Network, answer: Answer) -> Quantity:
