@@ -69,7 +69,11 @@ def written_unit(text: str | None, value: float) -> float:
 
 def load_answers(path, network: Network, display: str | None = None) -> list[Answer]:
     display = display or str(path)
-    doc = load_yaml(read_text(path, display), display)
+    text = read_text(path, display)
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        raise InputError(f"the file is empty, expected answers (keys such as {KEY_FORMS})",
+                         file=display, line=1)
+    doc = load_yaml(text, display)
     root = Node(doc.value, doc.mark, "", doc)
     if isinstance(root.value, list):
         if not root.value:

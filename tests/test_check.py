@@ -270,6 +270,7 @@ def test_check_exits_0_when_everything_is_right(tmp_path):
     ("iteration: 0\nz1_1: 1\n", "a.yaml:1:12: iteration: expected an iteration from 1 to "
                                 "100, found 0"),
     ("sample: 2\nz1_1: 1\n", "a.yaml:1:9: sample: expected a sample from 1 to 1, found 2"),
+    ("# nothing yet\n", "a.yaml:1: the file is empty, expected answers (keys such as z1, "),
     ("[]\n", "a.yaml:1:1: expected answers (a mapping of keys such as z1, or a list of them), "
              "found an empty list"),
     ("z1_1: 1\nz1_1: 2\n", "a.yaml:2:1: z1_1: this key is given twice (first on line 1); "
