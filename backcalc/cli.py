@@ -8,6 +8,7 @@ turned into one line and exit status 2 in one place, ``BackcalcGroup.main``.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from pathlib import Path
@@ -395,6 +396,9 @@ def check(network, answers, tolerance, round_decimals, fmt, precision, learning_
 
     Example: backcalc check mazur seed001
     """
+    if tolerance is not None and not math.isfinite(tolerance):
+        raise click.BadParameter(f"expected a finite number, found {tolerance}",
+                                 param_hint="--tolerance")
     from .answers import load_answers
     from .check import check as check_answers
     from .examples import resolve_answers

@@ -283,10 +283,12 @@ class _Builder:
             for l, p in enumerate(stored[name]):
                 for (j, i), value in np.ndenumerate(p.weights):
                     slots[name, "W", l, j, i] = self.leaf(
-                        Key(-1, None, f"{name}:W", l, j, i), "", value)
+                        Key(-1, None, f"{name}:W", l, j, i),
+                        f"{name[0]}[{self.net.weight_label(l, j, i)}]", value)
                 for j, value in enumerate(p.biases):
-                    slots[name, "b", l, j, 0] = self.leaf(Key(-1, None, f"{name}:b", l, j), "",
-                                                          value)
+                    slots[name, "b", l, j, 0] = self.leaf(
+                        Key(-1, None, f"{name}:b", l, j), f"{name[0]}[{self.net.bias_label(l, j)}]",
+                        value)
         return slots
 
     def tag(self, sample: int) -> str:
@@ -593,7 +595,9 @@ class _Builder:
         kind, l, j, i = cell
         key = (name, kind, l, j, i)
         if key not in slots:
-            slots[key] = self.leaf(Key(-1, None, f"{name}:{kind}", l, j, i), "", 0.0)
+            label = self.net.weight_label(l, j, i) if kind == "W" else self.net.bias_label(l, j)
+            slots[key] = self.leaf(Key(-1, None, f"{name}:{kind}", l, j, i),
+                                   f"{name[0]}[{label}]", 0.0)
         return slots[key]
 
 
@@ -613,11 +617,12 @@ def _sgd(builder, optimizer, key, label, before, grad, after, slots, new_slots, 
     vkey = Key(builder.step, None, f"velocity:{kind}", l, j, i)
     builder.computed(vkey, f"v[{label}]", value, [old, grad],
                      [Const("μ", mu), "·", 0, " − ", eta, "·", 1],
-                     lambda v, e=eta.value: mu * v[0] - e * v[1],
-                     update_sign={"": ([old, grad], lambda v, e=eta.value: mu * v[0] + e * v[1])})
+                     lambda v, e=eta.value: mu * v[0] - e * v[1])
     new_slots["velocity", kind, l, j, i] = vkey
     builder.computed(key, f"{label}⁺", after, [before, vkey], [0, " + ", 1],
-                     lambda v: v[0] + v[1])
+                     lambda v: v[0] + v[1],
+                     update_sign={"": ([before, old, grad], lambda v, e=eta.value:
+                                       v[0] + mu * v[1] + e * v[2])})
 
 
 def _adam(builder, optimizer, key, label, before, grad, after, slots, new_slots, cell, t, step):

@@ -299,3 +299,14 @@ def test_fprime_answers(tmp_path):
     result = run_check(tmp_path, "fprime2: [0.1868, 0.1755]\nf'1_1: 0.2413\n")
     assert verdicts(result) == {"fprime2_1": ("right", None), "fprime2_2": ("right", None),
                                 "fprime1_1": ("right", None)}
+
+
+def test_update_sign_under_momentum(tmp_path):
+    # w = 0.5, x = 1, y = 0, η = 0.1, μ = 0.9: ∂L/∂w = 0.5, v = −0.05, w⁺ = 0.45; the
+    # update added gives v = +0.05, w⁺ = 0.55.
+    network = tmp_path / "mom.yaml"
+    network.write_text("input: 1\ntarget: 0\nloss: half_sse\nlearning_rate: 0.1\nmomentum: 0.9\n"
+                       "layers:\n  - activation: linear\n    weights: 0.5\n    biases: 0\n"
+                       "    names: {weights: w, biases: b}\n", encoding="utf-8")
+    result = run_check(tmp_path, "w+: 0.55\n", str(network))
+    assert verdicts(result) == {"w+": ("wrong", "update_sign")}
