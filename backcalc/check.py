@@ -28,7 +28,7 @@ from .answers import Answer
 from .engine import train
 from .errors import ComputationError, InputError
 from .network import Network
-from .worked import Key, Quantity, Worked, build, safe
+from .worked import ZERO, Key, Quantity, Worked, build, evaluate, safe
 
 SLIPS = {
     "transposed_weights": "a weight from the wrong neuron (the weight matrix transposed)",
@@ -46,7 +46,6 @@ SLIPS = {
 
 VERDICTS = ("right", "rounding", "follows", "wrong")
 NOISE = 1e-12         # relative: float64 noise (a calculator keeps 12 digits or more)
-MAX_SINGLE_SWAPS = 36  # layers with more weights are tried transposed whole, not weight by weight
 MAX_ROUND = 10         # "exactly what rounding to N decimals gives" is tried for N up to this
 
 
@@ -94,30 +93,32 @@ class CheckResult:
 def check(network: Network, answers: list[Answer], *, tolerance: float | None = None,
           learning_rate: float | None = None) -> CheckResult:
     """Judge ``answers`` against ``network``'s calculation (see the module's docstring)."""
-    worked = _worked(network, answers, learning_rate)
+    worked = _worked(network, answers, learning_rate, with_slips=True)
     placed = sorted(((_quantity(worked, network, a), a) for a in answers),
-                    key=lambda pair: (worked.quantities.index(pair[0]), pair[1].block))
+                    key=lambda pair: (worked.order(pair[0]), pair[1].block))
     given: dict[Key, float] = {}
     for q, a in placed:
         given.setdefault(q.key, a.given)
     tolerances = {q.key: _tolerance(a, tolerance) for q, a in placed}
-    rounded = _rounded_worlds(network, answers, learning_rate) if tolerance is None \
-        else (lambda answer: [])
-    results, values = _judge(worked, placed, given, tolerances, rounded)
+    # Rounding worlds apply when the digits written set the tolerance, and the file
+    # does not round already.
+    worlds = RoundedWorlds(network, answers, learning_rate) \
+        if tolerance is None and network.round_intermediates is None else None
+    results, values = _judge(worked, placed, given, tolerances,
+                             worlds.values if worlds else lambda answer: [])
     # Wrong answers get a slip named; inexact right ones are told when a slip gives
     # exactly their number (0.39 for 0.3925 may be rounded, or the slip's 0.39).
     doubtful = [r for r in results if r.verdict == "wrong" or (
         r.verdict in ("right", "rounding") and not _close(r.answer.given, r.expected, 0.0))]
     if doubtful:
-        _diagnose(worked, doubtful, given, tolerances, network)
+        _diagnose(worked, doubtful, given, tolerances)
     several = len({a.block for a in answers}) > 1
-    rounding = None
-    if network.round_intermediates is None and tolerance is None:
-        rounding = _rounding_decimals(network, answers, learning_rate, results)
+    rounding = worlds.exact_for(results) if worlds else None
     return CheckResult(network, worked, results, several, rounding, values)
 
 
-def _worked(network: Network, answers: list[Answer], learning_rate) -> Worked:
+def _worked(network: Network, answers: list[Answer], learning_rate,
+            with_slips: bool = False) -> Worked:
     first = network.progress.iteration + 1
     last = max(a.iteration or first for a in answers)
     earliest = min(a.iteration or first for a in answers)
@@ -128,7 +129,7 @@ def _worked(network: Network, answers: list[Answer], learning_rate) -> Worked:
     # Nothing the student wrote comes before the earliest iteration they answer: the
     # worked calculation starts there, from backcalc's parameters.
     steps = [step for step in run.steps if step.iteration >= earliest]
-    return build(network, steps, learning_rate)
+    return build(network, steps, learning_rate, with_slips=with_slips)
 
 
 def _quantity(worked: Worked, network: Network, answer: Answer) -> Quantity:
@@ -167,7 +168,6 @@ def _close(given: float, value: float, allowed: float) -> bool:
 def _judge(worked: Worked, placed: list, given: dict, tolerances: dict, rounded: Callable):
     """One pass in computation order over two worlds: ``ok`` (the student's right or
     rounded values stand in for backcalc's) and ``yours`` (all their values)."""
-    from .worked import ZERO
     ok: dict[Key, float] = {ZERO: 0.0}
     yours: dict[Key, float] = {ZERO: 0.0}
     drift_ok: dict[Key, float] = {}
@@ -202,7 +202,7 @@ def _judge(worked: Worked, placed: list, given: dict, tolerances: dict, rounded:
             ok[q.key], drift_ok[q.key] = written, _carry(written, from_ok, tol)
         else:
             ok[q.key], drift_ok[q.key] = from_ok, carried_ok
-    results.sort(key=lambda r: (worked.quantities.index(r.quantity), r.answer.block))
+    results.sort(key=lambda r: (worked.order(r.quantity), r.answer.block))
     return results, yours
 
 
@@ -251,35 +251,52 @@ def _verdict(a: Answer, q: Quantity, tol: float, ok: tuple, yours: tuple,
     return "wrong"
 
 
-def _rounded_worlds(network: Network, answers: list[Answer], learning_rate) -> Callable:
-    """answer → its values when every value is rounded to the decimals it is written
-    with (and one or two more, as students often carry): computed once per N."""
-    from dataclasses import replace
-    cache: dict[int, Worked | None] = {}
+class RoundedWorlds:
+    """The calculation redone with every value rounded to N decimals, once per N."""
 
-    def values(answer: Answer) -> list[float]:
-        if not 0 < answer.unit < 1 or network.round_intermediates is not None:
+    def __init__(self, network: Network, answers: list[Answer], learning_rate):
+        self.network, self.answers, self.learning_rate = network, answers, learning_rate
+        self.cache: dict[int, Worked | None] = {}
+
+    def worked(self, decimals: int) -> Worked | None:
+        if decimals not in self.cache:
+            from dataclasses import replace
+            rounded = replace(self.network, round_intermediates=decimals)
+            try:
+                self.cache[decimals] = _worked(rounded, self.answers, self.learning_rate)
+            except ComputationError:
+                self.cache[decimals] = None
+        return self.cache[decimals]
+
+    def values(self, answer: Answer) -> list[float]:
+        """The answer's value rounded to the decimals it is written with, and with one or
+        two more (students often carry a digit or two)."""
+        if not 0 < answer.unit < 1:
             return []
         decimals = round(-math.log10(answer.unit))
-        out = []
-        for n in range(decimals, min(decimals + 2, MAX_ROUND) + 1):
-            if n not in cache:
-                rounded = replace(network, round_intermediates=n)
-                try:
-                    cache[n] = _worked(rounded, answers, learning_rate)
-                except ComputationError:
-                    cache[n] = None
-            if cache[n] is not None:
-                out.append(_quantity(cache[n], network, answer).value)
-        return out
-    return values
+        worlds = (self.worked(n) for n in range(decimals, min(decimals + 2, MAX_ROUND) + 1))
+        return [_quantity(w, self.network, answer).value for w in worlds if w is not None]
+
+    def exact_for(self, results: list[Result]) -> int | None:
+        """N when every answer not wrong is exactly what rounding every value to N
+        decimals gives, and some answer needed that (else there is nothing to say)."""
+        if all(r.verdict in ("right", "wrong") for r in results):
+            return None
+        standing = [r for r in results if r.verdict != "wrong"]
+        for decimals in range(0, MAX_ROUND + 1):
+            worked = self.worked(decimals)
+            if worked is not None and all(
+                    _close(r.answer.given, _quantity(worked, self.network, r.answer).value, 0.0)
+                    for r in standing):
+                return decimals
+        return None
 
 
 # --- slips -------------------------------------------------------------------------
 
-def _worlds(worked: Worked, network: Network) -> list[tuple[str, str, str, Callable]]:
-    """(slip, variant, description, world) for every way to make each slip, in the order
-    tried: everywhere, then in one layer, then single weights or activations."""
+def _worlds(worked: Worked) -> list[tuple[str, str, Callable]]:
+    """(slip, detail, world) for every way to make each slip, in the order tried:
+    everywhere, then in one layer; single weights and other activations in their layer."""
     variants: dict[str, dict[str, set]] = {name: {} for name in SLIPS}
     for q in worked.quantities:
         for name, options in q.slips.items():
@@ -288,20 +305,12 @@ def _worlds(worked: Worked, network: Network) -> list[tuple[str, str, str, Calla
     worlds = []
     for name in SLIPS:
         for label, layers in variants[name].items():
-            if label and name == "transposed_weights":
-                continue
             if not label:
                 worlds.append((name, "", _world(name, "", None)))
             if len(layers) > 1 or label:
                 for layer in sorted(layers):
                     detail = f"{label} in layer {layer + 1}" if label else f"in layer {layer + 1}"
                     worlds.append((name, detail, _world(name, label, layer)))
-        if name == "transposed_weights":
-            for label, layers in variants[name].items():
-                layer = min(layers)
-                size = network.layers[layer].weights.size
-                if label and size <= MAX_SINGLE_SWAPS:
-                    worlds.append((name, label, _world(name, label, None)))
     return worlds
 
 
@@ -313,15 +322,13 @@ def _world(name: str, label: str, layer: int | None) -> Callable:
     return world
 
 
-def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: dict,
-              network: Network) -> None:
+def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: dict) -> None:
     """Name the slip that reproduces each wrong answer: one made in the answer's own step
     first (a wrong update is update_sign, though a flipped δ would give it too), then in
     the catalogue's order.  Inexact right answers learn of a slip giving them exactly."""
-    from .worked import evaluate
-    last = max(worked.quantities.index(r.quantity) for r in doubtful)
+    last = max(worked.order(r.quantity) for r in doubtful)
     found: dict[int, tuple] = {}
-    for order, (name, detail, world) in enumerate(_worlds(worked, network)):
+    for order, (name, detail, world) in enumerate(_worlds(worked)):
         _, recomputed = evaluate(worked, given, world, upto=last)
         for index, result in enumerate(doubtful):
             value = recomputed.get(result.quantity.key)
@@ -338,23 +345,3 @@ def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: d
             result.slip, result.slip_detail = name, detail
         else:
             result.also_slip = name
-
-
-def _rounding_decimals(network: Network, answers: list[Answer], learning_rate,
-                       results: list[Result]) -> int | None:
-    """N when every answer not wrong is exactly what rounding every value to N decimals
-    gives, and some answer needed that (else there is nothing to say)."""
-    from dataclasses import replace
-    if all(r.verdict in ("right", "wrong") for r in results):
-        return None
-    standing = [r for r in results if r.verdict != "wrong"]
-    for decimals in range(0, MAX_ROUND + 1):
-        rounded = replace(network, round_intermediates=decimals)
-        try:
-            worked = _worked(rounded, answers, learning_rate)
-        except ComputationError:
-            continue
-        if all(_close(r.answer.given, _quantity(worked, rounded, r.answer).value, 0.0)
-               for r in standing):
-            return decimals
-    return None

@@ -57,6 +57,21 @@ def _fail(message: str, status: int) -> int:
     return status
 
 
+class NonNegativeNumber(click.ParamType):
+    """A finite number of 0 or more (click's FloatRange lets nan and inf through)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"expected a number, found {value!r}", param, ctx)
+        if not 0 <= number < math.inf:
+            self.fail(f"expected a finite number of 0 or more, found {value}", param, ctx)
+        return number
+
+
 def output_options(command):
     """--format and --precision, shared by every command that prints a run."""
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
@@ -98,18 +113,18 @@ def explain_options(command):
     return wrapper
 
 
+learning_rate_option = click.option(
+    "--learning-rate", "learning_rate", type=NonNegativeNumber(), default=None,
+    help="Use this learning rate instead of the file's.")
+
+
 def training_options(command):
     """--learning-rate and --save, shared by run and step."""
-    @click.option("--learning-rate", "learning_rate", type=float, default=None,
-                  help="Use this learning rate instead of the file's.")
+    @learning_rate_option
     @click.option("--save", "save_path", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="Also write the updated network to this file.")
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        rate = kwargs.get("learning_rate")
-        if rate is not None and not 0 <= rate < float("inf"):
-            raise click.BadParameter(f"expected a finite number of 0 or more, found {rate}",
-                                     param_hint="--learning-rate")
         return command(*args, **kwargs)
     return wrapper
 
@@ -127,12 +142,17 @@ def cli():
 
 # --- helpers -------------------------------------------------------------------
 
-def _load(network: str, round_decimals: int | None = None):
+def _load(network: str):
     from .examples import resolve
     from .netfile import load_network
     path, display = resolve(network)
     net = load_network(path, display)
     net.source_path = path
+    return net
+
+
+def _rounded(net, round_decimals: int | None):
+    """The network with --round applied (it stands for the file's round_intermediates)."""
     if round_decimals is not None:
         net.round_intermediates = round_decimals
     return net
@@ -243,7 +263,7 @@ def run(network, explain, layer, neuron, round_decimals, fmt, precision, learnin
     Example: backcalc run mazur --explain
     """
     from .report import run_report
-    net = _load(network, round_decimals)
+    net = _rounded(_load(network), round_decimals)
     explainer = _explainer(net, explain, layer, neuron)
     _train_and_show(net, 1, fmt, precision, learning_rate, save_path, None,
                     lambda result: run_report(result, result.trained.learning_rate,
@@ -272,9 +292,7 @@ def step(network, iterations, full, every, quiet, explain, layer, neuron, round_
     Example: backcalc run mazur && backcalc step --iterations 3
     """
     from .report import step_report
-    net = _load(network, round_decimals) if network else _load_state()
-    if round_decimals is not None:
-        net.round_intermediates = round_decimals
+    net = _rounded(_load(network) if network else _load_state(), round_decimals)
     full = full or explain
     explainer = _explainer(net, explain, layer, neuron)
     first = net.progress.iteration + 1
@@ -378,13 +396,12 @@ def gradcheck(network, fmt, precision):
 @cli.command()
 @click.argument("network")
 @click.argument("answers")
-@click.option("--tolerance", type=click.FloatRange(min=0, max_open=False), default=None,
+@click.option("--tolerance", type=NonNegativeNumber(), default=None,
               help="Accept every answer within this distance of the right value (instead of "
                    "half a unit of the last digit written).")
 @round_option
 @output_options
-@click.option("--learning-rate", "learning_rate", type=click.FloatRange(min=0), default=None,
-              help="Use this learning rate instead of the file's.")
+@learning_rate_option
 def check(network, answers, tolerance, round_decimals, fmt, precision, learning_rate):
     """Check a student's answers: each right or wrong, the first wrong step, and why.
 
@@ -396,13 +413,10 @@ def check(network, answers, tolerance, round_decimals, fmt, precision, learning_
 
     Example: backcalc check mazur seed001
     """
-    if tolerance is not None and not math.isfinite(tolerance):
-        raise click.BadParameter(f"expected a finite number, found {tolerance}",
-                                 param_hint="--tolerance")
     from .answers import load_answers
     from .check import check as check_answers
     from .examples import resolve_answers
-    net = _load(network, round_decimals)
+    net = _rounded(_load(network), round_decimals)
     path, display = resolve_answers(answers)
     result = check_answers(net, load_answers(path, net, display), tolerance=tolerance,
                            learning_rate=learning_rate)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .engine import Run, Step
 from .numbers import format_number
 from .report import Section
-from .worked import Quantity, Worked, build
+from .worked import MAX_TERMS, Quantity, Worked, build
 
 PHASES = {
     "z": "forward pass", "a": "forward pass",
@@ -63,7 +63,7 @@ def explain_sections(run: Run, step: Step, selection: Selection) -> list[Section
     neuron = None if selection.neuron is None else selection.neuron - net.index_base
     chosen = Selection(selection.layer, neuron)
     worked = build(net, [step], run.trained.learning_rate,
-                   limit=None if not selection.everything else 8)
+                   limit=MAX_TERMS if selection.everything else None)
     label = f"Iteration {step.iteration}"
     if net.update == "online" and len(net.samples) > 1:
         label += f", sample {step.pass_.sample_indices[0] + 1}"

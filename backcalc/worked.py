@@ -33,6 +33,9 @@ from .numbers import round_half_up
 MAX_TERMS = 8
 """Sums of more terms are written with their first and last terms only (values stay exact)."""
 
+MAX_SINGLE_SWAPS = 36
+"""Layers with more weights are tried transposed whole for check's slips, not weight by weight."""
+
 
 class Key(NamedTuple):
     """Which number: step (0-based, None for inputs and targets), sample (0-based in the
@@ -85,8 +88,15 @@ class Worked:
     quantities: list[Quantity]
     index: dict[Key, Quantity]
 
+    def __post_init__(self):
+        self._order = {q.key: n for n, q in enumerate(self.quantities)}
+
     def __getitem__(self, key: Key) -> Quantity:
         return self.index[key]
+
+    def order(self, q: Quantity) -> int:
+        """Where q comes in the calculation (0 first)."""
+        return self._order[q.key]
 
     def formula(self, q: Quantity) -> str:
         return "".join(_symbolic(t, self, q) for t in q.tokens)
@@ -209,9 +219,13 @@ def _sum_tokens(pairs: list[tuple], limit: int | None = MAX_TERMS) -> list:
 # --- building ----------------------------------------------------------------
 
 class _Builder:
-    def __init__(self, network: Network, steps: list[Step]):
+    def __init__(self, network: Network, steps: list[Step], learning_rate: float,
+                 limit: int | None, with_slips: bool):
         self.net = network
         self.steps = steps
+        self.learning_rate = learning_rate
+        self.limit = limit
+        self.with_slips = with_slips          # --explain needs none; check tries them
         self.quantities: list[Quantity] = []
         self.index: dict[Key, Quantity] = {}
         decimals = network.round_intermediates
@@ -219,6 +233,7 @@ class _Builder:
         self.base = network.index_base
         fused = FUSED.get((network.loss.name, network.layers[-1].activation.name))
         self.fused = fused() if fused else None
+        self.others = [_other_activations(network, layer) for layer in network.layers]
 
     def add(self, q: Quantity) -> Quantity:
         self.quantities.append(q)
@@ -233,6 +248,7 @@ class _Builder:
     def computed(self, key: Key, symbol: str, value: float, operands: list[Key], tokens: list,
                  compute: Compute, note: str = "", **slips) -> Key:
         rnd = self.rnd
+        slips = slips if self.with_slips else {}
         self.add(Quantity(key, symbol, float(value), list(operands), tokens,
                           lambda v, f=compute: rnd(f(v)), note, self.iteration,
                           {name: {label: (ops, lambda v, f=f: rnd(f(v)))
@@ -282,13 +298,9 @@ class _Builder:
         for name in stored:
             for l, p in enumerate(stored[name]):
                 for (j, i), value in np.ndenumerate(p.weights):
-                    slots[name, "W", l, j, i] = self.leaf(
-                        Key(-1, None, f"{name}:W", l, j, i),
-                        f"{name[0]}[{self.net.weight_label(l, j, i)}]", value)
+                    self.slot(slots, name, ("W", l, j, i), value)
                 for j, value in enumerate(p.biases):
-                    slots[name, "b", l, j, 0] = self.leaf(
-                        Key(-1, None, f"{name}:b", l, j), f"{name[0]}[{self.net.bias_label(l, j)}]",
-                        value)
+                    self.slot(slots, name, ("b", l, j, 0), value)
         return slots
 
     def tag(self, sample: int) -> str:
@@ -324,7 +336,8 @@ class _Builder:
                     transposed = [params["W", l, i, j] for i in range(n)]
                     slips["transposed_weights"] = {"": (transposed + inputs + [bias], _dot_plus)}
                 singles = slips.setdefault("transposed_weights", {})
-                for i in range(n):                # one weight from another neuron
+                swaps = self.with_slips and layer.weights.size <= MAX_SINGLE_SWAPS
+                for i in range(n if swaps else 0):     # one weight from another neuron
                     for k in range(layer.size):
                         if k != j:
                             swapped = list(weights)
@@ -348,28 +361,15 @@ class _Builder:
         size = self.net.layers[l].size
         if activation.name == "softmax":
             zs = [Key(s, sample, "z", l, k) for k in range(size)]
-            self.computed(Key(s, sample, "a", l, j), a_symbol, value, zs, _softmax_tokens(j, size, self.limit),
-                          lambda v, j=j: _softmax(v)[j])
+            self.computed(Key(s, sample, "a", l, j), a_symbol, value, zs,
+                          _softmax_tokens(j, size, self.limit), lambda v, j=j: _softmax(v)[j])
             return
         z = Key(s, sample, "z", l, j)
         self.computed(Key(s, sample, "a", l, j), a_symbol, value, [z],
                       _tokens(activation.forward_template, {"z": 0}),
                       _elementwise(activation.forward),
                       wrong_activation={g.name: ([z], _elementwise(g.forward))
-                                        for g in self.other_activations(l)})
-
-    def other_activations(self, l: int) -> list:
-        """Every element-wise activation but the layer's own (for the wrong_activation slip)."""
-        from .activations import ACTIVATIONS
-        own = self.net.layers[l].activation
-        others, seen = [], {own.name, "softmax", "identity"}
-        for name, cls in ACTIVATIONS.items():
-            if name not in seen:
-                seen.add(name)
-                options = ({"derivative_at_zero": self.net.relu_derivative_at_zero}
-                           if name == "relu" else {})
-                others.append(cls(**options))
-        return others
+                                        for g in self.others[l]})
 
     # --- loss -----------------------------------------------------------------
     def sample_loss(self, step: Step, row: int, sample: int) -> Key:
@@ -485,7 +485,7 @@ class _Builder:
             [z, a], _tokens(template, {"z": 0, "a": 1}), derivative, note,
             derivative_of_z={"": ([a, z], derivative)},
             wrong_activation={g.name: ([z, a], _elementwise_derivative(g))
-                              for g in self.other_activations(l)})
+                              for g in self.others[l]})
 
     def delta(self, step: Step, row: int, sample: int, l: int, j: int) -> None:
         net, s = self.net, self.step
@@ -591,13 +591,14 @@ class _Builder:
                     new_params["b", l, j] = new_params["b", l, 0]
         return new_params, new_slots
 
-    def slot(self, slots: dict, name: str, cell: tuple) -> Key:
+    def slot(self, slots: dict, name: str, cell: tuple, value: float = 0.0) -> Key:
+        """The optimizer memory a step starts from (0 when the run has none yet)."""
         kind, l, j, i = cell
         key = (name, kind, l, j, i)
         if key not in slots:
             label = self.net.weight_label(l, j, i) if kind == "W" else self.net.bias_label(l, j)
             slots[key] = self.leaf(Key(-1, None, f"{name}:{kind}", l, j, i),
-                                   f"{name[0]}[{label}]", 0.0)
+                                   f"{name[0]}[{label}]", value)
         return slots[key]
 
 
@@ -714,10 +715,22 @@ def _softmax_tokens(j: int, size: int, limit: int | None) -> list:
 
 
 def build(network: Network, steps: list[Step], learning_rate: float | None = None,
-          limit: int | None = MAX_TERMS) -> Worked:
+          limit: int | None = MAX_TERMS, with_slips: bool = False) -> Worked:
     """The worked calculation of ``steps`` (consecutive); sums of more than ``limit``
-    terms are written with their first and last terms (None: every term)."""
-    builder = _Builder(network, steps)
-    builder.limit = limit
-    builder.learning_rate = network.learning_rate if learning_rate is None else learning_rate
-    return builder.build()
+    terms are written with their first and last terms (None: every term).
+    ``with_slips`` also records the slips a student could make (for ``check``)."""
+    rate = network.learning_rate if learning_rate is None else learning_rate
+    return _Builder(network, steps, rate, limit, with_slips).build()
+
+
+def _other_activations(network: Network, layer) -> list:
+    """Every element-wise activation but the layer's own (for the wrong_activation slip)."""
+    from .activations import ACTIVATIONS
+    others, seen = [], {layer.activation.name, "softmax", "identity"}
+    for name, cls in ACTIVATIONS.items():
+        if name not in seen:
+            seen.add(name)
+            options = ({"derivative_at_zero": network.relu_derivative_at_zero}
+                       if name == "relu" else {})
+            others.append(cls(**options))
+    return others
