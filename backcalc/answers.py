@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import InputError
-from .netfile import Node, describe, _did_you_mean
+from .netfile import Node, _count, _did_you_mean, describe
 from .network import Network
 from .yamlsource import load_yaml, read_text
 
@@ -25,9 +25,10 @@ MAX_ITERATION = 100
 
 PER_NEURON = {"z": "z", "a": "a", "delta": "delta", "δ": "delta", "dL/da": "dL/da",
               "dL/dz": "delta", "fprime": "fprime", "f'": "fprime", "f′": "fprime"}
-_NEURON_KEY = re.compile(r"(z|a|delta|δ|dL/da|dL/dz|fprime|f'|f′)(\d+)(?:_(\d+))?")
-_WEIGHTS_KEY = re.compile(r"W(\d+)(?:_(\d+)_(\d+))?")
-_BIASES_KEY = re.compile(r"b(\d+)(?:_(\d+))?")
+_N = r"(0|[1-9]\d*)"     # a number as written in keys: 0, 1, 12 (not 01)
+_NEURON_KEY = re.compile(rf"(z|a|delta|δ|dL/da|dL/dz|fprime|f'|f′){_N}(?:_{_N})?")
+_WEIGHTS_KEY = re.compile(rf"W{_N}(?:_{_N}_{_N})?")
+_BIASES_KEY = re.compile(rf"b{_N}(?:_{_N})?")
 _NUMBER_TEXT = re.compile(r"[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
 KEY_FORMS = ("z1, a1_2, dL/da2, fprime2, delta2 (or δ2, dL/dz2), loss, sample_loss, "
              "dL/d<name>, dL/dW2, dL/db2, <name>+, W1+, b1+")
@@ -45,7 +46,13 @@ class Answer:
     iteration: int | None    # None: the first iteration checked
     sample: int              # 0-based
     block: int               # which block of the file (0-based)
+    file: str | None = None  # where it is written, for errors
     line: int | None = None
+    column: int | None = None
+
+    def error(self, message: str) -> InputError:
+        return InputError(message, file=self.file, line=self.line, column=self.column,
+                          field=self.key)
 
     @property
     def per_sample(self) -> bool:
@@ -124,7 +131,8 @@ def _block(node: Node, number: int, network: Network) -> list[Answer]:
             value = value_node.number()
             answers.append(Answer(key_text, kind, layer, neuron, inp, value,
                                   written_unit(value_node.written, value), iteration, sample,
-                                  number, value_node.mark.line))
+                                  number, value_node.doc.file, value_node.mark.line,
+                                  value_node.mark.column))
     return answers
 
 
@@ -254,10 +262,10 @@ def _vector(node: Node, size: int, what: str) -> list[Node]:
     if not isinstance(node.value, list):
         if size == 1:
             return [_scalar(node)]
-        raise node.error(f"expected a list of {size} numbers ({what}), found "
+        raise node.error(f"expected a list of {_count(size, 'number')} ({what}), found "
                          f"{describe(node.value)}")
     if len(node.value) != size:
-        raise node.error(f"expected a list of {size} numbers ({what}), found "
+        raise node.error(f"expected a list of {_count(size, 'number')} ({what}), found "
                          f"{describe(node.value)}")
     return [_scalar(item) for item in node.elements()]
 

@@ -26,7 +26,6 @@ from typing import Callable
 
 from .answers import Answer
 from .engine import train
-from .errors import ComputationError, InputError
 from .network import Network
 from .worked import ZERO, Key, Quantity, Worked, build, evaluate, safe
 
@@ -97,8 +96,13 @@ def check(network: Network, answers: list[Answer], *, tolerance: float | None = 
     placed = sorted(((_quantity(worked, network, a), a) for a in answers),
                     key=lambda pair: (worked.order(pair[0]), pair[1].block))
     given: dict[Key, float] = {}
+    first_given: dict[Key, Answer] = {}
     for q, a in placed:
-        given.setdefault(q.key, a.given)
+        if q.key in given:
+            other = first_given[q.key]
+            raise a.error(f"{q.symbol} of iteration {q.iteration} is given twice (also as "
+                          f"{other.key} on line {other.line}); give each value once")
+        given[q.key], first_given[q.key] = a.given, a
     tolerances = {q.key: _tolerance(a, tolerance) for q, a in placed}
     # Rounding worlds apply when the digits written set the tolerance, and the file
     # does not round already.
@@ -123,16 +127,32 @@ def _worked(network: Network, answers: list[Answer], learning_rate,
     last = max(a.iteration or first for a in answers)
     earliest = min(a.iteration or first for a in answers)
     run = train(network, last - first + 1, learning_rate=learning_rate)
-    if run.stopped and (not run.steps or run.steps[-1].iteration < last or run.steps[-1].diverged):
-        raise ComputationError(f"{network.source}: the calculation stops before iteration "
-                               f"{last}: {run.stopped}")
     # Nothing the student wrote comes before the earliest iteration they answer: the
-    # worked calculation starts there, from backcalc's parameters.
+    # worked calculation starts there, from backcalc's parameters.  A run that stops
+    # keeps the step that stopped it (its values up to the failed update are real).
     steps = [step for step in run.steps if step.iteration >= earliest]
-    return build(network, steps, learning_rate, with_slips=with_slips)
+    worked = build(network, steps, learning_rate, with_slips=with_slips)
+    worked.stopped = run.stopped
+    return worked
 
 
 def _quantity(worked: Worked, network: Network, answer: Answer) -> Quantity:
+    found = _find(worked, network, answer)
+    if found is not None:
+        return found
+    online = network.update == "online" and len(network.samples) > 1
+    iteration = answer.iteration or network.progress.iteration + 1
+    where = f"iteration {iteration}" + (f", sample {answer.sample + 1}" if online else "")
+    reached = {step.iteration for step in worked.steps}
+    if worked.stopped and iteration not in reached:
+        raise answer.error(f"there is no {where}: the calculation stops at {worked.stopped}")
+    why = ""
+    if answer.kind == "fprime" and network.layers[answer.layer].activation.name == "softmax":
+        why = " (a softmax layer has no f′ of its own, only its Jacobian: give δ instead)"
+    raise answer.error(f"{answer.key} has no value in {where}{why}")
+
+
+def _find(worked: Worked, network: Network, answer: Answer) -> Quantity | None:
     first = network.progress.iteration + 1
     iteration = answer.iteration or first
     online = network.update == "online" and len(network.samples) > 1
@@ -141,16 +161,10 @@ def _quantity(worked: Worked, network: Network, answer: Answer) -> Quantity:
             continue
         if online and step.pass_.sample_indices[0] != answer.sample:
             continue
-        sample = answer.sample if answer.per_sample or answer.kind == "sample_loss" else None
-        if answer.kind == "loss" and len(step.pass_.sample_indices) == 1:
-            sample = None
+        sample = answer.sample if answer.per_sample else None
         key = Key(number, sample, answer.kind, answer.layer, answer.neuron, answer.input)
-        if key in worked.index:
-            return worked[key]
-        break
-    where = f"iteration {iteration}" + (f", sample {answer.sample + 1}" if online else "")
-    raise InputError(f"{answer.key} has no value in {where}", line=answer.line,
-                     file=network.source, field=answer.key)
+        return worked.index.get(key)
+    return None
 
 
 def _tolerance(answer: Answer, tolerance: float | None) -> float:
@@ -256,16 +270,13 @@ class RoundedWorlds:
 
     def __init__(self, network: Network, answers: list[Answer], learning_rate):
         self.network, self.answers, self.learning_rate = network, answers, learning_rate
-        self.cache: dict[int, Worked | None] = {}
+        self.cache: dict[int, Worked] = {}
 
-    def worked(self, decimals: int) -> Worked | None:
+    def worked(self, decimals: int) -> Worked:
         if decimals not in self.cache:
             from dataclasses import replace
             rounded = replace(self.network, round_intermediates=decimals)
-            try:
-                self.cache[decimals] = _worked(rounded, self.answers, self.learning_rate)
-            except ComputationError:
-                self.cache[decimals] = None
+            self.cache[decimals] = _worked(rounded, self.answers, self.learning_rate)
         return self.cache[decimals]
 
     def values(self, answer: Answer) -> list[float]:
@@ -275,7 +286,8 @@ class RoundedWorlds:
             return []
         decimals = round(-math.log10(answer.unit))
         worlds = (self.worked(n) for n in range(decimals, min(decimals + 2, MAX_ROUND) + 1))
-        return [_quantity(w, self.network, answer).value for w in worlds if w is not None]
+        found = (_find(w, self.network, answer) for w in worlds)
+        return [q.value for q in found if q is not None]
 
     def exact_for(self, results: list[Result]) -> int | None:
         """N when every answer not wrong is exactly what rounding every value to N
@@ -285,9 +297,9 @@ class RoundedWorlds:
         standing = [r for r in results if r.verdict != "wrong"]
         for decimals in range(0, MAX_ROUND + 1):
             worked = self.worked(decimals)
-            if worked is not None and all(
-                    _close(r.answer.given, _quantity(worked, self.network, r.answer).value, 0.0)
-                    for r in standing):
+            found = [_find(worked, self.network, r.answer) for r in standing]
+            if all(q is not None and _close(r.answer.given, q.value, 0.0)
+                   for r, q in zip(standing, found)):
                 return decimals
         return None
 

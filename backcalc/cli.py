@@ -166,6 +166,12 @@ def _explainer(net, explain: bool, layer, neuron):
     if layer is not None and layer > len(net.layers):
         raise click.BadParameter(f"the network has layers 1 to {len(net.layers)}, found {layer}",
                                  param_hint="--layer")
+    sizes = [net.layers[layer - 1].size] if layer is not None else [l.size for l in net.layers]
+    base = net.index_base
+    if neuron is not None and not base <= neuron < max(sizes) + base:
+        where = f"layer {layer}" if layer is not None else "the largest layer"
+        raise click.BadParameter(f"{where} has neurons {base} to {max(sizes) + base - 1}, "
+                                 f"found {neuron}", param_hint="--neuron")
     selection = Selection(layer, neuron)
     return lambda result: (lambda step: explain_sections(result, step, selection))
 

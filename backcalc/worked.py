@@ -87,6 +87,7 @@ class Worked:
     steps: list[Step]
     quantities: list[Quantity]
     index: dict[Key, Quantity]
+    stopped: str | None = None          # why the run behind it stopped, if it did
 
     def __post_init__(self):
         self._order = {q.key: n for n, q in enumerate(self.quantities)}

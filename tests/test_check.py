@@ -310,3 +310,54 @@ def test_update_sign_under_momentum(tmp_path):
                        "    names: {weights: w, biases: b}\n", encoding="utf-8")
     result = run_check(tmp_path, "w+: 0.55\n", str(network))
     assert verdicts(result) == {"w+": ("wrong", "update_sign")}
+
+
+@pytest.mark.parametrize("text, message", [
+    # the same value twice, even in two spellings or two blocks for the same step
+    ("z1_1: 0.3775\nz1: [0.3775, 0.3925]\n",
+     "a.yaml:2:6: z1_1: z₁⁽¹⁾ of iteration 1 is given twice (also as z1_1 on line 1); give each "
+     "value once"),
+    ("- z1_1: 0.5\n- iteration: 1\n  z1_1: 0.3775\n",
+     "a.yaml:3:9: z1_1: z₁⁽¹⁾ of iteration 1 is given twice (also as z1_1 on line 1); give each "
+     "value once"),
+    ("z01: [1, 2]\n", "a.yaml:1:6: z01: unknown answer 'z01' (did you mean 'z1'?)"),
+    ("b2+: [0.6, 0.6]\n", "a.yaml:1:6: b2+: expected a list of 1 number (layer 2's one shared "
+                          "bias), found a list of 2"),
+])
+def test_more_bad_answers_files(tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    out = invoke("check", "mazur", "a.yaml")
+    assert out.exit_code == 2, out.output
+    assert out.output.startswith(f"Error: {message}"), out.output
+    assert out.output.count("\n") == 1
+
+
+def test_an_answer_with_no_value_is_reported_in_the_answers_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").write_text("fprime2_1: 0.2\n", encoding="utf-8")
+    out = invoke("check", "softmax-classifier", "a.yaml")
+    assert out.exit_code == 2
+    assert out.output == ("Error: a.yaml:1:12: fprime2_1: fprime2_1 has no value in iteration 1 "
+                          "(a softmax layer has no f′ of its own, only its Jacobian: give δ "
+                          "instead)\n")
+
+
+DIVERGES = ("input: 1\ntarget: 0\nloss: half_sse\nlearning_rate: 1.0e100\n"
+            "layers:\n  - {activation: linear, weights: 1, biases: 0}\n")
+
+
+def test_the_iteration_that_diverges_is_checked_and_beyond_it_is_refused(tmp_path, monkeypatch):
+    # w: 1 → 1 − 1e100 → … ; iteration 4's z = −8e300 is finite, its update is not.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "div.yaml").write_text(DIVERGES, encoding="utf-8")
+    (tmp_path / "a4.yaml").write_text("iteration: 4\nz1_1: -8e300\n", encoding="utf-8")
+    out = invoke("check", "div.yaml", "a4.yaml", "--format", "json")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["results"][0]["verdict"] == "right"
+    (tmp_path / "a5.yaml").write_text("iteration: 5\nz1_1: 1\n", encoding="utf-8")
+    out = invoke("check", "div.yaml", "a5.yaml")
+    assert out.exit_code == 2
+    assert out.output == ("Error: a5.yaml:2:7: z1_1: there is no iteration 5: the calculation "
+                          "stops at iteration 4: the update makes W1[1,1] = inf (the run "
+                          "diverges; try a smaller learning rate)\n")

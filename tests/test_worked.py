@@ -131,3 +131,15 @@ def test_step_explain_implies_full_and_round_option_rounds(tmp_path, monkeypatch
     assert "Iteration 2, worked: forward pass" in out.output
     assert "z₁⁽¹⁾ = w1·x₁ + w2·x₂ + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.378" in out.output
     assert math.isclose(round(0.3775 + 1e-12, 3), 0.378)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--neuron", "3"], "Invalid value for --neuron: the largest layer has neurons 0 to 2, found 3"),
+    (["--layer", "2", "--neuron", "1"], "Invalid value for --neuron: layer 2 has neurons 0 to 0, "
+                                        "found 1"),
+    (["--layer", "3"], "Invalid value for --layer: the network has layers 1 to 2, found 3"),
+])
+def test_explain_refuses_a_layer_or_neuron_the_network_does_not_have(args, message):
+    out = invoke("run", "seed000", "--explain", *args)
+    assert out.exit_code == 2
+    assert out.output.startswith(f"Error: {message}"), out.output
