@@ -138,7 +138,10 @@ def _symbolic(token, worked: Worked, q: Quantity) -> str:
         return token
     if isinstance(token, Const):
         return token.symbol
-    return worked.index[q.operands[token]].symbol
+    operand = worked.index[q.operands[token]]
+    if operand.key.kind in ("W+", "b+") and operand.key.step != q.key.step:
+        return operand.symbol.removesuffix("⁺")    # last step's w⁺ is this step's w
+    return operand.symbol
 
 
 def evaluate(worked: Worked, given: dict[Key, float], world: Callable | None = None,

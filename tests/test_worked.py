@@ -143,3 +143,15 @@ def test_explain_refuses_a_layer_or_neuron_the_network_does_not_have(args, messa
     out = invoke("run", "seed000", "--explain", *args)
     assert out.exit_code == 2
     assert out.output.startswith(f"Error: {message}"), out.output
+
+
+def test_a_later_steps_formulas_name_the_parameter_not_its_update(tmp_path):
+    # Built over two iterations (as check does), iteration 2 starts from w1⁺ of iteration 1
+    # and writes it w1, as a hand calculation of iteration 2 does.
+    from backcalc.examples import resolve
+    from backcalc.netfile import load_network
+    network = load_network(*resolve("mazur"))
+    worked = build(network, train(network, 2).steps)
+    (z,) = [q for q in worked.quantities if q.key.step == 1 and q.key.kind == "z"
+            and q.key.layer == 0 and q.key.neuron == 0]
+    assert worked.formula(z) == "w1·x₁ + w2·x₂ + b1"
