@@ -18,7 +18,8 @@ import click
 from .errors import BackcalcError, ComputationError, InputError, StateError
 from .numbers import DEFAULT_PRECISION
 
-FORMATS = ("table", "json")
+FORMATS = ("table", "json", "markdown", "latex", "csv", "html")   # formats.FORMATS' keys
+DEFAULT_MAX_ROWS = 50                                              # layout.DEFAULT_MAX_ROWS
 
 
 class BackcalcGroup(click.Group):
@@ -73,14 +74,31 @@ class NonNegativeNumber(click.ParamType):
 
 
 def output_options(command):
-    """--format and --precision, shared by every command that prints a run."""
+    """--format, --precision, --max-rows, -o, --fragment and --force, gathered into one
+    ``formats.Choice`` passed to the command as ``out``."""
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-                  show_default=True, help="table: tables for people; json: one JSON document with every value.")
+                  show_default=True, help="table: for the terminal; json: every value (SPEC); "
+                  "markdown, latex, html: for write-ups; csv: one row per value.")
     @click.option("--precision", type=click.IntRange(1, 17), default=DEFAULT_PRECISION,
-                  show_default=True, help="Decimals shown in tables (JSON is always full).")
+                  show_default=True, help="Decimals shown in tables (JSON and CSV are always "
+                  "full).")
+    @click.option("--max-rows", type=click.IntRange(min=0), default=DEFAULT_MAX_ROWS,
+                  show_default=True, help="Longer tables show their first and last rows (wide "
+                  "ones their first and last columns); 0 shows everything.")
+    @click.option("-o", "--output", "output_path", type=click.Path(path_type=Path),
+                  default=None, help="Write the output to this file instead of the terminal.")
+    @click.option("--fragment", is_flag=True,
+                  help="With --format latex: only the body, to \\input into a document.")
+    @click.option("--force", is_flag=True, help="Let -o replace an existing file.")
     @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        return command(*args, **kwargs)
+    def wrapper(*args, fmt, precision, max_rows, output_path, fragment, force, **kwargs):
+        from .formats import Choice
+        if fragment and fmt != "latex":
+            raise click.UsageError("--fragment goes with --format latex")
+        if force and output_path is None:
+            raise click.UsageError("--force goes with -o FILE")
+        out = Choice(fmt, precision, max_rows or None, output_path, fragment, force)
+        return command(*args, out=out, **kwargs)
     return wrapper
 
 
@@ -206,13 +224,17 @@ def _save(run, save_path: Path | None) -> str:
     return message
 
 
-def _train_and_show(net, iterations: int, fmt: str, precision: int, learning_rate,
-                    save_path: Path | None, keep, sections) -> None:
-    """Train, save, show; then report a stopped run or a failed save in one line."""
+def _train_and_show(net, iterations: int, out, learning_rate, save_path: Path | None, keep,
+                    sections, after=None) -> None:
+    """Train, save, show; then report a stopped run or a failed save in one line.
+
+    ``after(result)`` runs once the run is saved (step's --plot)."""
     from .engine import train
-    from .savefile import check_save_target
+    from .formats import check_target
+    from .savefile import check_save_target, state_path
     if save_path is not None:
         check_save_target(save_path, net.source_path)
+    check_target(out.path, out.force, [net.source_path, save_path, state_path()])
     result = train(net, iterations, learning_rate=learning_rate, keep=keep)
     progressed = result.trained.progress.iteration > net.progress.iteration
     saved, problem = None, None
@@ -221,31 +243,36 @@ def _train_and_show(net, iterations: int, fmt: str, precision: int, learning_rat
             saved = _save(result, save_path)
         except BackcalcError as error:       # shown after the results, which are not lost
             problem = error
-    if fmt == "json":
-        _print_json(result)
-    else:
-        _print(sections(result), precision)
+    _show(out, _run_output(result, sections))
+    if after is not None:
+        after(result)
     if result.stopped:
         where = f"{net.source}: " if net.source else ""
         kept = (f"the state after iteration {result.trained.progress.iteration} is saved"
                 if saved else f"nothing was saved ({problem})" if problem
                 else "nothing was saved")
         problem = ComputationError(f"{where}{result.stopped}; {kept}")
-    if saved and not (problem and fmt == "json"):
-        click.echo(saved, err=fmt == "json")
+    document_on_stdout = out.to_stdout and out.format != "table"
+    if saved and not (problem and document_on_stdout):
+        click.echo(saved, err=document_on_stdout)
     if problem:
         raise problem
 
 
-def _print(sections, precision: int) -> None:
-    from rich.console import Console
-    from .render_rich import render
-    render(sections, Console(highlight=False), precision)
+def _run_output(result, sections):
+    from .csvout import RUN_COLUMNS, run_rows
+    from .formats import Output
+    from .jsonout import run_document
+    return Output(result.network.title, lambda: sections(result), lambda: run_document(result),
+                  lambda: (RUN_COLUMNS, run_rows(result)))
 
 
-def _print_json(run) -> None:
-    from .jsonout import dumps, run_document
-    click.echo(dumps(run_document(run)))
+def _show(out, output) -> None:
+    """Write the output as chosen; with -o, say where it went (on standard error)."""
+    from .formats import write
+    write(output, out)
+    if out.path is not None:
+        click.echo(f"Wrote {out.path} ({out.format}).", err=True)
 
 
 # --- commands ------------------------------------------------------------------
@@ -256,8 +283,7 @@ def _print_json(run) -> None:
 @round_option
 @output_options
 @training_options
-def run(network, explain, layer, neuron, round_decimals, fmt, precision, learning_rate,
-        save_path):
+def run(network, explain, layer, neuron, round_decimals, out, learning_rate, save_path):
     """One iteration in full: forward pass, loss, backward pass, gradients, update.
 
     NETWORK is a network file, or the name of a bundled example (see
@@ -266,12 +292,12 @@ def run(network, explain, layer, neuron, round_decimals, fmt, precision, learnin
     writes every value out as a hand calculation does:
     z₁⁽¹⁾ = w1·x₁ + w2·x₂ + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775.
 
-    Example: backcalc run mazur --explain
+    Example: backcalc run mazur --explain --format latex -o mazur.tex
     """
     from .report import run_report
     net = _rounded(_load(network), round_decimals)
     explainer = _explainer(net, explain, layer, neuron)
-    _train_and_show(net, 1, fmt, precision, learning_rate, save_path, None,
+    _train_and_show(net, 1, out, learning_rate, save_path, None,
                     lambda result: run_report(result, result.trained.learning_rate,
                                               explainer(result) if explainer else None))
 
@@ -284,43 +310,68 @@ def run(network, explain, layer, neuron, round_decimals, fmt, precision, learnin
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True,
               help="Show only every K-th iteration (and the last).")
 @click.option("-q", "--quiet", is_flag=True, help="Show only the final summary.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also draw the loss over the iterations into this PNG file "
+              "(needs matplotlib: pip install 'backcalc[plot]').")
 @explain_options
 @round_option
 @output_options
 @training_options
-def step(network, iterations, full, every, quiet, explain, layer, neuron, round_decimals, fmt,
-         precision, learning_rate, save_path):
+def step(network, iterations, full, every, quiet, plot_path, explain, layer, neuron,
+         round_decimals, out, learning_rate, save_path):
     """Run N iterations, one compact row each; continue from the last run/step.
 
     With no NETWORK, continues from .backcalc/state.yaml (written by the last
-    `run` or `step` in this folder), numbering iterations onward.
+    `run` or `step` in this folder), numbering iterations onward.  The output
+    ends with a chart of the loss over the iterations.
 
     Example: backcalc run mazur && backcalc step --iterations 3
     """
+    from .curve import LossHistory
+    from .layout import TAIL_ROWS, split_limit
     from .report import step_report
     net = _rounded(_load(network) if network else _load_state(), round_decimals)
     full = full or explain
     explainer = _explainer(net, explain, layer, neuron)
+    if plot_path is not None:
+        from .plot import check_plot
+        check_plot(plot_path, [net.source_path, save_path, out.path], out.force)
     first = net.progress.iteration + 1
-    if fmt == "json":
-        keep = None
+    per_iteration = len(net.samples) if net.update == "online" else 1
+    # A compact table keeps its first and last rows (--max-rows in all), so memory stays
+    # flat however many iterations run.
+    compact = split_limit(out.max_rows, TAIL_ROWS) if out.max_rows else None
+    if out.format in ("json", "csv"):            # every step is in the document
+        shown = None
     elif quiet:
-        keep = _never
+        shown = _never
     else:
-        rows = len(net.samples) if net.update == "online" else 1
-        keep = ShownSteps(first=first, every=every, last=first + iterations - 1,
-                          rows_per_iteration=rows, limit=None if full else COMPACT_ROWS)
-    _train_and_show(net, iterations, fmt, precision, learning_rate, save_path, keep,
+        shown = ShownSteps(first=first, every=every, last=first + iterations - 1,
+                           rows_per_iteration=per_iteration, limit=None if full else compact)
+    drawn = not quiet and out.format not in ("json", "csv")
+    history = LossHistory(iterations * per_iteration, first, per_iteration,
+                          keep_all=plot_path is not None) if drawn or plot_path else None
+
+    def keep(step) -> bool:
+        if history is not None:
+            history.add(step.loss)
+        return shown is None or shown(step)
+
+    def plot(result) -> None:
+        if plot_path is not None:
+            from .plot import plot_losses
+            plot_losses(history, result.network.title, plot_path)
+            click.echo(f"Loss curve drawn in {plot_path}.", err=True)
+
+    _train_and_show(net, iterations, out, learning_rate, save_path, keep,
                     lambda result: step_report(result, result.trained.learning_rate, iterations,
                                                full=full, quiet=quiet, every=every,
-                                               hidden=getattr(keep, "hidden", 0),
-                                               gap_at=COMPACT_ROWS[0],
+                                               hidden=getattr(shown, "hidden", 0),
+                                               gap_at=compact[0] if compact else 0,
                                                after_step=explainer(result) if explainer
-                                               else None))
-
-
-COMPACT_ROWS = (40, 10)
-"""A compact table keeps the first 40 and last 10 rows it would show; memory stays flat."""
+                                               else None,
+                                               history=history if drawn else None),
+                    after=plot)
 
 
 def _never(step) -> bool:
@@ -376,7 +427,7 @@ def examples():
 @cli.command()
 @click.argument("network")
 @output_options
-def gradcheck(network, fmt, precision):
+def gradcheck(network, out):
     """Compare every analytic gradient with a central finite difference.
 
     For every parameter θ, in file order, the gradient backcalc computes is set
@@ -387,14 +438,16 @@ def gradcheck(network, fmt, precision):
 
     Example: backcalc gradcheck mazur
     """
+    from .csvout import record_rows
+    from .formats import Output, check_target
     from .gradcheck import gradcheck as check_gradients
     from .gradcheck import gradcheck_document, gradcheck_report
-    result = check_gradients(_load(network))
-    if fmt == "json":
-        from .jsonout import dumps
-        click.echo(dumps(gradcheck_document(result)))
-    else:
-        _print(gradcheck_report(result), precision)
+    net = _load(network)
+    check_target(out.path, out.force, [net.source_path])
+    result = check_gradients(net)
+    _show(out, Output(net.title, lambda: gradcheck_report(result),
+                      lambda: gradcheck_document(result),
+                      lambda: record_rows(gradcheck_document(result)["parameters"])))
     if result.mismatches:
         raise click.exceptions.Exit(1)
 
@@ -408,7 +461,7 @@ def gradcheck(network, fmt, precision):
 @round_option
 @output_options
 @learning_rate_option
-def check(network, answers, tolerance, round_decimals, fmt, precision, learning_rate):
+def check(network, answers, tolerance, round_decimals, out, learning_rate):
     """Check a student's answers: each right or wrong, the first wrong step, and why.
 
     ANSWERS is a YAML file of what was computed by hand, any subset: z1: [0.3775,
@@ -421,21 +474,55 @@ def check(network, answers, tolerance, round_decimals, fmt, precision, learning_
     """
     from .answers import load_answers
     from .check import check as check_answers
+    from .check_report import check_document, check_report
+    from .csvout import record_rows
     from .examples import resolve_answers
+    from .formats import Output, check_target
     net = _rounded(_load(network), round_decimals)
     path, display = resolve_answers(answers)
+    check_target(out.path, out.force, [net.source_path, path])
     result = check_answers(net, load_answers(path, net, display), tolerance=tolerance,
                            learning_rate=learning_rate)
-    if fmt == "json":
-        from .check_report import check_document
-        from .jsonout import dumps
-        click.echo(dumps(check_document(result)))
-    else:
-        from .check_report import check_report
-        rate = net.learning_rate if learning_rate is None else learning_rate
-        _print(check_report(result, display, rate, tolerance), precision)
+    rate = net.learning_rate if learning_rate is None else learning_rate
+    _show(out, Output(f"Checking {display} against {net.title}",
+                      lambda: check_report(result, display, rate, tolerance),
+                      lambda: check_document(result),
+                      lambda: record_rows(check_document(result)["results"])))
     if not result.passed:
         raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.argument("network")
+@click.option("--values", is_flag=True,
+              help="Also show each neuron's z and a for one sample, and that sample's loss.")
+@click.option("--sample", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Which sample's input, target and values to show (counted from 1).")
+@click.option("--precision", type=click.IntRange(1, 17), default=DEFAULT_PRECISION,
+              show_default=True, help="Decimals shown.")
+@round_option
+def show(network, values, sample, precision, round_decimals):
+    """Check a network file and draw it: inputs, layers, every weight on its edge.
+
+    The inputs come first, then each layer as a column of neurons, each with its
+    activation and bias and the weights on the arrows into it (w1 = 0.15 from
+    x₁); the output layer shows the targets.  --values adds each neuron's z and
+    a for one sample and its loss.  A network too large to read as a drawing is
+    shown as one row per layer.
+
+    Example: backcalc show mazur --values
+    """
+    from rich.console import Console
+    from .drawing import show_report
+    from .render_rich import render
+    net = _rounded(_load(network), round_decimals)
+    if sample > len(net.samples):
+        raise click.BadParameter(f"the network has {len(net.samples)} sample"
+                                 f"{'s' if len(net.samples) != 1 else ''}, found {sample}",
+                                 param_hint="--sample")
+    console = Console(highlight=False)
+    render(show_report(net, width=console.width, values=values, sample=sample,
+                       precision=precision, command=network), console, precision)
 
 
 def main() -> None:

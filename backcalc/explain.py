@@ -37,6 +37,11 @@ class Formula:
         return self.worked.line(self.quantity, lambda x: format_number(x, precision),
                                 self.values, self.value)
 
+    def sides(self, precision: int) -> tuple[list[str], str]:
+        """The equation's sides and its note, for formats that align equations (LaTeX)."""
+        return self.worked.line_parts(self.quantity, lambda x: format_number(x, precision),
+                                      self.values, self.value)
+
 
 @dataclass
 class Selection:

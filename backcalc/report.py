@@ -24,7 +24,8 @@ Cell = Union[str, float, None, tuple]
 Line = list
 """A line of text as parts: strings, numbers, (label, number) pairs and vectors (lists)."""
 
-MATRIX_MAX_COLUMNS = 8     # wider gradient matrices are listed one parameter per row
+MATRIX_MAX_COLUMNS = 8     # wider gradient matrices are listed one parameter per row…
+LIST_MAX_ROWS = 60         # … unless that list is longer: then a matrix, whose middle is elided
 ROW_PARAMETERS = 4         # step rows show every parameter of networks up to this size
 TABLE_PARAMETERS = 40      # else a parameters × iterations table, up to this many parameters
 TABLE_ITERATIONS = 8       # … and this many iterations shown
@@ -37,6 +38,7 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     caption: Line | None = None
     prose: bool = False     # text that may wrap (else never cut: split when too wide)
+    rows_chosen: bool = False   # its rows were already thinned by the caller: no more elision
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Section:
     lines: list[Line] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     level: int = 1          # 1: a part of the run; 2: a part of one step
+    chart: object = None    # a curve.LossHistory drawn after the lines (step's loss curve)
 
 
 # --- naming ------------------------------------------------------------------
@@ -179,7 +182,7 @@ def gradient_tables(net: Network, step: Step) -> list[Table]:
         w = net.to_file_orientation(grad.weights)
         named = layer.weight_names is not None
         title = f"∂L/∂W{index + 1} and ∂L/∂b{index + 1}"
-        if w.shape[1] <= MATRIX_MAX_COLUMNS:
+        if w.shape[1] <= MATRIX_MAX_COLUMNS or w.size > LIST_MAX_ROWS:
             by_neuron = net.weight_rows == "neurons"
             row_word, col_word = ("neuron", "input") if by_neuron else ("input", "neuron")
             columns = [f"{row_word} \\ {col_word}"] + [
@@ -301,7 +304,7 @@ def progress_table(run: Run, every: int = 1, hidden: int = 0, gap_at: int = 0) -
         rows.append(row)
     caption = "loss and outputs before each update; ⁺ marks values after it" if params else \
         "loss and outputs before each update"
-    return Table("Iterations", columns, rows, [caption])
+    return Table("Iterations", columns, rows, [caption], rows_chosen=True)
 
 
 def parameters_table(run: Run) -> Table:
@@ -363,7 +366,8 @@ def run_report(run: Run, learning_rate: float, after_step=None) -> list[Section]
 
 def step_report(run: Run, learning_rate: float, iterations: int, *, full: bool,
                 quiet: bool, every: int = 1, hidden: int = 0,
-                gap_at: int = 0, after_step=None) -> list[Section]:
+                gap_at: int = 0, after_step=None, history=None) -> list[Section]:
+    """``history`` (a curve.LossHistory) adds the loss curve at the end."""
     sections = [header(run, learning_rate)] if not quiet else []
     if full and not quiet:
         for step in run.steps:
@@ -376,4 +380,6 @@ def step_report(run: Run, learning_rate: float, iterations: int, *, full: bool,
             tables.append(parameters_table(run))
         sections.append(Section("Progress", [], tables))
     sections.append(final_section(run, iterations))
+    if history is not None and history.seen > 1 and history.buckets:
+        sections.append(Section("Loss over the iterations", [], [], chart=history))
     return sections

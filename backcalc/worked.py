@@ -121,6 +121,13 @@ class Worked:
     def line(self, q: Quantity, fmt, values: dict[Key, float] | None = None,
              value: float | None = None) -> str:
         """``z₁⁽¹⁾ = w1·x₁ + w2·x₂ + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775``."""
+        parts, note = self.line_parts(q, fmt, values, value)
+        text = " = ".join(parts)
+        return f"{text}   ({note})" if note else text
+
+    def line_parts(self, q: Quantity, fmt, values: dict[Key, float] | None = None,
+                   value: float | None = None) -> tuple[list[str], str]:
+        """The sides of ``line``'s equation (repeats left out), and its note ("" if none)."""
         shown = fmt(q.value if value is None else value).replace("-", "−")
         parts = [q.symbol]
         formula = self.formula(q)
@@ -129,8 +136,7 @@ class Worked:
             if part != parts[-1] and part != shown:
                 parts.append(part)
         parts.append(shown)
-        text = " = ".join(parts)
-        return f"{text}   ({q.note})" if q.note else text
+        return parts, q.note or ""
 
 
 def _symbolic(token, worked: Worked, q: Quantity) -> str:

@@ -403,7 +403,7 @@ def test_bare_backcalc_prints_its_help():
 
 
 def test_long_compact_run_shows_first_and_last_rows_and_marks_the_gap():
-    out = invoke("step", "mazur", "-n", "200").stdout
+    out = invoke("step", "mazur", "-n", "200").stdout.split("Loss over the iterations")[0]
     rows = [line.split()[0] for line in out.splitlines() if re.match(r"\s+(\d+|…)\s", line)]
     # 40 first rows, one marker for the 150 rows between, then the last 10.
     assert rows == [str(i) for i in range(1, 41)] + ["…"] + [str(i) for i in range(191, 201)]
@@ -412,6 +412,7 @@ def test_long_compact_run_shows_first_and_last_rows_and_marks_the_gap():
 
 def test_every_with_a_long_run_keeps_the_last_iteration():
     out = invoke("step", "mazur", "-n", "1000", "--every", "100").stdout
+    out = out.split("Loss over the iterations")[0]
     rows = [line.split()[0] for line in out.splitlines() if re.match(r"\s+\d+\s", line)]
     assert rows == ["1", "101", "201", "301", "401", "501", "601", "701", "801", "901", "1000"]
 

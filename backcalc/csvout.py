@@ -1,0 +1,83 @@
+"""CSV for spreadsheets: one row per value, at full float64 precision.
+
+A run's rows are ``iteration, sample, layer, quantity, index, value``: every
+input, target, z, a, ∂L/∂a, f′, δ and sample loss of every step, the step's
+loss, gradients and updated parameters, and the final loss and outputs.  Layers
+count from 1 (the input is layer 0); ``index`` is a neuron, or ``row,column``
+of a weight matrix in the file's orientation, in the file's numbering
+(``index_base``).  Other commands' results (check, gradcheck) are a table of
+records, one column per field.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .engine import Run
+
+RUN_COLUMNS = ["iteration", "sample", "layer", "quantity", "index", "value"]
+PER_NEURON = (("z", "z"), ("a", "a"), ("dL_da", "dL_da"), ("fprime", "fprime"),
+              ("delta", "delta"))
+"""(quantity name in the CSV, LayerTrace attribute) for each neuron's values."""
+
+
+def run_rows(run: Run) -> Iterator[list]:
+    net = run.network
+    base = net.index_base
+    last_layer = len(net.layers)
+    for step in run.steps:
+        p = step.pass_
+        for row, sample in enumerate(p.sample_indices):
+            where = [step.iteration, sample + 1]
+            yield from _vector(where, 0, "input", p.inputs[row], base)
+            yield from _vector(where, last_layer, "target", p.targets[row], base)
+            for index, trace in enumerate(p.layers):
+                for name, attribute in PER_NEURON:
+                    values = getattr(trace, attribute)
+                    if values is not None:        # softmax has no element-wise f′
+                        yield from _vector(where, index + 1, name, values[row], base)
+            yield where + ["", "sample_loss", "", _value(p.losses[row])]
+        yield [step.iteration, "", "", "loss", "", _value(step.loss)]
+        for name, params in (("dL_d", step.gradients), ("", step.parameters)):
+            for index, layer in enumerate(net.params_document(params)):
+                yield from _matrix(step.iteration, index + 1, f"{name}W", layer["weights"], base)
+                yield from _vector([step.iteration, ""], index + 1, f"{name}b", layer["biases"],
+                                   base)
+    if run.final is not None:
+        reached = run.trained.progress.iteration
+        yield [reached, "", "", "final_loss", "", _value(run.final.loss)]
+        for sample, outputs in enumerate(run.final.outputs):
+            yield from _vector([reached, sample + 1], last_layer, "final_a", outputs, base)
+
+
+def _value(number) -> float:
+    return float(number) + 0.0          # −0.0 written as 0.0, as in the JSON
+
+
+def _vector(where: list, layer: int, quantity: str, values: Iterable, base: int) -> Iterator[list]:
+    for index, value in enumerate(values):
+        yield where + [layer, quantity, index + base, _value(value)]
+
+
+def _matrix(iteration: int, layer: int, quantity: str, rows: list, base: int) -> Iterator[list]:
+    for r, row in enumerate(np.asarray(rows, dtype=float)):
+        for c, value in enumerate(row):
+            yield [iteration, "", layer, quantity, f"{r + base},{c + base}", _value(value)]
+
+
+def record_rows(records: list[dict]) -> tuple[list[str], Iterator[list]]:
+    """A list of flat records (check's results, gradcheck's parameters) as columns and rows."""
+    columns: list[str] = []
+    for record in records:
+        columns += [key for key in record if key not in columns]
+    return columns, ([record.get(key) for key in columns] for record in records)
+
+
+def write(stream, columns: list[str], rows: Iterable[list]) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if cell is None else cell for cell in row])

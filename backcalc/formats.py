@@ -1,0 +1,129 @@
+"""The output formats, one registry: each turns a command's ``Output`` into text.
+
+A command describes what it shows once, as an ``Output``: its report sections
+(drawn by the table formats), its JSON document and its CSV rows, each built
+only when the chosen format asks for it.  ``write`` sends the text to standard
+output or, with ``-o FILE``, to a file written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import InputError
+from .layout import DEFAULT_MAX_ROWS
+
+
+@dataclass
+class Output:
+    """What a command shows; the callables build each form on demand."""
+
+    title: str
+    sections: Callable[[], list]                          # report.Section list
+    document: Callable[[], dict]                          # SPEC's JSON
+    csv: Callable[[], tuple[list[str], Iterable[list]]]   # columns, rows
+
+
+@dataclass
+class Choice:
+    """How the user asked to see it: --format, --precision, --max-rows, -o, --fragment."""
+
+    format: str = "table"
+    precision: int = 9
+    max_rows: int | None = DEFAULT_MAX_ROWS    # None: every row and column
+    path: Path | None = None
+    fragment: bool = False
+    force: bool = False
+
+    @property
+    def to_stdout(self) -> bool:
+        return self.path is None
+
+
+def _table(output: Output, choice: Choice, stream) -> None:
+    from rich.console import Console
+
+    from .render_rich import render
+    render(output.sections(), Console(file=stream, highlight=False), choice.precision,
+           choice.max_rows)
+
+
+def _json(output: Output, choice: Choice, stream) -> None:
+    from .jsonout import dumps
+    stream.write(dumps(output.document()) + "\n")
+
+
+def _markdown(output: Output, choice: Choice, stream) -> None:
+    from .render_markdown import render
+    stream.write(render(output.sections(), choice.precision, choice.max_rows))
+
+
+def _latex(output: Output, choice: Choice, stream) -> None:
+    from .render_latex import render
+    stream.write(render(output.sections(), choice.precision, choice.max_rows,
+                        fragment=choice.fragment, title=output.title))
+
+
+def _csv(output: Output, choice: Choice, stream) -> None:
+    from .csvout import write
+    columns, rows = output.csv()
+    write(stream, columns, rows)
+
+
+def _html(output: Output, choice: Choice, stream) -> None:
+    from .render_html import render
+    stream.write(render(output.sections(), choice.precision, choice.max_rows,
+                        title=output.title))
+
+
+@dataclass
+class Format:
+    write: Callable[[Output, Choice, object], None]
+    help: str
+
+
+FORMATS = {
+    "table": Format(_table, "tables in the terminal"),
+    "json": Format(_json, "one JSON document with every value (SPEC's shape)"),
+    "markdown": Format(_markdown, "Markdown tables (GitHub, notebooks)"),
+    "latex": Format(_latex, "a LaTeX document (--fragment: its body only) for pdflatex"),
+    "csv": Format(_csv, "one row per value, for spreadsheets"),
+    "html": Format(_html, "one self-contained HTML page"),
+}
+
+
+def check_target(path: Path | None, force: bool, inputs: Iterable[Path | None],
+                 option: str = "-o") -> None:
+    """Refuse an output file that is one of the inputs, or exists already without --force.
+
+    Checked before any work is done, so a refused file name costs nothing.
+    """
+    if path is None:
+        return
+    shown = str(path)
+    for source in inputs:
+        if source is not None and path.exists() and Path(source).exists() and \
+                path.resolve() == Path(source).resolve():
+            raise InputError(f"{option} would overwrite an input file; choose another name",
+                             file=shown)
+    if path.is_dir():
+        raise InputError(f"{option} needs a file name, found a folder", file=shown)
+    if path.exists() and not force:
+        raise InputError(f"{option} would overwrite an existing file; choose a new name, or "
+                         "add --force to replace it", file=shown)
+
+
+def write(output: Output, choice: Choice) -> None:
+    """The output in the chosen format, to standard output or the -o file."""
+    writer = FORMATS[choice.format].write
+    if choice.path is None:
+        writer(output, choice, sys.stdout)
+        return
+    from .savefile import write_atomically
+    buffer = io.StringIO()
+    writer(output, choice, buffer)
+    write_atomically(choice.path, buffer.getvalue())

@@ -1,0 +1,136 @@
+"""From a report's tables to text cells: formatting numbers and eliding long tables.
+
+Every table-drawing format (the terminal, Markdown, LaTeX, HTML) goes through
+``lay_out``, so each one shows the same digits and leaves out the same rows and
+columns.  A table longer than ``max_rows`` keeps its first and last rows; a
+table wider than ``MAX_COLUMNS`` keeps its first and last columns; a marker
+stands where the others were and a note says how to see everything.  JSON and
+CSV are never elided: they hold every value.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+
+from .numbers import format_number
+from rich.cells import cell_len
+from .report import Table
+
+DEFAULT_MAX_ROWS = 50
+TAIL_ROWS = 10          # an elided table keeps this many last rows (fewer when max_rows is small)
+MAX_COLUMNS = 12        # wider tables keep their first and last columns
+TAIL_COLUMNS = 2
+ROW_MARKER = "⋮"
+COLUMN_MARKER = "…"
+
+
+def format_part(part, precision: int) -> str:
+    """One cell or line part as text (see ``report.Cell`` and ``report.Line``)."""
+    if part is None:
+        return ""
+    if isinstance(part, str):
+        return part
+    if isinstance(part, numbers.Real):
+        return format_number(part, precision)
+    if hasattr(part, "text"):                       # an explained formula (explain.Formula)
+        return part.text(precision)
+    if isinstance(part, tuple):
+        label, value = part
+        return f"{label} = {format_part(value, precision)}"
+    if all(isinstance(p, numbers.Real) for p in part):
+        return "(" + ", ".join(format_number(p, precision) for p in part) + ")"
+    return "; ".join(format_part(p, precision) for p in part)
+
+
+def format_line(parts, precision: int) -> str:
+    return "".join(format_part(p, precision) for p in parts)
+
+
+def split_limit(limit: int, tail: int) -> tuple[int, int]:
+    """(head, tail) counts for showing at most ``limit`` items: the tail at most a third."""
+    tail = min(tail, limit // 3)
+    return limit - tail, tail
+
+
+@dataclass
+class TextTable:
+    """A table ready to draw: every cell text, which columns hold numbers, what was left out."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    numeric: list[bool]
+    caption: str | None = None
+    prose: bool = False
+    notes: list[str] = field(default_factory=list)    # what was elided, and how to see it
+    marker_rows: set[int] = field(default_factory=set)
+
+    @property
+    def has_header(self) -> bool:
+        return any(self.columns)
+
+
+def lay_out(table: Table, precision: int, max_rows: int | None = DEFAULT_MAX_ROWS) -> TextTable:
+    """``table`` as text, its middle rows and columns elided beyond the limits (None: all)."""
+    count = len(table.columns)
+    keep_columns: list[int | None] = list(range(count))
+    notes = []
+    if max_rows is not None and count > MAX_COLUMNS:
+        head, tail = split_limit(MAX_COLUMNS, TAIL_COLUMNS)
+        keep_columns = list(range(head)) + [None] + list(range(count - tail, count))
+        notes.append(f"{count - head - tail} of {count} columns not shown")
+    rows: list = list(table.rows)
+    marker_rows = set()
+    if max_rows is not None and not table.rows_chosen and len(rows) > max(max_rows, 1):
+        head, tail = split_limit(max(max_rows, 1), TAIL_ROWS)
+        skipped = len(rows) - head - tail
+        rows = rows[:head] + [None] + (rows[-tail:] if tail else [])
+        marker_rows.add(head)
+        notes.insert(0, f"{skipped} of {len(table.rows)} rows not shown")
+    # A column holds numbers if any shown cell is one (they are drawn right-aligned).
+    flags = [i is None or (i > 0 and any(isinstance(row[i], numbers.Real)
+                                         for row in rows if row is not None and len(row) > i))
+             for i in keep_columns]
+    text_rows = []
+    for row in rows:
+        if row is None:                       # where the elided rows were
+            text_rows.append([f"{ROW_MARKER} {skipped} more rows"] +
+                             [ROW_MARKER if flag else "" for flag in flags[1:]])
+        else:
+            text_rows.append([COLUMN_MARKER if i is None else
+                              format_part(row[i], precision) if i < len(row) else ""
+                              for i in keep_columns])
+    columns = [COLUMN_MARKER if i is None else table.columns[i] for i in keep_columns]
+    if notes:
+        notes = ["; ".join(notes) + " (--max-rows N shows more, --max-rows 0 all; "
+                 "--format json or csv has every value)"]
+    caption = format_line(table.caption, precision) if table.caption else None
+    return TextTable(table.title, columns, text_rows, flags, caption, table.prose, notes,
+                     marker_rows)
+
+
+def column_groups(table: TextTable, width: int, padding: int) -> list[list[int]]:
+    """Columns 1… in groups that fit ``width`` characters beside column 0, each column
+    taking ``padding`` more than its text (prose tables: one group, they wrap)."""
+    count = len(table.columns)
+    if table.prose or count <= 2:
+        return [list(range(1, count))]
+    widths = [_needed_width(table, i) + padding for i in range(count)]
+    groups, current, used = [], [], widths[0]
+    for index in range(1, count):
+        if current and used + widths[index] > width:
+            groups.append(current)
+            current, used = [], widths[0]
+        current.append(index)
+        used += widths[index]
+    groups.append(current)
+    return groups
+
+
+def _needed_width(table: TextTable, index: int) -> int:
+    """A number column needs its widest cell; a text column may wrap between words."""
+    cells = [table.columns[index]] + [r[index] for r in table.rows if len(r) > index]
+    if table.numeric[index] or index == 0:
+        return max(cell_len(cell) for cell in cells)
+    return max(cell_len(word) for cell in cells for word in cell.split() or [""])

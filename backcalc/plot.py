@@ -1,0 +1,58 @@
+"""``step --plot FILE.png``: the loss over the updates, drawn with matplotlib.
+
+matplotlib is an optional extra (``pip install 'backcalc[plot]'``); without it
+``check_plot`` refuses --plot before any work is done, saying how to get it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from .curve import LossHistory
+from .errors import InputError
+from .formats import check_target
+
+INSTALL_HINT = "pip install 'backcalc[plot]'"
+
+
+def check_plot(path: Path, inputs, force: bool) -> None:
+    """Refuse --plot early: no matplotlib, not a .png, or a file it must not replace."""
+    shown = str(path)
+    if importlib.util.find_spec("matplotlib") is None:
+        raise InputError(f"--plot needs matplotlib, which is not installed; install it with "
+                         f"{INSTALL_HINT}", file=shown)
+    if path.suffix.lower() != ".png":
+        raise InputError(f"--plot writes a PNG image; name the file …png, found "
+                         f"{path.suffix or 'no extension'}", file=shown)
+    check_target(path, force, inputs, "--plot")
+
+
+def plot_losses(history: LossHistory, title: str, path: Path) -> None:
+    """Every loss of the run against its update, on a log scale when the range is wide."""
+    import matplotlib
+    matplotlib.use("Agg")                 # no display needed
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    losses = np.frombuffer(history.losses, dtype=float)
+    per = history.updates_per_iteration
+    x = history.first_iteration + np.arange(len(losses)) / per
+    figure, axes = plt.subplots(figsize=(7, 4), dpi=120)
+    try:
+        axes.plot(x, losses, linewidth=1.2, marker="o" if len(losses) <= 30 else None,
+                  markersize=3)
+        if history.log_scale:
+            axes.set_yscale("log")
+        axes.set_xlabel("iteration" if per == 1 else f"iteration ({per} updates each)")
+        axes.set_ylabel("loss before the update")
+        axes.set_title(title)
+        axes.grid(True, alpha=0.3)
+        figure.tight_layout()
+        try:
+            figure.savefig(path, format="png")
+        except OSError as exc:
+            raise InputError(f"cannot write the plot ({exc.strerror or exc})",
+                             file=str(path)) from None
+    finally:
+        plt.close(figure)

@@ -1,0 +1,102 @@
+"""Draw a report as one self-contained HTML page (inline style, no scripts, no links).
+
+Tables are HTML tables with number columns right-aligned; ``--explain`` lines
+are set in a monospaced font; the loss curve is an inline SVG.  Every piece of
+text is escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .curve import caption, outline
+from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
+from .report import Section
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em;
+       color: #222; }
+h1, h2, h3 { font-weight: 600; }
+h3 { font-size: 1.05em; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: 0.6em 0 0.3em; }
+caption { text-align: left; font-weight: 600; padding-bottom: 0.3em; }
+th, td { padding: 0.15em 0.8em; border-bottom: 1px solid #ddd; }
+th { text-align: left; border-bottom: 2px solid #999; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.elided td { color: #777; text-align: center; }
+p.formula { font-family: ui-monospace, monospace; margin: 0.2em 0; }
+p.note { color: #666; font-size: 0.9em; margin-top: 0; }
+svg { margin: 0.5em 0; }
+"""
+
+SVG_WIDTH, SVG_HEIGHT, SVG_MARGIN = 640, 240, 70
+
+
+def render(sections: list[Section], precision: int, max_rows: int | None = DEFAULT_MAX_ROWS,
+           title: str = "backcalc") -> str:
+    body: list[str] = []
+    for section in sections:
+        tag = "h2" if section.level == 1 else "h3"
+        body.append(f"<section>\n<{tag}>{escape(section.title)}</{tag}>")
+        for line in section.lines:
+            formula = any(hasattr(part, "text") for part in line)
+            css = ' class="formula"' if formula else ""
+            body.append(f"<p{css}>{escape(format_line(line, precision))}</p>")
+        for table in section.tables:
+            body.append(_table(lay_out(table, precision, max_rows)))
+        if section.chart is not None and section.chart.buckets:
+            body.append(_svg(section.chart))
+        body.append("</section>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def _table(table: TextTable) -> str:
+    def css(index: int) -> str:
+        return ' class="num"' if table.numeric[index] else ""
+    out = [f"<table>\n<caption>{escape(table.title)}</caption>"]
+    if table.has_header:
+        out.append("<thead><tr>" + "".join(f"<th{css(i)}>{escape(c)}</th>"
+                                            for i, c in enumerate(table.columns)) + "</tr></thead>")
+    out.append("<tbody>")
+    for position, row in enumerate(table.rows):
+        if position in table.marker_rows:
+            out.append(f'<tr class="elided"><td colspan="{len(table.columns)}">'
+                       f"{escape(row[0])}</td></tr>")
+            continue
+        out.append("<tr>" + "".join(f"<td{css(i)}>{escape(row[i] if i < len(row) else '')}</td>"
+                                    for i in range(len(table.columns))) + "</tr>")
+    out.append("</tbody>\n</table>")
+    for note in ([table.caption] if table.caption else []) + table.notes:
+        out.append(f'<p class="note">{escape(note)}</p>')
+    return "\n".join(out)
+
+
+def _svg(history) -> str:
+    points, low, high = outline(history)
+    w, h, m = SVG_WIDTH, SVG_HEIGHT, SVG_MARGIN
+    plot_w, plot_h = w - m - 10, h - 40
+
+    def xy(x: float, y: float) -> str:
+        return f"{m + x * plot_w:.1f},{10 + (1 - y) * plot_h:.1f}"
+    line = " ".join(xy(x, lo) for x, lo, _ in points)
+    band = ""
+    if any(lo != hi for _, lo, hi in points):
+        outline_points = [xy(x, hi) for x, _, hi in points] + \
+            [xy(x, lo) for x, lo, _ in reversed(points)]
+        band = f'<polygon points="{" ".join(outline_points)}" fill="#9bd" stroke="none"/>'
+    first = history.iteration_of(1)
+    last = history.iteration_of(history.seen)
+    text = escape(caption(history))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+            f'viewBox="0 0 {w} {h}" role="img" aria-label="{text}">\n<title>{text}</title>\n'
+            f'<rect x="{m}" y="10" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>\n'
+            f'{band}<polyline points="{line}" fill="none" stroke="#136" stroke-width="1.5"/>\n'
+            f'<text x="{m - 6}" y="16" text-anchor="end" font-size="12">{high:.4g}</text>\n'
+            f'<text x="{m - 6}" y="{10 + plot_h}" text-anchor="end" font-size="12">{low:.4g}</text>\n'
+            f'<text x="{m}" y="{h - 12}" font-size="12">{first}</text>\n'
+            f'<text x="{m + plot_w}" y="{h - 12}" text-anchor="end" font-size="12">{last}</text>\n'
+            f'<text x="{m + plot_w / 2}" y="{h - 12}" text-anchor="middle" font-size="12">'
+            f'iteration{" (log scale)" if history.log_scale else ""}</text>\n</svg>\n'
+            f'<p class="note">{text}</p>')

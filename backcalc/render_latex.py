@@ -1,0 +1,223 @@
+"""Draw a report as LaTeX that pdflatex compiles: a standalone document, or a fragment.
+
+Tables are ``longtable``s with ``booktabs`` rules (split into column groups
+that fit the page, as the terminal does); ``--explain`` lines become aligned
+equations (``align*``), one side per row; the loss curve is drawn with LaTeX's
+own ``picture`` environment.  The report's Unicode (σ, δ, ∂, subscripts,
+superscripts …) is translated to LaTeX, and every character LaTeX treats
+specially is escaped, so any name a user writes compiles.
+"""
+
+from __future__ import annotations
+
+from .curve import caption, outline
+from .layout import DEFAULT_MAX_ROWS, TextTable, column_groups, format_line, lay_out
+from .report import Section
+
+PACKAGES = ("amsmath", "booktabs", "longtable")
+PAGE_CHARACTERS = 100      # a table's column group fits this many characters across
+PICTURE_WIDTH, PICTURE_HEIGHT = 300, 120   # the loss curve, in points
+
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ₛᵢₖ", "0123456789sik"))
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁽⁾", "0123456789+()")) | {
+    "ᵀ": r"\top", "′": r"\prime", "‴": r"\prime\prime\prime"}
+_SYMBOLS = {
+    "σ": r"\sigma", "δ": r"\delta", "η": r"\eta", "μ": r"\mu", "β": r"\beta",
+    "ε": r"\varepsilon", "α": r"\alpha", "θ": r"\theta", "Σ": r"\Sigma", "∂": r"\partial",
+    "∇": r"\nabla", "−": "-", "·": r"\cdot", "×": r"\times", "½": r"\tfrac{1}{2}",
+    "√": r"\surd", "≈": r"\approx", "≠": r"\neq", "≤": r"\leq", "±": r"\pm",
+    "←": r"\leftarrow", "→": r"\rightarrow", "…": r"\ldots", "⋮": r"\vdots",
+}
+_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%",
+    "&": r"\&", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    "—": "---", "–": "--", "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+_HAT = "\u0302"          # a combining circumflex: m̂, v̂
+_FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "max": r"\max",
+              "min": r"\min"}
+
+
+def _math_pieces(text: str, i: int) -> tuple[str, int] | None:
+    """The math for the character(s) at ``text[i]``, and where the text goes on; None if
+    they are plain text."""
+    ch = text[i]
+    if i + 1 < len(text) and text[i + 1] == _HAT:
+        inner = _SYMBOLS.get(ch, ch)
+        return rf"\hat{{{inner}}}", i + 2
+    for table, mark in ((_SUBSCRIPTS, "_"), (_SUPERSCRIPTS, "^")):
+        if ch in table:
+            j = i
+            while j < len(text) and text[j] in table:
+                j += 1
+            body = " ".join(table[c] for c in text[i:j]) if mark == "^" else \
+                "".join(table[c] for c in text[i:j])
+            return f"{mark}{{{body}}}", j
+    if ch in _SYMBOLS:
+        return _SYMBOLS[ch] + " ", i + 1
+    return None
+
+
+def text(value: str) -> str:
+    """Text for LaTeX's text mode: specials escaped, symbols as inline math."""
+    out, math = [], []
+    i = 0
+    while i < len(value):
+        piece = _math_pieces(value, i)
+        if piece is not None:
+            math.append(piece[0])
+            i = piece[1]
+            continue
+        if math:
+            out.append("$" + "".join(math).strip() + "$")
+            math = []
+        ch = value[i]
+        out.append(_TEXT_ESCAPES.get(ch, ch if ord(ch) < 128 else "?"))
+        i += 1
+    if math:
+        out.append("$" + "".join(math).strip() + "$")
+    return "".join(out)
+
+
+def math(value: str) -> str:
+    """A formula's text for math mode: words upright, symbols translated, specials escaped."""
+    out = []
+    i = 0
+    while i < len(value):
+        piece = _math_pieces(value, i)
+        if piece is not None:
+            out.append(piece[0])
+            i = piece[1]
+            continue
+        ch = value[i]
+        if ch.isalpha() and ord(ch) < 128:
+            j = i
+            while j < len(value) and value[j].isalpha() and ord(value[j]) < 128:
+                j += 1
+            word = value[i:j]
+            out.append(_FUNCTIONS.get(word, word if len(word) == 1 else rf"\mathrm{{{word}}}"))
+            i = j
+            continue
+        if ch == "^" and value[i + 1:i + 2] == "{" and "}" in value[i + 2:]:   # e^{z}
+            close = value.index("}", i + 2)
+            out.append("^{" + math(value[i + 2:close]) + "}")
+            i = close + 1
+            continue
+        if ch == "^" and value[i + 1:i + 2].isalnum():                         # e^z
+            out.append("^{" + math(value[i + 1]) + "}")
+            i += 2
+            continue
+        if ch in "{}#$%&_":
+            out.append("\\" + ch)
+        elif ch in "\\^~":
+            out.append(r"\backslash " if ch == "\\" else rf"\text{{\{ch}{{}}}}")
+        elif ch == " ":
+            out.append(" ")
+        else:
+            out.append(ch if ord(ch) < 128 else "?")
+        i += 1
+    return "".join(out)
+
+
+def render(sections: list[Section], precision: int, max_rows: int | None = DEFAULT_MAX_ROWS,
+           fragment: bool = False, title: str = "backcalc") -> str:
+    body: list[str] = []
+    for section in sections:
+        command = "section*" if section.level == 1 else "subsection*"
+        body.append(f"\\{command}{{{text(section.title)}}}")
+        paragraph: list[str] = []
+        for line in section.lines:
+            formulas = [part for part in line if hasattr(part, "sides")]
+            if formulas:
+                body += _flush(paragraph) + [_equation(formulas[0], precision)]
+            else:
+                paragraph.append(text(format_line(line, precision)))
+        body += _flush(paragraph)
+        for table in section.tables:
+            body.append(_table(lay_out(table, precision, max_rows)))
+        if section.chart is not None and section.chart.buckets:
+            body.append(_picture(section.chart))
+    content = "\n\n".join(body) + "\n"
+    if fragment:
+        return (f"% backcalc output; needs \\usepackage{{{','.join(PACKAGES)}}} "
+                "and \\usepackage[T1]{fontenc}\n" + content)
+    return ("\\documentclass[10pt]{article}\n\\usepackage[T1]{fontenc}\n"
+            "\\usepackage[a4paper,margin=2cm]{geometry}\n"
+            f"\\usepackage{{{','.join(PACKAGES)}}}\n\\allowdisplaybreaks\n"
+            "\\setlength{\\parindent}{0pt}\n"
+            f"\\title{{{text(title)}}}\\date{{}}\n\\begin{{document}}\n\\maketitle\n\n"
+            + content + "\n\\end{document}\n")
+
+
+def _flush(paragraph: list[str]) -> list[str]:
+    """The text lines gathered so far as one paragraph (one line each), and empty the list."""
+    if not paragraph:
+        return []
+    lines = " \\\\\n".join(paragraph)
+    paragraph.clear()
+    return [lines]
+
+
+def _equation(formula, precision: int) -> str:
+    """``lhs = a = b = c`` as aligned rows: lhs &= a \\ &= b \\ &= c (note)."""
+    sides, note = formula.sides(precision)
+    rows = [f"{math(sides[0])} &= {math(sides[1])}"] + [f"&= {math(side)}" for side in sides[2:]]
+    if note:
+        rows[-1] += rf" \quad \text{{({text(note)})}}"
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+
+
+def _table(table: TextTable) -> str:
+    groups = column_groups(table, PAGE_CHARACTERS, 2)
+    parts = []
+    for number, group in enumerate(groups):
+        columns = [0] + group
+        title = table.title if number == 0 else f"{table.title} (continued)"
+        if table.prose:
+            spec = "l" + "p{0.7\\linewidth}" * (len(columns) - 1)
+        else:
+            spec = "".join("r" if table.numeric[i] else "l" for i in columns)
+        lines = [f"\\begin{{longtable}}{{{spec}}}",
+                 f"\\multicolumn{{{len(columns)}}}{{l}}{{\\textbf{{{text(title)}}}}} \\\\"]
+        if table.has_header:
+            lines += ["\\toprule", " & ".join(text(table.columns[i]) for i in columns) + " \\\\",
+                      "\\midrule", "\\endhead"]
+        else:
+            lines.append("\\toprule")
+        for position, row in enumerate(table.rows):
+            if position in table.marker_rows:
+                lines.append(f"\\multicolumn{{{len(columns)}}}{{c}}{{{text(row[0])}}} \\\\")
+                continue
+            lines.append(" & ".join(text(row[i]) if i < len(row) else "" for i in columns)
+                         + " \\\\")
+        lines.append("\\bottomrule\n\\end{longtable}")
+        parts.append("\n".join(lines))
+    notes = ([table.caption] if table.caption else []) + table.notes
+    if notes:
+        parts.append(" \\\\\n".join(f"\\small{{{text(note)}}}" for note in notes))
+    return "\n\n".join(parts)
+
+
+def _picture(history) -> str:
+    """The loss curve as straight segments in a ``picture`` (plain LaTeX, no packages)."""
+    points, low, high = outline(history)
+    w, h = PICTURE_WIDTH, PICTURE_HEIGHT
+    coords = [(x * w, lo * h) for x, lo, _ in points]
+    segments = [f"\\qbezier({x1:.1f},{y1:.1f})({(x1 + x2) / 2:.1f},{(y1 + y2) / 2:.1f})"
+                f"({x2:.1f},{y2:.1f})" for (x1, y1), (x2, y2) in zip(coords, coords[1:])]
+    if len(coords) == 1:
+        segments.append(f"\\put({coords[0][0]:.1f},{coords[0][1]:.1f}){{\\circle*{{3}}}}")
+    band = [f"\\put({x * w:.1f},{lo * h:.1f}){{\\line(0,1){{{(hi - lo) * h:.1f}}}}}"
+            for x, lo, hi in points if hi > lo]
+    first, last = history.iteration_of(1), history.iteration_of(history.seen)
+    scale = " (log scale)" if history.log_scale else ""
+    return ("\\begin{center}\n\\setlength{\\unitlength}{1pt}\n"
+            f"\\begin{{picture}}({w + 60},{h + 30})(-60,-25)\n"
+            f"\\put(0,0){{\\line(1,0){{{w}}}}}\\put(0,0){{\\line(0,1){{{h}}}}}\n"
+            f"\\put(-4,{h}){{\\makebox(0,0)[r]{{\\small {text(f'{high:.4g}')}}}}}\n"
+            f"\\put(-4,0){{\\makebox(0,0)[r]{{\\small {text(f'{low:.4g}')}}}}}\n"
+            f"\\put(0,-12){{\\makebox(0,0)[l]{{\\small {first}}}}}\n"
+            f"\\put({w},-12){{\\makebox(0,0)[r]{{\\small {last}}}}}\n"
+            f"\\put({w / 2},-12){{\\makebox(0,0){{\\small iteration{scale}}}}}\n"
+            + "\n".join(band + segments) + "\n\\end{picture}\n\\end{center}\n\n"
+            f"\\small{{{text(caption(history))}}}")
