@@ -16,6 +16,7 @@ from .report import Section
 
 PACKAGES = ("amsmath", "booktabs", "longtable")
 PAGE_CHARACTERS = 100      # a table's column group fits this many characters across
+EQUATION_CHARACTERS = 80   # an equation's side is cut at a plus sign beyond this many
 PICTURE_WIDTH, PICTURE_HEIGHT = 300, 120   # the loss curve, in points
 
 _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ₛᵢₖ", "0123456789sik"))
@@ -50,9 +51,12 @@ def _math_pieces(text: str, i: int) -> tuple[str, int] | None:
             j = i
             while j < len(text) and text[j] in table:
                 j += 1
-            body = " ".join(table[c] for c in text[i:j]) if mark == "^" else \
-                "".join(table[c] for c in text[i:j])
-            return f"{mark}{{{body}}}", j
+            run = text[i:j]
+            if mark == "_":
+                return f"_{{{''.join(table[c] for c in run)}}}", j
+            # a₁⁽¹⁾²: the layer's (1), then the square set after it, not inside it
+            groups = run.replace("⁾", "⁾|").strip("|").split("|")
+            return "{}".join(f"^{{{' '.join(table[c] for c in g)}}}" for g in groups), j
     if ch in _SYMBOLS:
         return _SYMBOLS[ch] + " ", i + 1
     return None
@@ -103,9 +107,12 @@ def math(value: str) -> str:
             out.append("^{" + math(value[i + 2:close]) + "}")
             i = close + 1
             continue
-        if ch == "^" and value[i + 1:i + 2].isalnum():                         # e^z
-            out.append("^{" + math(value[i + 1]) + "}")
-            i += 2
+        if ch == "^" and value[i + 1:i + 2].isalnum():                # e^z, e^z₁⁽²⁾
+            j = i + 2
+            while j < len(value) and (value[j] in _SUBSCRIPTS or value[j] in _SUPERSCRIPTS):
+                j += 1
+            out.append("^{" + math(value[i + 1:j]) + "}")
+            i = j
             continue
         if ch in "{}#$%&_":
             out.append("\\" + ch)
@@ -125,14 +132,17 @@ def render(sections: list[Section], precision: int, max_rows: int | None = DEFAU
     for section in sections:
         command = "section*" if section.level == 1 else "subsection*"
         body.append(f"\\{command}{{{text(section.title)}}}")
-        paragraph: list[str] = []
+        paragraph: list[str] = []        # text lines, or equations, gathered into one block
+        equations: list[str] = []
         for line in section.lines:
             formulas = [part for part in line if hasattr(part, "sides")]
             if formulas:
-                body += _flush(paragraph) + [_equation(formulas[0], precision)]
+                body += _flush(paragraph)
+                equations.append(_equation(formulas[0], precision))
             else:
+                body += _aligned(equations)
                 paragraph.append(text(format_line(line, precision)))
-        body += _flush(paragraph)
+        body += _flush(paragraph) + _aligned(equations)
         for table in section.tables:
             body.append(_table(lay_out(table, precision, max_rows)))
         if section.chart is not None and section.chart.buckets:
@@ -145,7 +155,7 @@ def render(sections: list[Section], precision: int, max_rows: int | None = DEFAU
             "\\usepackage[a4paper,margin=2cm]{geometry}\n"
             f"\\usepackage{{{','.join(PACKAGES)}}}\n\\allowdisplaybreaks\n"
             "\\setlength{\\parindent}{0pt}\n"
-            f"\\title{{{text(title)}}}\\date{{}}\n\\begin{{document}}\n\\maketitle\n\n"
+            f"\\begin{{document}}\n% {text(' '.join(title.split()))}\n\n"
             + content + "\n\\end{document}\n")
 
 
@@ -158,13 +168,39 @@ def _flush(paragraph: list[str]) -> list[str]:
     return [lines]
 
 
+def _aligned(equations: list[str]) -> list[str]:
+    """The equations gathered so far as one ``align*`` (a little space between them)."""
+    if not equations:
+        return []
+    block = " \\\\[6pt]\n".join(equations)
+    equations.clear()
+    return ["\\begin{align*}\n" + block + "\n\\end{align*}"]
+
+
 def _equation(formula, precision: int) -> str:
     """``lhs = a = b = c`` as aligned rows: lhs &= a \\ &= b \\ &= c (note)."""
     sides, note = formula.sides(precision)
-    rows = [f"{math(sides[0])} &= {math(sides[1])}"] + [f"&= {math(side)}" for side in sides[2:]]
+    rows = []
+    for number, side in enumerate(sides[1:]):
+        pieces = _broken(side)
+        lead = f"{math(sides[0])} &= " if number == 0 else "&= "
+        rows.append(lead + math(pieces[0]))
+        rows += [rf"&\quad + {math(piece)}" for piece in pieces[1:]]
     if note:
         rows[-1] += rf" \quad \text{{({text(note)})}}"
-    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+    return " \\\\\n".join(rows)
+
+
+def _broken(side: str) -> list[str]:
+    """A long sum cut at its plus signs into pieces that fit the page's width."""
+    terms = side.split(" + ")
+    pieces = [terms[0]]
+    for term in terms[1:]:
+        if len(pieces[-1]) + len(term) + 3 > EQUATION_CHARACTERS:
+            pieces.append(term)
+        else:
+            pieces[-1] += " + " + term
+    return pieces
 
 
 def _table(table: TextTable) -> str:
