@@ -48,8 +48,10 @@ def _table(output: Output, choice: Choice, stream) -> None:
     from rich.console import Console
 
     from .render_rich import render
-    render(output.sections(), Console(file=stream, highlight=False), choice.precision,
-           choice.max_rows)
+    # A file (-o) never gets escape codes, even under FORCE_COLOR.
+    terminal = None if choice.to_stdout else False
+    render(output.sections(), Console(file=stream, highlight=False, force_terminal=terminal),
+           choice.precision, choice.max_rows)
 
 
 def _json(output: Output, choice: Choice, stream) -> None:

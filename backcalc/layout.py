@@ -19,7 +19,7 @@ from .report import Table
 
 DEFAULT_MAX_ROWS = 50
 TAIL_ROWS = 10          # an elided table keeps this many last rows (fewer when max_rows is small)
-MAX_COLUMNS = 12        # wider tables keep their first and last columns
+MAX_COLUMNS = 12        # wider tables keep their first and last columns (beside the labels)
 TAIL_COLUMNS = 2
 ROW_MARKER = "⋮"
 COLUMN_MARKER = "…"
@@ -76,10 +76,10 @@ def lay_out(table: Table, precision: int, max_rows: int | None = DEFAULT_MAX_ROW
     count = len(table.columns)
     keep_columns: list[int | None] = list(range(count))
     notes = []
-    if max_rows is not None and count > MAX_COLUMNS:
+    if max_rows is not None and count - 1 > MAX_COLUMNS:    # column 0 labels the rows
         head, tail = split_limit(MAX_COLUMNS, TAIL_COLUMNS)
-        keep_columns = list(range(head)) + [None] + list(range(count - tail, count))
-        notes.append(f"{count - head - tail} of {count} columns not shown")
+        keep_columns = list(range(head + 1)) + [None] + list(range(count - tail, count))
+        notes.append(f"{count - 1 - head - tail} of {count - 1} columns not shown")
     rows: list = list(table.rows)
     marker_rows = set()
     if max_rows is not None and not table.rows_chosen and len(rows) > max(max_rows, 1):

@@ -21,7 +21,7 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
 def escape(text: str) -> str:
     """Text that Markdown shows as written (a leading '- ' or '1. ' is no list either)."""
     text = _SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"^(\s*)([-+#]|\d+\.)", r"\1\\\2", text)
+    return re.sub(r"^(\s*)([-+#]|\d+\.)(?=\s|$)", r"\1\\\2", text)
 
 
 def render(sections: list[Section], precision: int,
