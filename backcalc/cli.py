@@ -89,14 +89,12 @@ def output_options(command):
                   default=None, help="Write the output to this file instead of the terminal.")
     @click.option("--fragment", is_flag=True,
                   help="With --format latex: only the body, to \\input into a document.")
-    @click.option("--force", is_flag=True, help="Let -o replace an existing file.")
+    @click.option("--force", is_flag=True, help="Let -o (and --plot) replace an existing file.")
     @functools.wraps(command)
     def wrapper(*args, fmt, precision, max_rows, output_path, fragment, force, **kwargs):
         from .formats import Choice
         if fragment and fmt != "latex":
             raise click.UsageError("--fragment goes with --format latex")
-        if force and output_path is None:
-            raise click.UsageError("--force goes with -o FILE")
         out = Choice(fmt, precision, max_rows or None, output_path, fragment, force)
         return command(*args, out=out, **kwargs)
     return wrapper
@@ -523,6 +521,89 @@ def show(network, values, sample, precision, round_decimals):
     console = Console(highlight=False)
     render(show_report(net, width=console.width, values=values, sample=sample,
                        precision=precision, command=network), console, precision)
+
+
+# --- schema and new: files to start from -------------------------------------------
+
+def _write_or_print(text: str, output: Path | None, force: bool, done: str) -> None:
+    """Standard output, or -o FILE (never an existing file without --force)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from .formats import check_target
+    from .savefile import write_atomically
+    check_target(output, force, [])
+    write_atomically(output, text)
+    click.echo(done)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the schema to this file instead of standard output.")
+@click.option("--force", is_flag=True, help="With -o: replace the file if it exists.")
+def schema(output, force):
+    """Print the JSON Schema of a network file, for editors and scripts.
+
+    Editors with a YAML language server (VS Code's YAML extension, …) then
+    complete keys, list the activations and losses, show what each key means
+    and mark mistakes as you type, when the file's first line is
+    `# yaml-language-server: $schema=network.schema.json` (as in the bundled
+    networks).  The schema cannot check sizes; `backcalc run` still does.
+
+    Example: backcalc schema -o network.schema.json
+    """
+    from .schema import schema_text
+    _write_or_print(schema_text(), output, force,
+                    f"Schema written to {output}; point a network file at it with its first "
+                    f"line: # yaml-language-server: $schema={output.name if output else ''}")
+
+
+@cli.command()
+@click.argument("arch")
+@click.option("--activation", default=None, metavar="NAMES",
+              help="One activation per layer, separated by commas, or one for every layer "
+                   "[default: sigmoid].")
+@click.option("--loss", default=None, metavar="NAME", help="The loss [default: "
+                                                           "half_squared_error].")
+@click.option("--learning-rate", "learning_rate", type=NonNegativeNumber(), default=None,
+              help="The learning rate [default: 0.5].")
+@click.option("--seed", default=None, metavar="N",
+              help="Seed for the numbers not given [default: 0].")
+@click.option("--weights", default=None, metavar="NUMBERS",
+              help="Every weight in file order (layer by layer, neuron by neuron), separated "
+                   "by commas, or one number for all.")
+@click.option("--biases", default=None, metavar="NUMBERS",
+              help="Every bias in file order (one per neuron), or one number for all.")
+@click.option("--input", "input_", default=None, metavar="NUMBERS",
+              help="The input, separated by commas.")
+@click.option("--target", default=None, metavar="NUMBERS",
+              help="The target, separated by commas.")
+@click.option("--name", default=None, help="The title shown in headings.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the network to this file instead of standard output.")
+@click.option("--force", is_flag=True, help="With -o: replace the file if it exists.")
+def new(arch, activation, loss, learning_rate, seed, weights, biases, input_, target, name,
+        output, force):
+    """Make a network file to edit, from layer sizes such as 2-3-1.
+
+    ARCH is the sizes joined by '-', the input's first: 2-3-1 has 2 inputs, a
+    hidden layer of 3 neurons and an output layer of 1.  Parameters are named
+    w1, w2, … and b1, b2, … across the network, as in Mazur's example; numbers
+    not given are drawn with --seed (weights and biases in [-1, 1], input and
+    target in [0, 1]; 0 or 1 for binary cross-entropy, one-hot for
+    cross-entropy), rounded to 2 decimals.  Prints the file, or writes it
+    with -o FILE.
+
+    Example: backcalc new 2-3-1 --activation relu,sigmoid -o net.yaml
+    """
+    from .scaffold import Request, scaffold
+    request = Request(arch, activation=activation, loss=loss, learning_rate=learning_rate,
+                      seed=seed, weights=weights, biases=biases, input=input_, target=target,
+                      name=name)
+    text = scaffold(request, str(output) if output is not None else None)
+    _write_or_print(text, output, force,
+                    f"Network written to {output}; edit its numbers, then `backcalc run "
+                    f"{output}`.")
 
 
 def main() -> None:

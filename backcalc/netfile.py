@@ -25,14 +25,23 @@ TOP_KEYS = {
     "round_intermediates", "weight_rows", "index_base", "state",
 }
 REQUIRED_TOP = ("loss", "learning_rate", "layers")
+SAMPLE_KEYS = ("input", "target")          # one sample's keys; all required
 LAYER_KEYS = {"activation", "weights", "biases", "shared_bias", "names"}
+REQUIRED_LAYER = ("activation", "weights", "biases")
+ACTIVATION_KEYS = {"name", "alpha"}         # ``activation: {name: leaky_relu, alpha: 0.1}``
+NAMES_KEYS = {"weights", "biases"}          # a layer's ``names``
 CHOICES = {
     "reduction": ("mean", "sum"),
     "update": ("batch", "online"),
     "weight_rows": ("neurons", "inputs"),
 }
 OPTIMIZER_KEYS = {"sgd": set(), "adam": {"beta1", "beta2", "epsilon"}}
+BINARY_CHOICES = {"relu_derivative_at_zero": (0, 1), "index_base": (0, 1)}
 MAX_ROUND = 15
+STATE_SLOTS = ("velocity", "m", "v")        # optimizer memory: momentum's, Adam's moments
+STATE_KEYS = {"iteration", "updates", "source", *STATE_SLOTS}
+REQUIRED_STATE = ("iteration",)
+SLOT_KEYS = ("weights", "biases")           # one layer's entry in a slot; both required
 
 
 class Node:
@@ -247,11 +256,7 @@ def _options(root: Node) -> dict:
             raise root["momentum"].error("momentum applies to sgd; Adam's own momentum is "
                                          "optimizer.beta1")
     if root.has("relu_derivative_at_zero"):
-        node = root["relu_derivative_at_zero"]
-        value = node.number()
-        if value not in (0, 1):
-            raise node.error(f"expected 0 or 1, found {node.value}")
-        options["relu_derivative_at_zero"] = value
+        options["relu_derivative_at_zero"] = _binary(root["relu_derivative_at_zero"])
     else:
         options["relu_derivative_at_zero"] = 0.0
     if root.has("round_intermediates") and root["round_intermediates"].value is not None:
@@ -261,18 +266,23 @@ def _options(root: Node) -> dict:
             raise node.error(f"expected a number of decimals from 0 to {MAX_ROUND}, found {digits}")
         options["round_intermediates"] = digits
     if root.has("index_base"):
-        node = root["index_base"]
-        base = node.number()
-        if base not in (0, 1):
-            raise node.error(f"expected 0 or 1, found {node.value}")
-        options["index_base"] = int(base)
+        options["index_base"] = int(_binary(root["index_base"]))
     return options
+
+
+def _binary(node: Node) -> float:
+    """relu_derivative_at_zero, index_base: 0 or 1 (``BINARY_CHOICES``)."""
+    value = node.number()
+    allowed = BINARY_CHOICES[node.label]
+    if value not in allowed:
+        raise node.error(f"expected {' or '.join(map(str, allowed))}, found {node.value}")
+    return value
 
 
 def _optimizer(node: Node) -> OptimizerConfig:
     if not isinstance(node.value, dict):
         return OptimizerConfig(node.choice(sorted(OPTIMIZER_KEYS)))
-    node.mapping({"name", "beta1", "beta2", "epsilon"}, ("name",))
+    node.mapping({"name"}.union(*OPTIMIZER_KEYS.values()), ("name",))
     name = node["name"].choice(sorted(OPTIMIZER_KEYS))
     for key in node.value:
         if key != "name" and key not in OPTIMIZER_KEYS[name]:
@@ -320,7 +330,7 @@ def _samples(root: Node) -> tuple[list[Sample], bool]:
 
 def _sample(node: Node) -> Sample:
     if node.label:  # an item of samples: its own mapping
-        node.mapping({"input", "target"}, ("input", "target"))
+        node.mapping(set(SAMPLE_KEYS), SAMPLE_KEYS)
     return Sample(node["input"].vector("inputs"), node["target"].vector("targets"))
 
 
@@ -343,7 +353,7 @@ def _layers(node: Node, inputs: int, relu_zero: float, orientation: str) -> list
 def _layer(node: Node, inputs: int, before: str, is_output: bool, relu_zero: float,
            orientation: str) -> Layer:
     """One layer; ``before`` says where its inputs come from, for messages."""
-    node.mapping(LAYER_KEYS, ("activation", "weights", "biases"))
+    node.mapping(LAYER_KEYS, REQUIRED_LAYER)
     activation = _activation(node["activation"], is_output, relu_zero)
     weights = _weights(node["weights"], inputs, orientation, before)
     shared = node["shared_bias"].boolean() if node.has("shared_bias") else False
@@ -358,7 +368,7 @@ def _layer(node: Node, inputs: int, before: str, is_output: bool, relu_zero: flo
 
 def _activation(node: Node, is_output: bool, relu_zero: float):
     if isinstance(node.value, dict):
-        node.mapping({"name", "alpha"}, ("name",))
+        node.mapping(ACTIVATION_KEYS, ("name",))
         name = node["name"].choice(_names(ACTIVATIONS))
         cls = ACTIVATIONS[name]
         options = {}
@@ -449,7 +459,7 @@ def _biases(node: Node, size: int, shared: bool) -> np.ndarray:
 
 
 def _names_of(node: Node, layer: Layer, orientation: str) -> None:
-    node.mapping({"weights", "biases"})
+    node.mapping(NAMES_KEYS)
     if node.has("weights"):
         layer.weight_names = _weight_names(node["weights"], layer, orientation)
     if node.has("biases"):
@@ -562,13 +572,13 @@ def _target_place(doc: Document, index: int) -> tuple[Mark, str]:
 
 def _progress(node: Node, network: Network) -> Progress:
     """The ``state`` block backcalc writes: iteration reached and optimizer memory."""
-    node.mapping({"iteration", "updates", "velocity", "m", "v", "source"}, ("iteration",))
+    node.mapping(STATE_KEYS, REQUIRED_STATE)
     progress = Progress(iteration=_non_negative(node["iteration"]))
     if node.has("source"):
         network.origin = node["source"].text()
     if node.has("updates"):
         progress.updates = _non_negative(node["updates"])
-    for slot in ("velocity", "m", "v"):
+    for slot in STATE_SLOTS:
         if node.has(slot):
             progress.slots[slot] = _slot(node[slot], network)
     return progress
@@ -587,7 +597,7 @@ def _slot(node: Node, network: Network) -> list[Params]:
                          f"found {describe(node.value)}")
     slot = []
     for item, layer in zip(node.elements(), network.layers):
-        item.mapping({"weights", "biases"}, ("weights", "biases"))
+        item.mapping(set(SLOT_KEYS), SLOT_KEYS)
         weights = _weights(item["weights"], layer.inputs, network.weight_rows)
         if weights.shape != layer.weights.shape:
             raise item["weights"].error(f"expected a {layer.weights.shape} matrix, "

@@ -186,3 +186,4 @@ def _default_mode() -> int:
 
 def save_network(network: Network, path: Path) -> None:
     write_atomically(path, network_yaml(network))
+
