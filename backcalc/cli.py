@@ -145,6 +145,23 @@ def training_options(command):
     return wrapper
 
 
+def _complete_network(ctx, param, incomplete: str):
+    """Shell completion of NETWORK: the bundled examples' names, then files."""
+    from .examples import example_paths
+    return _completions(example_paths(), incomplete)
+
+
+def _complete_answers(ctx, param, incomplete: str):
+    from .examples import answers_paths
+    return _completions(answers_paths(), incomplete)
+
+
+def _completions(bundled: dict, incomplete: str) -> list:
+    from click.shell_completion import CompletionItem
+    names = [CompletionItem(name) for name in bundled if name.startswith(incomplete)]
+    return names + [CompletionItem(incomplete, type="file")]
+
+
 @click.group(cls=BackcalcGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="backcalc")
 def cli():
@@ -276,7 +293,7 @@ def _show(out, output) -> None:
 # --- commands ------------------------------------------------------------------
 
 @cli.command()
-@click.argument("network")
+@click.argument("network", shell_complete=_complete_network)
 @explain_options
 @round_option
 @output_options
@@ -301,7 +318,7 @@ def run(network, explain, layer, neuron, round_decimals, out, learning_rate, sav
 
 
 @cli.command()
-@click.argument("network", required=False)
+@click.argument("network", required=False, shell_complete=_complete_network)
 @click.option("-n", "--iterations", type=click.IntRange(min=1), default=1, show_default=True,
               help="How many iterations to run.")
 @click.option("--full", is_flag=True, help="Show every table of every iteration shown.")
@@ -423,7 +440,7 @@ def examples():
 
 
 @cli.command()
-@click.argument("network")
+@click.argument("network", shell_complete=_complete_network)
 @output_options
 def gradcheck(network, out):
     """Compare every analytic gradient with a central finite difference.
@@ -451,8 +468,8 @@ def gradcheck(network, out):
 
 
 @cli.command()
-@click.argument("network")
-@click.argument("answers")
+@click.argument("network", shell_complete=_complete_network)
+@click.argument("answers", shell_complete=_complete_answers)
 @click.option("--tolerance", type=NonNegativeNumber(), default=None,
               help="Accept every answer within this distance of the right value (instead of "
                    "half a unit of the last digit written).")
@@ -491,7 +508,7 @@ def check(network, answers, tolerance, round_decimals, out, learning_rate):
 
 
 @cli.command()
-@click.argument("network")
+@click.argument("network", shell_complete=_complete_network)
 @click.option("--values", is_flag=True,
               help="Also show each neuron's z and a for one sample, and that sample's loss.")
 @click.option("--sample", type=click.IntRange(min=1), default=1, show_default=True,

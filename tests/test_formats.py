@@ -479,3 +479,20 @@ def test_tables_fit_the_terminal(columns):
         result = CliRunner(env={"COLUMNS": str(columns)}).invoke(cli, args)
         table_lines = [l for l in result.stdout.splitlines() if "  " in l and "=" not in l]
         assert all(len(line) <= columns for line in table_lines), (args, columns)
+
+
+def test_shell_completion_offers_bundled_networks_and_formats():
+    import os
+    import sys
+
+    def complete(words: str, index: int) -> list[str]:
+        env = {**os.environ, "_BACKCALC_COMPLETE": "bash_complete", "COMP_WORDS": words,
+               "COMP_CWORD": str(index)}
+        done = subprocess.run([sys.executable, "-m", "backcalc"], env=env, capture_output=True,
+                              text=True, timeout=60)
+        return done.stdout.split()
+
+    assert complete("backcalc run se", 2) == ["plain,seed000", "plain,seed002", "plain,seed004",
+                                              "file,se"]
+    assert "plain,latex" in complete("backcalc run mazur --format ", 4)
+    assert "plain,seed001" in complete("backcalc check mazur seed", 3)
