@@ -62,68 +62,66 @@ def _math_pieces(text: str, i: int) -> tuple[str, int] | None:
     return None
 
 
-def text(value: str) -> str:
-    """Text for LaTeX's text mode: specials escaped, symbols as inline math."""
-    out, math = [], []
+def _translated(value: str, plain) -> list[tuple[bool, str]]:
+    """``value`` as (is math, LaTeX) pieces: symbols by ``_math_pieces``, everything else
+    by ``plain(value, i) -> (latex, next i)``."""
+    pieces = []
     i = 0
     while i < len(value):
         piece = _math_pieces(value, i)
-        if piece is not None:
-            math.append(piece[0])
+        if piece is None:
+            latex, i = plain(value, i)
+            pieces.append((False, latex))
+        else:
+            pieces.append((True, piece[0]))
             i = piece[1]
-            continue
-        if math:
-            out.append("$" + "".join(math).strip() + "$")
-            math = []
+    return pieces
+
+
+def text(value: str) -> str:
+    """Text for LaTeX's text mode: specials escaped, symbols as inline math."""
+    def plain(value: str, i: int) -> tuple[str, int]:
         ch = value[i]
-        out.append(_TEXT_ESCAPES.get(ch, ch if ord(ch) < 128 else "?"))
-        i += 1
-    if math:
-        out.append("$" + "".join(math).strip() + "$")
+        return _TEXT_ESCAPES.get(ch, ch if ord(ch) < 128 else "?"), i + 1
+    out, run = [], []                 # run: the math pieces since the last text
+    for is_math, latex in _translated(value, plain) + [(False, "")]:
+        if is_math:
+            run.append(latex)
+            continue
+        if run:
+            out.append("$" + "".join(run).strip() + "$")
+            run = []
+        out.append(latex)
     return "".join(out)
 
 
 def math(value: str) -> str:
     """A formula's text for math mode: words upright, symbols translated, specials escaped."""
-    out = []
-    i = 0
-    while i < len(value):
-        piece = _math_pieces(value, i)
-        if piece is not None:
-            out.append(piece[0])
-            i = piece[1]
-            continue
-        ch = value[i]
-        if ch.isalpha() and ord(ch) < 128:
-            j = i
-            while j < len(value) and value[j].isalpha() and ord(value[j]) < 128:
-                j += 1
-            word = value[i:j]
-            out.append(_FUNCTIONS.get(word, word if len(word) == 1 else rf"\mathrm{{{word}}}"))
-            i = j
-            continue
-        if ch == "^" and value[i + 1:i + 2] == "{" and "}" in value[i + 2:]:   # e^{z}
-            close = value.index("}", i + 2)
-            out.append("^{" + math(value[i + 2:close]) + "}")
-            i = close + 1
-            continue
-        if ch == "^" and value[i + 1:i + 2].isalnum():                # e^z, e^z₁⁽²⁾
-            j = i + 2
-            while j < len(value) and (value[j] in _SUBSCRIPTS or value[j] in _SUPERSCRIPTS):
-                j += 1
-            out.append("^{" + math(value[i + 1:j]) + "}")
-            i = j
-            continue
-        if ch in "{}#$%&_":
-            out.append("\\" + ch)
-        elif ch in "\\^~":
-            out.append(r"\backslash " if ch == "\\" else rf"\text{{\{ch}{{}}}}")
-        elif ch == " ":
-            out.append(" ")
-        else:
-            out.append(ch if ord(ch) < 128 else "?")
-        i += 1
-    return "".join(out)
+    return "".join(latex for _, latex in _translated(value, _math_plain))
+
+
+def _math_plain(value: str, i: int) -> tuple[str, int]:
+    """One piece of a formula that is not a symbol: a word, an exponent, a character."""
+    ch = value[i]
+    if ch.isalpha() and ord(ch) < 128:
+        j = i
+        while j < len(value) and value[j].isalpha() and ord(value[j]) < 128:
+            j += 1
+        word = value[i:j]
+        return _FUNCTIONS.get(word, word if len(word) == 1 else rf"\mathrm{{{word}}}"), j
+    if ch == "^" and value[i + 1:i + 2] == "{" and "}" in value[i + 2:]:   # e^{z}
+        close = value.index("}", i + 2)
+        return "^{" + math(value[i + 2:close]) + "}", close + 1
+    if ch == "^" and value[i + 1:i + 2].isalnum():                # e^z, e^z₁⁽²⁾
+        j = i + 2
+        while j < len(value) and (value[j] in _SUBSCRIPTS or value[j] in _SUPERSCRIPTS):
+            j += 1
+        return "^{" + math(value[i + 1:j]) + "}", j
+    if ch in "{}#$%&_":
+        return "\\" + ch, i + 1
+    if ch in "\\^~":
+        return (r"\backslash " if ch == "\\" else rf"\text{{\{ch}{{}}}}"), i + 1
+    return (ch if ord(ch) < 128 else "?"), i + 1
 
 
 def render(sections: list[Section], precision: int, max_rows: int | None = DEFAULT_MAX_ROWS,
