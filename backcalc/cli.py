@@ -249,7 +249,8 @@ def _train_and_show(net, iterations: int, out, learning_rate, save_path: Path | 
     from .savefile import check_save_target, state_path
     if save_path is not None:
         check_save_target(save_path, net.source_path)
-    check_target(out.path, out.force, [net.source_path, save_path, state_path()])
+    check_target(out.path, out.force, [net.source_path, save_path, state_path()], "-o",
+                 {"--save": save_path})
     result = train(net, iterations, learning_rate=learning_rate, keep=keep)
     progressed = result.trained.progress.iteration > net.progress.iteration
     saved, problem = None, None
@@ -344,13 +345,15 @@ def step(network, iterations, full, every, quiet, plot_path, explain, layer, neu
     """
     from .curve import LossHistory
     from .layout import TAIL_ROWS, split_limit
+    from .savefile import state_path
     from .report import step_report
     net = _rounded(_load(network) if network else _load_state(), round_decimals)
     full = full or explain
     explainer = _explainer(net, explain, layer, neuron)
     if plot_path is not None:
         from .plot import check_plot
-        check_plot(plot_path, [net.source_path, save_path, out.path], out.force)
+        check_plot(plot_path, [net.source_path, state_path()], out.force,
+                   {"--save": save_path, "-o": out.path})
     first = net.progress.iteration + 1
     per_iteration = len(net.samples) if net.update == "online" else 1
     # A compact table keeps its first and last rows (--max-rows in all), so memory stays
@@ -428,14 +431,14 @@ def examples():
 
     Example: backcalc examples
     """
-    from rich.console import Console
     from rich.table import Table
     from .examples import list_examples
+    from .render_rich import console
     table = Table("name", "description", title="Bundled networks", title_justify="left",
                   box=None, highlight=False)
     for example in list_examples():
         table.add_row(example.name, example.description)
-    Console(highlight=False).print(table)
+    console().print(table)
     click.echo("Run one with `backcalc run NAME`; copy it with `backcalc run NAME --save my.yaml`.")
 
 
@@ -527,15 +530,14 @@ def show(network, values, sample, precision, round_decimals):
 
     Example: backcalc show mazur --values
     """
-    from rich.console import Console
     from .drawing import show_report
-    from .render_rich import render
+    from .render_rich import console as terminal, render
     net = _rounded(_load(network), round_decimals)
     if sample > len(net.samples):
         raise click.BadParameter(f"the network has {len(net.samples)} sample"
                                  f"{'s' if len(net.samples) != 1 else ''}, found {sample}",
                                  param_hint="--sample")
-    console = Console(highlight=False)
+    console = terminal()
     render(show_report(net, width=console.width, values=values, sample=sample,
                        precision=precision, command=network), console, precision)
 

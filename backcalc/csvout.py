@@ -5,7 +5,9 @@ input, target, z, a, ∂L/∂a, f′, δ and sample loss of every step, the step
 loss, gradients and updated parameters, and the final loss and outputs.  Layers
 count from 1 (the input is layer 0); ``index`` is a neuron, or ``row,column``
 of a weight matrix in the file's orientation, in the file's numbering
-(``index_base``).  Other commands' results (check, gradcheck) are a table of
+(``index_base``).  A step's own rows (loss, gradients, parameters) leave
+``sample`` empty in batch mode; an online step names the sample it learnt
+from.  Other commands' results (check, gradcheck) are a table of
 records, one column per field.
 """
 
@@ -40,12 +42,13 @@ def run_rows(run: Run) -> Iterator[list]:
                     if values is not None:        # softmax has no element-wise f′
                         yield from _vector(where, index + 1, name, values[row], base)
             yield where + ["", "sample_loss", "", _value(p.losses[row])]
-        yield [step.iteration, "", "", "loss", "", _value(step.loss)]
+        # An online update is one sample's: its rows name the sample, so updates differ.
+        update = [step.iteration, p.sample_indices[0] + 1 if net.update == "online" else ""]
+        yield update + ["", "loss", "", _value(step.loss)]
         for name, params in (("dL_d", step.gradients), ("", step.parameters)):
             for index, layer in enumerate(net.params_document(params)):
-                yield from _matrix(step.iteration, index + 1, f"{name}W", layer["weights"], base)
-                yield from _vector([step.iteration, ""], index + 1, f"{name}b", layer["biases"],
-                                   base)
+                yield from _matrix(update, index + 1, f"{name}W", layer["weights"], base)
+                yield from _vector(update, index + 1, f"{name}b", layer["biases"], base)
     if run.final is not None:
         reached = run.trained.progress.iteration
         yield [reached, "", "", "final_loss", "", _value(run.final.loss)]
@@ -62,10 +65,10 @@ def _vector(where: list, layer: int, quantity: str, values: Iterable, base: int)
         yield where + [layer, quantity, index + base, _value(value)]
 
 
-def _matrix(iteration: int, layer: int, quantity: str, rows: list, base: int) -> Iterator[list]:
+def _matrix(where: list, layer: int, quantity: str, rows: list, base: int) -> Iterator[list]:
     for r, row in enumerate(np.asarray(rows, dtype=float)):
         for c, value in enumerate(row):
-            yield [iteration, "", layer, quantity, f"{r + base},{c + base}", _value(value)]
+            yield where + [layer, quantity, f"{r + base},{c + base}", _value(value)]
 
 
 def record_rows(records: list[dict]) -> tuple[list[str], Iterator[list]]:

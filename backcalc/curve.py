@@ -1,11 +1,12 @@
 """The loss over a run's updates: recorded in constant memory, drawn as a text chart.
 
 ``LossHistory`` is fed every step (``add``) and keeps at most ``BUCKETS`` buckets,
-each the (first update, lowest, highest, last) loss of a run of consecutive
-updates, so 100,000 iterations cost no more memory than 100.  Asked to
-(``keep_all``, for ``--plot``) it also keeps every loss.  ``text_chart`` draws
-the buckets as a small filled chart; a loss range of 100× or more is drawn on a
-log scale.
+each summing up a run of consecutive updates (its first and last loss, its lowest
+and highest, how many losses were not finite), so 100,000 iterations cost no more
+memory than 100.  Asked to (``keep_all``, for ``--plot``) it also keeps every
+loss.  ``text_chart`` draws the buckets as a small filled chart, a bucket whose
+losses were all infinite or undefined as × at the top; a loss range of 100× or
+more is drawn on a log scale.
 """
 
 from __future__ import annotations
@@ -19,15 +20,31 @@ CHART_HEIGHT = 8                 # rows of the text chart
 MAX_BAR_WIDTH = 4                # columns given to one update when there are few
 LOG_RANGE = 100.0                # highest / lowest loss from which the scale is logarithmic
 LEVELS = " ▁▂▃▄▅▆▇█"            # eighths of a cell
+NOT_FINITE = "×"
 
 
 @dataclass
 class Bucket:
-    first: int                   # its first update's number (1-based, within the run)
-    start: float                 # its first loss
-    low: float
-    high: float
-    last: float
+    first: int                     # its first update's number (1-based, within the run)
+    start: float | None = None     # its first finite loss (None: none was finite)
+    low: float | None = None
+    high: float | None = None
+    last: float | None = None
+    last_update: int = 0           # the update of its last finite loss
+    bad: int = 0                   # losses that were inf or nan
+
+    @property
+    def finite(self) -> bool:
+        return self.start is not None
+
+    def add(self, update: int, loss: float) -> None:
+        if not math.isfinite(loss):
+            self.bad += 1
+            return
+        if self.start is None:
+            self.start = self.low = self.high = loss
+        self.low, self.high = min(self.low, loss), max(self.high, loss)
+        self.last, self.last_update = loss, update
 
 
 @dataclass
@@ -47,24 +64,26 @@ class LossHistory:
             self.losses.append(loss)
         if not math.isfinite(loss):
             self.non_finite += 1
-            return
         size = max(1, math.ceil(self.updates / BUCKETS))
         start = (self.seen - 1) // size * size + 1
-        if self.buckets and self.buckets[-1].first == start:
-            bucket = self.buckets[-1]
-            bucket.low, bucket.high = min(bucket.low, loss), max(bucket.high, loss)
-            bucket.last = loss
-        else:
-            self.buckets.append(Bucket(start, loss, loss, loss, loss))
+        if not self.buckets or self.buckets[-1].first != start:
+            self.buckets.append(Bucket(start))
+        self.buckets[-1].add(self.seen, loss)
 
     def iteration_of(self, update: int) -> int:
         """The iteration an update (1-based, within the run) belongs to."""
         return self.first_iteration + (update - 1) // self.updates_per_iteration
 
     @property
+    def drawable(self) -> bool:
+        """At least one finite loss (else there is no chart to draw)."""
+        return any(b.finite for b in self.buckets)
+
+    @property
     def log_scale(self) -> bool:
-        low = min((b.low for b in self.buckets), default=0.0)
-        high = max((b.high for b in self.buckets), default=0.0)
+        finite = [b for b in self.buckets if b.finite]
+        low = min((b.low for b in finite), default=0.0)
+        high = max((b.high for b in finite), default=0.0)
         return low > 0 and high / low >= LOG_RANGE
 
 
@@ -75,13 +94,21 @@ def _merged(buckets: list[Bucket], columns: int) -> list[Bucket]:
     merged = []
     for c in range(columns):
         group = buckets[c * len(buckets) // columns:(c + 1) * len(buckets) // columns]
-        merged.append(Bucket(group[0].first, group[0].start, min(b.low for b in group),
-                             max(b.high for b in group), group[-1].last))
+        bucket = Bucket(group[0].first, bad=sum(b.bad for b in group))
+        finite = [b for b in group if b.finite]
+        if finite:
+            bucket.start, bucket.last = finite[0].start, finite[-1].last
+            bucket.low, bucket.high = min(b.low for b in finite), max(b.high for b in finite)
+            bucket.last_update = finite[-1].last_update
+        merged.append(bucket)
     return merged
 
 
-def _spans(buckets: list[Bucket]) -> list[tuple[float, float]]:
-    """(solid up to, shaded up to) per column.
+Span = "tuple[float, float] | None"
+
+
+def _spans(buckets: list[Bucket]) -> list:
+    """(solid up to, shaded up to) per column, None for a column with no finite loss.
 
     A column whose losses only carry on the trend of its neighbours (a steady fall
     or rise) is drawn solid up to its last loss (the first column: its first, so
@@ -90,7 +117,12 @@ def _spans(buckets: list[Bucket]) -> list[tuple[float, float]]:
     """
     spans = []
     for index, b in enumerate(buckets):
-        other = buckets[index - 1] if index else buckets[index + 1] if len(buckets) > 1 else b
+        if not b.finite:
+            spans.append(None)
+            continue
+        neighbours = [buckets[i] for i in (index - 1, index + 1)
+                      if 0 <= i < len(buckets) and buckets[i].finite]
+        other = neighbours[0] if neighbours else b
         steady = b.low == b.high or b.high <= other.low or b.low >= other.high
         shown = b.start if index == 0 else b.last
         spans.append((shown, shown) if steady else (b.low, b.high))
@@ -99,16 +131,21 @@ def _spans(buckets: list[Bucket]) -> list[tuple[float, float]]:
 
 def shaded(buckets: list[Bucket]) -> bool:
     """Whether any column of the chart goes up and down (and is drawn with a shade)."""
-    return any(low != high for low, high in _spans(buckets))
+    return any(span and span[0] != span[1] for span in _spans(buckets))
 
 
 def _label(value: float) -> str:
     return f"{value:.4g}"
 
 
+def _range(spans: list) -> tuple[float, float]:
+    drawn = [span for span in spans if span]
+    return min(low for low, _ in drawn), max(high for _, high in drawn)
+
+
 def text_chart(history: LossHistory, width: int) -> list[str]:
     """The chart as lines of at most ``width`` characters (no lines when nothing finite)."""
-    if not history.buckets:
+    if not history.drawable:
         return []
     # The labels' width depends on the values, the values drawn on the columns there are.
     top = bottom = ""
@@ -117,24 +154,22 @@ def text_chart(history: LossHistory, width: int) -> list[str]:
         columns = max(8, width - margin - 1)
         buckets = _merged(history.buckets, columns)
         drawn = _spans(buckets)
-        high, low = max(h for _, h in drawn), min(l for l, _ in drawn)
+        low, high = _range(drawn)
         top, bottom = _label(high), _label(low)
     bar = max(1, min(MAX_BAR_WIDTH, columns // len(buckets)))
     scale = _Scale(low, high, history.log_scale)
-    spans = [(scale.eighths(l), scale.eighths(h)) for l, h in drawn]
+    heights = [span and (scale.eighths(span[0]), scale.eighths(span[1])) for span in drawn]
     rows = []
     for row in range(CHART_HEIGHT, 0, -1):
         cells = []
-        for solid, shaded in spans:
-            filled = solid - (row - 1) * 8
-            if filled >= 8:
-                cell = LEVELS[8]
-            elif filled > 0:
-                cell = LEVELS[filled]
-            elif shaded > (row - 1) * 8:
-                cell = "░"
+        for height in heights:
+            if height is None:                       # no finite loss here
+                cell = NOT_FINITE if row == CHART_HEIGHT else " "
             else:
-                cell = " "
+                solid, shade = height
+                filled = solid - (row - 1) * 8
+                cell = LEVELS[min(filled, 8)] if filled > 0 else \
+                    "░" if shade > (row - 1) * 8 else " "
             cells.append(cell * bar)
         label = top if row == CHART_HEIGHT else bottom if row == 1 else ""
         tick = "┤" if label else "│"
@@ -167,34 +202,53 @@ class _Scale:
         return 1 + round(self.fraction(value) * (8 * CHART_HEIGHT - 1))
 
 
-def caption(history: LossHistory) -> str:
-    """What the chart shows, in words."""
+TEXT_BAND = "where losses go up and down, █ reaches a column's lowest, ░ its highest"
+
+
+def caption(history: LossHistory, band: str = TEXT_BAND) -> str:
+    """What the chart shows, in words; ``band`` says how ups and downs are drawn."""
     what = "iteration" if history.updates_per_iteration == 1 else \
         f"update ({history.updates_per_iteration} per iteration)"
     parts = [f"loss before each {what}, {history.seen} in all"]
-    if history.buckets:
-        first, last = history.buckets[0], history.buckets[-1]
-        parts.append(f"from {_label(first.start)} (iteration {history.iteration_of(first.first)}) "
-                     f"to {_label(last.last)} (iteration {history.iteration_of(history.seen)})")
+    finite = [b for b in history.buckets if b.finite]
+    if finite:
+        first, last = finite[0], finite[-1]
+        parts.append(f"from {_label(first.start)} (iteration {history.iteration_of(first.first)})"
+                     f" to {_label(last.last)} "
+                     f"(iteration {history.iteration_of(last.last_update)})")
     parts.append("log scale" if history.log_scale else "linear scale")
     if shaded(history.buckets):
-        parts.append("where losses go up and down, █ reaches a column's lowest, ░ its highest")
+        parts.append(band)
     if history.non_finite:
-        parts.append(f"{history.non_finite} non-finite loss{'es' if history.non_finite > 1 else ''}"
-                     " left out")
+        parts.append(f"{history.non_finite} loss{'es' if history.non_finite > 1 else ''} "
+                     f"infinite or undefined ({NOT_FINITE} at the top)")
     return "; ".join(parts)
 
 
-def outline(history: LossHistory) -> tuple[list[tuple[float, float, float]], float, float]:
-    """Each column as (x, low, high) scaled to [0, 1], and the (lowest, highest) loss drawn.
+def outline(history: LossHistory) -> tuple[list, float, float]:
+    """Each column as (x, low, high) scaled to [0, 1] (None where no loss is finite), and
+    the (lowest, highest) loss drawn.
 
     For the drawn formats (HTML's SVG, LaTeX's picture): a line through the
-    columns, with a band where losses go up and down.
+    columns, broken where losses are not finite, with a band where they go up and down.
     """
     spans = _spans(history.buckets)
-    low, high = min(l for l, _ in spans), max(h for _, h in spans)
+    low, high = _range(spans)
     scale = _Scale(low, high, history.log_scale)
     count = max(len(spans) - 1, 1)
-    points = [(index / count, scale.fraction(l), scale.fraction(h))
-              for index, (l, h) in enumerate(spans)]
+    points = [(index / count, scale.fraction(span[0]), scale.fraction(span[1])) if span
+              else (index / count, None, None) for index, span in enumerate(spans)]
     return points, low, high
+
+
+def finite_runs(points: list) -> list[list]:
+    """``outline``'s points cut into runs without a gap (a non-finite column ends a run)."""
+    runs, current = [], []
+    for point in points:
+        if point[1] is None:
+            if current:
+                runs.append(current)
+            current = []
+        else:
+            current.append(point)
+    return runs + ([current] if current else [])

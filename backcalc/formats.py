@@ -45,13 +45,10 @@ class Choice:
 
 
 def _table(output: Output, choice: Choice, stream) -> None:
-    from rich.console import Console
-
-    from .render_rich import render
+    from .render_rich import console, render
     # A file (-o) never gets escape codes, even under FORCE_COLOR.
     terminal = None if choice.to_stdout else False
-    render(output.sections(), Console(file=stream, highlight=False, force_terminal=terminal),
-           choice.precision, choice.max_rows)
+    render(output.sections(), console(stream, terminal), choice.precision, choice.max_rows)
 
 
 def _json(output: Output, choice: Choice, stream) -> None:
@@ -99,14 +96,19 @@ FORMATS = {
 
 
 def check_target(path: Path | None, force: bool, inputs: Iterable[Path | None],
-                 option: str = "-o") -> None:
-    """Refuse an output file that is one of the inputs, or exists already without --force.
+                 option: str = "-o", outputs: dict | None = None) -> None:
+    """Refuse an output file that is one of the inputs, another of the command's outputs
+    (``{option: path}``), or exists already without --force.
 
     Checked before any work is done, so a refused file name costs nothing.
     """
     if path is None:
         return
     shown = str(path)
+    for other, other_path in (outputs or {}).items():
+        if other_path is not None and Path(other_path).resolve() == path.resolve():
+            raise InputError(f"{option} and {other} name the same file; give each its own",
+                             file=shown)
     for source in inputs:
         if source is not None and path.exists() and Path(source).exists() and \
                 path.resolve() == Path(source).resolve():

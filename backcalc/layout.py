@@ -25,8 +25,9 @@ ROW_MARKER = "⋮"
 COLUMN_MARKER = "…"
 
 
-def format_part(part, precision: int) -> str:
-    """One cell or line part as text (see ``report.Cell`` and ``report.Line``)."""
+def format_part(part, precision: int, max_items: int | None = None) -> str:
+    """One cell or line part as text (see ``report.Cell`` and ``report.Line``); a vector
+    longer than ``max_items`` keeps its first and last numbers."""
     if part is None:
         return ""
     if isinstance(part, str):
@@ -37,19 +38,27 @@ def format_part(part, precision: int) -> str:
         return part.text(precision)
     if isinstance(part, tuple):
         label, value = part
-        return f"{label} = {format_part(value, precision)}"
+        return f"{label} = {format_part(value, precision, max_items)}"
     if all(isinstance(p, numbers.Real) for p in part):
-        return "(" + ", ".join(format_number(p, precision) for p in part) + ")"
-    return "; ".join(format_part(p, precision) for p in part)
+        shown = [format_number(p, precision) for p in part]
+        if max_items is not None and len(part) > max_items:
+            head, tail = split_limit(max_items, TAIL_COLUMNS)
+            shown = shown[:head] + [f"… {len(part) - head - tail} more …"] + shown[-tail:]
+            return "(" + ", ".join(shown) + f"; {len(part)} values)"
+        return "(" + ", ".join(shown) + ")"
+    return "; ".join(format_part(p, precision, max_items) for p in part)
 
 
-def format_line(parts, precision: int) -> str:
-    return "".join(format_part(p, precision) for p in parts)
+def format_line(parts, precision: int, max_rows: int | None = None) -> str:
+    """A line of text; with a row limit (``--max-rows``), long vectors are elided too."""
+    max_items = MAX_COLUMNS if max_rows is not None else None
+    return "".join(format_part(p, precision, max_items) for p in parts)
 
 
 def split_limit(limit: int, tail: int) -> tuple[int, int]:
-    """(head, tail) counts for showing at most ``limit`` items: the tail at most a third."""
-    tail = min(tail, limit // 3)
+    """(head, tail) counts for showing at most ``limit`` items: the tail at most a third,
+    and at least one when there is room for two (a table's last row is often its total)."""
+    tail = min(tail, limit // 3) if limit >= 3 else min(tail, limit - 1)
     return limit - tail, tail
 
 
@@ -76,18 +85,20 @@ def lay_out(table: Table, precision: int, max_rows: int | None = DEFAULT_MAX_ROW
     count = len(table.columns)
     keep_columns: list[int | None] = list(range(count))
     notes = []
-    if max_rows is not None and count - 1 > MAX_COLUMNS:    # column 0 labels the rows
+    # Prose (the conventions) is never cut; column 0 labels the rows and always stays.
+    elide = max_rows is not None and not table.prose
+    if elide and count - 1 > MAX_COLUMNS:
         head, tail = split_limit(MAX_COLUMNS, TAIL_COLUMNS)
         keep_columns = list(range(head + 1)) + [None] + list(range(count - tail, count))
-        notes.append(f"{count - 1 - head - tail} of {count - 1} columns not shown")
+        notes.append(f"{count - 1 - head - tail} of {count - 1} columns")
     rows: list = list(table.rows)
     marker_rows = set()
-    if max_rows is not None and not table.rows_chosen and len(rows) > max(max_rows, 1):
+    if elide and not table.rows_chosen and len(rows) > max(max_rows, 1):
         head, tail = split_limit(max(max_rows, 1), TAIL_ROWS)
         skipped = len(rows) - head - tail
         rows = rows[:head] + [None] + (rows[-tail:] if tail else [])
         marker_rows.add(head)
-        notes.insert(0, f"{skipped} of {len(table.rows)} rows not shown")
+        notes.insert(0, f"{skipped} of {len(table.rows)} rows")
     # A column holds numbers if any shown cell is one (they are drawn right-aligned).
     flags = [i is None or (i > 0 and any(isinstance(row[i], numbers.Real)
                                          for row in rows if row is not None and len(row) > i))
@@ -103,9 +114,12 @@ def lay_out(table: Table, precision: int, max_rows: int | None = DEFAULT_MAX_ROW
                               for i in keep_columns])
     columns = [COLUMN_MARKER if i is None else table.columns[i] for i in keep_columns]
     if notes:
-        notes = ["; ".join(notes) + " (--max-rows N shows more, --max-rows 0 all; "
-                 "--format json or csv has every value)"]
-    caption = format_line(table.caption, precision) if table.caption else None
+        # Columns are cut at a fixed width: only --max-rows 0 shows them all.
+        how = "--max-rows N shows more rows, --max-rows 0 everything" if marker_rows else \
+            "--max-rows 0 shows every column"
+        notes = [" and ".join(notes) + f" not shown ({how}; --format json or csv has every "
+                 "value)"]
+    caption = format_line(table.caption, precision, max_rows) if table.caption else None
     return TextTable(table.title, columns, text_rows, flags, caption, table.prose, notes,
                      marker_rows)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .curve import caption, outline
+from .curve import caption, finite_runs as _finite_runs, outline
 from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
 from .report import Section
 
@@ -41,11 +41,12 @@ def render(sections: list[Section], precision: int, max_rows: int | None = DEFAU
         for line in section.lines:
             formula = any(hasattr(part, "text") for part in line)
             css = ' class="formula"' if formula else ""
-            body.append(f"<p{css}>{escape(format_line(line, precision))}</p>")
+            body.append(f"<p{css}>{escape(format_line(line, precision, max_rows))}</p>")
         for table in section.tables:
             body.append(_table(lay_out(table, precision, max_rows)))
-        if section.chart is not None and section.chart.buckets:
-            body.append(_svg(section.chart))
+        if section.chart is not None:
+            body.append(_svg(section.chart) if section.chart.drawable else
+                        f'<p class="note">{escape(caption(section.chart, BAND))}</p>')
         body.append("</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
@@ -73,6 +74,9 @@ def _table(table: TextTable) -> str:
     return "\n".join(out)
 
 
+BAND = "where losses go up and down, the shaded band spans each column's lowest to highest"
+
+
 def _svg(history) -> str:
     points, low, high = outline(history)
     w, h, m = SVG_WIDTH, SVG_HEIGHT, SVG_MARGIN
@@ -80,19 +84,24 @@ def _svg(history) -> str:
 
     def xy(x: float, y: float) -> str:
         return f"{m + x * plot_w:.1f},{10 + (1 - y) * plot_h:.1f}"
-    line = " ".join(xy(x, lo) for x, lo, _ in points)
-    band = ""
-    if any(lo != hi for _, lo, hi in points):
-        outline_points = [xy(x, hi) for x, _, hi in points] + \
-            [xy(x, lo) for x, lo, _ in reversed(points)]
-        band = f'<polygon points="{" ".join(outline_points)}" fill="#9bd" stroke="none"/>'
+    shapes = []
+    for run in _finite_runs(points):          # a line (and band) per run of finite losses
+        if any(lo != hi for _, lo, hi in run):
+            band = [xy(x, hi) for x, _, hi in run] + [xy(x, lo) for x, lo, _ in reversed(run)]
+            shapes.append(f'<polygon points="{" ".join(band)}" fill="#9bd" stroke="none"/>')
+        line = " ".join(xy(x, lo) for x, lo, _ in run)
+        shapes.append(f'<polyline points="{line}" fill="none" stroke="#136" stroke-width="1.5"/>')
+    for x, lo, _ in points:
+        if lo is None:                        # infinite or undefined: a mark at the top
+            shapes.append(f'<text x="{m + x * plot_w:.1f}" y="20" text-anchor="middle" '
+                          f'font-size="12" fill="#a00">×</text>')
     first = history.iteration_of(1)
     last = history.iteration_of(history.seen)
-    text = escape(caption(history))
+    text = escape(caption(history, BAND))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
             f'viewBox="0 0 {w} {h}" role="img" aria-label="{text}">\n<title>{text}</title>\n'
             f'<rect x="{m}" y="10" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>\n'
-            f'{band}<polyline points="{line}" fill="none" stroke="#136" stroke-width="1.5"/>\n'
+            + "\n".join(shapes) + "\n"
             f'<text x="{m - 6}" y="16" text-anchor="end" font-size="12">{high:.4g}</text>\n'
             f'<text x="{m - 6}" y="{10 + plot_h}" text-anchor="end" font-size="12">{low:.4g}</text>\n'
             f'<text x="{m}" y="{h - 12}" font-size="12">{first}</text>\n'

@@ -10,21 +10,25 @@ specially is escaped, so any name a user writes compiles.
 
 from __future__ import annotations
 
-from .curve import caption, outline
+from .curve import caption, finite_runs, outline
 from .layout import DEFAULT_MAX_ROWS, TextTable, column_groups, format_line, lay_out
 from .report import Section
 
 PACKAGES = ("amsmath", "booktabs", "longtable")
 PAGE_CHARACTERS = 100      # a table's column group fits this many characters across
 EQUATION_CHARACTERS = 80   # an equation's side is cut at a plus sign beyond this many
+ALIGN_EQUATIONS = 40       # equations in one align* (a longer one exhausts TeX's memory)
 PICTURE_WIDTH, PICTURE_HEIGHT = 300, 120   # the loss curve, in points
 
 _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ₛᵢₖ", "0123456789sik"))
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁽⁾", "0123456789+()")) | {
     "ᵀ": r"\top", "′": r"\prime", "‴": r"\prime\prime\prime"}
-_SYMBOLS = {
-    "σ": r"\sigma", "δ": r"\delta", "η": r"\eta", "μ": r"\mu", "β": r"\beta",
-    "ε": r"\varepsilon", "α": r"\alpha", "θ": r"\theta", "Σ": r"\Sigma", "∂": r"\partial",
+_GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ", (
+    "alpha beta gamma delta varepsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
+    "sigma tau upsilon varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi "
+    "Omega").split()))
+_SYMBOLS = {letter: "\\" + name for letter, name in _GREEK.items()} | {
+    "∂": r"\partial",
     "∇": r"\nabla", "−": "-", "·": r"\cdot", "×": r"\times", "½": r"\tfrac{1}{2}",
     "√": r"\surd", "≈": r"\approx", "≠": r"\neq", "≤": r"\leq", "±": r"\pm",
     "←": r"\leftarrow", "→": r"\rightarrow", "…": r"\ldots", "⋮": r"\vdots",
@@ -33,6 +37,7 @@ _TEXT_ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%",
     "&": r"\&", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
     "—": "---", "–": "--", "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+    "[": "{[}", "]": "{]}",     # after a \\ line break, [ would start its optional argument
 }
 _HAT = "\u0302"          # a combining circumflex: m̂, v̂
 _FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "max": r"\max",
@@ -82,7 +87,9 @@ def text(value: str) -> str:
     """Text for LaTeX's text mode: specials escaped, symbols as inline math."""
     def plain(value: str, i: int) -> tuple[str, int]:
         ch = value[i]
-        return _TEXT_ESCAPES.get(ch, ch if ord(ch) < 128 else "?"), i + 1
+        if ch == "-" and value[i + 1:i + 2] == "-":      # --max-rows, not an en dash
+            return "-{}", i + 1
+        return _TEXT_ESCAPES.get(ch, _other(ch)), i + 1
     out, run = [], []                 # run: the math pieces since the last text
     for is_math, latex in _translated(value, plain) + [(False, "")]:
         if is_math:
@@ -121,7 +128,15 @@ def _math_plain(value: str, i: int) -> tuple[str, int]:
         return "\\" + ch, i + 1
     if ch in "\\^~":
         return (r"\backslash " if ch == "\\" else rf"\text{{\{ch}{{}}}}"), i + 1
-    return (ch if ord(ch) < 128 else "?"), i + 1
+    return (ch if ord(ch) < 128 else rf"\text{{{_other(ch)}}}"), i + 1
+
+
+def _other(ch: str) -> str:
+    """A character with no translation: ASCII and the Latin letters pdflatex's T1 fonts
+    have (é, ü, ß, ł …) as they are, anything else as its code point."""
+    if ord(ch) < 128 or ("\u00c0" <= ch <= "\u017f" and ch not in "\u00d7\u00f7"):
+        return ch
+    return f"{{[}}U+{ord(ch):04X}{{]}}"
 
 
 def render(sections: list[Section], precision: int, max_rows: int | None = DEFAULT_MAX_ROWS,
@@ -139,12 +154,13 @@ def render(sections: list[Section], precision: int, max_rows: int | None = DEFAU
                 equations.append(_equation(formulas[0], precision))
             else:
                 body += _aligned(equations)
-                paragraph.append(text(format_line(line, precision)))
+                paragraph.append(text(format_line(line, precision, max_rows)))
         body += _flush(paragraph) + _aligned(equations)
         for table in section.tables:
             body.append(_table(lay_out(table, precision, max_rows)))
-        if section.chart is not None and section.chart.buckets:
-            body.append(_picture(section.chart))
+        if section.chart is not None:
+            body.append(_picture(section.chart) if section.chart.drawable else
+                        f"\\small{{{text(caption(section.chart, BAND))}}}")
     content = "\n\n".join(body) + "\n"
     if fragment:
         return (f"% backcalc output; needs \\usepackage{{{','.join(PACKAGES)}}} "
@@ -167,12 +183,12 @@ def _flush(paragraph: list[str]) -> list[str]:
 
 
 def _aligned(equations: list[str]) -> list[str]:
-    """The equations gathered so far as one ``align*`` (a little space between them)."""
-    if not equations:
-        return []
-    block = " \\\\[6pt]\n".join(equations)
+    """The equations gathered so far as ``align*``s (a little space between equations),
+    at most ``ALIGN_EQUATIONS`` in each: TeX holds a whole ``align*`` in memory."""
+    blocks = [" \\\\[6pt]\n".join(equations[i:i + ALIGN_EQUATIONS])
+              for i in range(0, len(equations), ALIGN_EQUATIONS)]
     equations.clear()
-    return ["\\begin{align*}\n" + block + "\n\\end{align*}"]
+    return ["\\begin{align*}\n" + block + "\n\\end{align*}" for block in blocks]
 
 
 def _equation(formula, precision: int) -> str:
@@ -232,17 +248,24 @@ def _table(table: TextTable) -> str:
     return "\n\n".join(parts)
 
 
+BAND = "where losses go up and down, vertical strokes span each column's lowest to highest"
+
+
 def _picture(history) -> str:
     """The loss curve as straight segments in a ``picture`` (plain LaTeX, no packages)."""
     points, low, high = outline(history)
     w, h = PICTURE_WIDTH, PICTURE_HEIGHT
-    coords = [(x * w, lo * h) for x, lo, _ in points]
-    segments = [f"\\qbezier({x1:.1f},{y1:.1f})({(x1 + x2) / 2:.1f},{(y1 + y2) / 2:.1f})"
-                f"({x2:.1f},{y2:.1f})" for (x1, y1), (x2, y2) in zip(coords, coords[1:])]
-    if len(coords) == 1:
-        segments.append(f"\\put({coords[0][0]:.1f},{coords[0][1]:.1f}){{\\circle*{{3}}}}")
-    band = [f"\\put({x * w:.1f},{lo * h:.1f}){{\\line(0,1){{{(hi - lo) * h:.1f}}}}}"
-            for x, lo, hi in points if hi > lo]
+    marks = []
+    for run in finite_runs(points):           # a line per run of finite losses
+        coords = [(x * w, lo * h) for x, lo, _ in run]
+        marks += [f"\\qbezier({x1:.1f},{y1:.1f})({(x1 + x2) / 2:.1f},{(y1 + y2) / 2:.1f})"
+                  f"({x2:.1f},{y2:.1f})" for (x1, y1), (x2, y2) in zip(coords, coords[1:])]
+        if len(coords) == 1:
+            marks.append(f"\\put({coords[0][0]:.1f},{coords[0][1]:.1f}){{\\circle*{{3}}}}")
+        marks += [f"\\put({x * w:.1f},{lo * h:.1f}){{\\line(0,1){{{(hi - lo) * h:.1f}}}}}"
+                  for x, lo, hi in run if hi > lo]
+    marks += [f"\\put({x * w:.1f},{h:.1f}){{\\makebox(0,0){{$\\times$}}}}"
+              for x, lo, _ in points if lo is None]      # infinite or undefined
     first, last = history.iteration_of(1), history.iteration_of(history.seen)
     scale = " (log scale)" if history.log_scale else ""
     return ("\\begin{center}\n\\setlength{\\unitlength}{1pt}\n"
@@ -253,5 +276,5 @@ def _picture(history) -> str:
             f"\\put(0,-12){{\\makebox(0,0)[l]{{\\small {first}}}}}\n"
             f"\\put({w},-12){{\\makebox(0,0)[r]{{\\small {last}}}}}\n"
             f"\\put({w / 2},-12){{\\makebox(0,0){{\\small iteration{scale}}}}}\n"
-            + "\n".join(band + segments) + "\n\\end{picture}\n\\end{center}\n\n"
-            f"\\small{{{text(caption(history))}}}")
+            + "\n".join(marks) + "\n\\end{picture}\n\\end{center}\n\n"
+            f"\\small{{{text(caption(history, BAND))}}}")

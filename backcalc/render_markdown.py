@@ -15,7 +15,7 @@ from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
 from .report import Section
 
 CHART_WIDTH = 80
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$])")
 
 
 def escape(text: str) -> str:
@@ -31,12 +31,14 @@ def render(sections: list[Section], precision: int,
         out.append(f"{'#' * (section.level + 1)} {escape(section.title)}\n")
         if section.lines:
             # A hard line break (a trailing backslash) keeps one line per line.
-            lines = [escape(format_line(line, precision)) for line in section.lines]
+            lines = [escape(format_line(line, precision, max_rows)) for line in section.lines]
             out.append("\\\n".join(lines) + "\n")
         for table in section.tables:
             out.append(_table(lay_out(table, precision, max_rows)))
-        if section.chart is not None and section.chart.buckets:
-            out.append("```text\n" + "\n".join(text_chart(section.chart, CHART_WIDTH)) + "\n```\n")
+        if section.chart is not None:
+            if section.chart.drawable:
+                out.append("```text\n" + "\n".join(text_chart(section.chart, CHART_WIDTH))
+                           + "\n```\n")
             out.append(f"*{escape(caption(section.chart))}*\n")
     return "\n".join(out)
 

@@ -19,8 +19,18 @@ from .curve import caption, text_chart
 from .layout import DEFAULT_MAX_ROWS, TextTable, column_groups, format_line, lay_out
 from .report import Section
 
+MIN_WIDTH = 40   # a narrower terminal (COLUMNS=1) is drawn as if it were this wide
 PADDING = 3   # each column's left and right padding, and the divider between columns
 EDGES = 1     # the box's two outer edges, less the last column's divider
+
+
+def console(file=None, terminal: bool | None = None) -> Console:
+    """The console every command draws on: no highlighting of numbers, never too narrow
+    to draw a table, ``terminal=False`` for a file (no escape codes even under FORCE_COLOR)."""
+    drawn = Console(file=file, highlight=False, force_terminal=terminal)
+    if drawn.width < MIN_WIDTH:
+        drawn.width = MIN_WIDTH
+    return drawn
 
 
 def render(sections: list[Section], console: Console, precision: int,
@@ -29,7 +39,7 @@ def render(sections: list[Section], console: Console, precision: int,
         console.print()
         console.rule(Text(section.title, style="bold"), align="left")
         for line in section.lines:
-            console.print(Text(format_line(line, precision)))
+            console.print(Text(format_line(line, precision, max_rows)))
         for table in section.tables:
             text_table = lay_out(table, precision, max_rows)
             for part in _tables(text_table, console.width):

@@ -380,6 +380,6 @@ def step_report(run: Run, learning_rate: float, iterations: int, *, full: bool,
             tables.append(parameters_table(run))
         sections.append(Section("Progress", [], tables))
     sections.append(final_section(run, iterations))
-    if history is not None and history.seen > 1 and history.buckets:
+    if history is not None and history.seen > 1:
         sections.append(Section("Loss over the iterations", [], [], chart=history))
     return sections

@@ -365,11 +365,14 @@ def test_a_784_input_layer_prints_in_elided_tables():
     assert len(out.splitlines()) < 400
     # The gradient of layer 1 is a 16 × 784 matrix: its middle columns elided.
     assert "772 of 784 columns not shown" in out and " … " in out
+    out = " ".join(out.split())          # notes may wrap at the terminal's width
     # The update table lists 784·16 + 16 + 16·10 + 10 parameters: its middle rows elided.
     total = 784 * 16 + 16 + 160 + 10
     assert f"⋮ {total - 50} more rows" in out
-    assert f"{total - 50} of {total} rows not shown (--max-rows N shows more, --max-rows 0 " \
-           "all; --format json or csv has every value)" in out
+    assert f"{total - 50} of {total} rows not shown (--max-rows N shows more rows, --max-rows " \
+           "0 everything; --format json or csv has every value)" in out
+    # The 784 inputs are written as their first and last values, not 60 lines of them.
+    assert re.search(r"input x = \(0\.\d+, .*, … 772 more …, .*; 784 values\)", out)
 
 
 def test_max_rows_chooses_how_much_is_shown():
@@ -496,3 +499,121 @@ def test_shell_completion_offers_bundled_networks_and_formats():
                                               "file,se"]
     assert "plain,latex" in complete("backcalc run mazur --format ", 4)
     assert "plain,seed001" in complete("backcalc check mazur seed", 3)
+
+
+# --- what review found ------------------------------------------------------------
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "mazur", "-o", "s.yaml", "--save", "s.yaml"],
+     "Error: s.yaml: -o and --save name the same file; give each its own"),
+    (["step", "mazur", "-o", "p.png", "--plot", "p.png"],
+     "Error: p.png: --plot and -o name the same file; give each its own"),
+])
+def test_two_outputs_never_share_a_file(args, message):
+    if "--plot" in args:
+        pytest.importorskip("matplotlib")
+    result = invoke(*args, code=2)
+    assert one_error_line(result) == message
+    assert not Path(args[args.index("-o") + 1]).exists()
+
+
+def test_online_csv_names_the_sample_of_each_update():
+    rows = list(csv.DictReader(io.StringIO(
+        invoke("step", "xor-online", "-n", "1", "--format", "csv").stdout)))
+    keys = [(r["iteration"], r["sample"], r["layer"], r["quantity"], r["index"]) for r in rows]
+    assert len(keys) == len(set(keys))            # every value has its own key
+    losses = [r for r in rows if r["quantity"] == "loss"]
+    assert [r["sample"] for r in losses] == ["1", "2", "3", "4"]
+
+
+def test_long_explanations_are_split_into_several_align_blocks():
+    from backcalc.render_latex import ALIGN_EQUATIONS
+    name = _wide_network(inputs=20, hidden=30, outputs=3)
+    tex = invoke("run", name, "--explain", "--format", "latex").stdout
+    blocks = tex.split("\\begin{align*}")[1:]
+    assert len(blocks) > 10
+    assert all(block.count("\\\\[6pt]") < ALIGN_EQUATIONS for block in blocks)
+    if PDFLATEX:
+        import tempfile
+        with tempfile.TemporaryDirectory() as folder:
+            done = _compile(tex, Path(folder))
+            assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_a_diverging_run_marks_its_infinite_losses_where_they_were():
+    # The loss overflows to inf while every parameter stays finite: the run goes on.
+    out = invoke("step", "seed000", "-n", "50", "--learning-rate", "1e6", columns=100).stdout
+    chart = out.split("Loss over the iterations")[1].splitlines()[1:11]
+    top = chart[0]
+    assert "×" in top and top.rstrip().endswith("×")     # the last iterations: infinite
+    assert chart[9].split() == ["1", "50"]
+    caption = out.split("Loss over the iterations")[1]
+    infinite = int(re.search(r"(\d+) losses infinite or undefined", caption).group(1))
+    last_finite = 50 - infinite
+    assert f"(iteration {last_finite}); " in " ".join(caption.split())
+
+
+def test_latex_keeps_accented_letters_and_names_other_characters():
+    assert text("Übung: Réseau à deux") == "Übung: Réseau à deux"
+    assert text("ω = 0.5") == r"$\omega$ = 0.5"
+    assert text("权重") == "{[}U+6743{]}{[}U+91CD{]}"
+    assert text("[bold]") == "{[}bold{]}"           # never a \\\\[…] line-break argument
+    assert text("--max-rows 0") == "-{}-max-rows 0"        # not an en dash
+
+
+@pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed")
+def test_latex_with_foreign_names_compiles(tmp_path):
+    Path("t.yaml").write_text("name: 'Übung 3: réseau, ω = 0.5, 权重'\n" +
+                              MAZUR_INPUT_ROWS.replace("W1", "ω1").replace("W2", "权"),
+                              encoding="utf-8")
+    result = invoke("run", "t.yaml", "--explain", "--format", "latex")
+    done = _compile(result.stdout, tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_column_elision_note_says_only_zero_shows_every_column():
+    name = _wide_network(inputs=20, hidden=4, outputs=2)
+    out = invoke("run", name, "--max-rows", "100", "--format", "markdown").stdout
+    assert "8 of 20 columns not shown (--max-rows 0 shows every column; --format json or csv " \
+           "has every value)" in out
+
+
+def test_a_tiny_max_rows_keeps_the_loss_total_and_the_conventions():
+    out = invoke("run", "softmax-classifier", "--max-rows", "2").stdout
+    loss = out.split("Loss:")[1].split("Iteration 1: backward")[0]
+    assert re.search(r"total\s+1\.\d+", loss)           # the last row: the loss itself
+    conventions = out.split("Conventions")[1].split("Iteration 1")[0]
+    assert "not shown" not in conventions and "numbering" in conventions
+
+
+def test_markdown_escapes_dollar_signs():
+    Path("t.yaml").write_text("name: '100% $x$'\n" + MAZUR_INPUT_ROWS)
+    out = invoke("run", "t.yaml", "--format", "markdown").stdout
+    assert out.startswith(r"## 100% \$x\$")
+
+
+def test_a_broken_matplotlib_is_one_line(monkeypatch):
+    import importlib
+    import importlib.util
+    from unittest import mock
+    real_import, real_find = importlib.import_module, importlib.util.find_spec
+
+    def broken(name, *args):
+        if name == "matplotlib":
+            raise ImportError("libfreetype.so.6: cannot open shared object file")
+        return real_import(name, *args)
+    monkeypatch.setattr(importlib, "import_module", broken)
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: mock.sentinel.spec if name == "matplotlib"
+                        else real_find(name, *a))
+    result = invoke("step", "mazur", "--plot", "x.png", code=2)
+    assert one_error_line(result) == (
+        "Error: x.png: --plot needs matplotlib, which does not import (libfreetype.so.6: cannot "
+        "open shared object file); reinstall it with pip install 'backcalc[plot]'")
+
+
+@pytest.mark.parametrize("columns", [1, 5, 20])
+def test_a_tiny_terminal_width_draws_without_a_traceback(columns):
+    for args in (["run", "mazur"], ["show", "mazur"], ["examples"], ["step", "mazur", "-n", "3"]):
+        result = CliRunner(env={"COLUMNS": str(columns)}).invoke(cli, args)
+        assert result.exit_code == 0, (args, result.exception)
