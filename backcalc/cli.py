@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .errors import BackcalcError, ComputationError, InputError, StateError
+from .errors import BackcalcError, ComputationError, InputError, LimitError, StateError
 from .numbers import DEFAULT_PRECISION
 
 FORMATS = ("table", "json", "markdown", "latex", "csv", "html")   # formats.FORMATS' keys
@@ -175,11 +175,35 @@ def cli():
 
 # --- helpers -------------------------------------------------------------------
 
+def max_parameters_option(default: int):
+    """--max-parameters: the size of network a command accepts (kept in the click
+    context, where ``_load`` and ``_load_state`` read it)."""
+    def decorate(command):
+        @click.option("--max-parameters", type=click.IntRange(min=1), default=default,
+                      show_default=True, help="Refuse networks with more weights and biases "
+                      "than this (raise it for a larger network).")
+        @functools.wraps(command)
+        def wrapper(*args, max_parameters, **kwargs):
+            click.get_current_context().meta["max_parameters"] = max_parameters
+            return command(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+MAX_PARAMETERS = 1_000_000        # netfile.MAX_PARAMETERS
+GRADCHECK_MAX_PARAMETERS = 20_000
+"""gradcheck runs two forward passes per parameter: a larger network takes minutes."""
+
+
+def _limit() -> int:
+    return click.get_current_context().meta.get("max_parameters", MAX_PARAMETERS)
+
+
 def _load(network: str):
     from .examples import resolve
     from .netfile import load_network
     path, display = resolve(network)
-    net = load_network(path, display)
+    net = load_network(path, display, _limit())
     net.source_path = path
     return net
 
@@ -218,12 +242,24 @@ def _load_state():
         raise StateError(f"no saved state in {shown}: start with `backcalc run NETWORK` "
                          "or `backcalc step NETWORK --iterations N`")
     try:
-        net = load_network(path, shown)
+        net = load_network(path, shown, _limit())
         net.source_path = path
         return net
+    except LimitError:
+        raise
     except InputError as error:
-        raise StateError(f"the saved state is damaged ({error}); delete {STATE_DIR}/ and start "
+        what = "damaged" if _written_by_backcalc(path) else "not a state backcalc wrote"
+        raise StateError(f"the saved state is {what} ({error}); delete {STATE_DIR}/ and start "
                          "again with `backcalc run NETWORK`") from None
+
+
+def _written_by_backcalc(path: Path) -> bool:
+    from .savefile import SAVED_MARK
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(SAVED_MARK)) == SAVED_MARK.encode()
+    except OSError:
+        return False
 
 
 def _save(run, save_path: Path | None) -> str:
@@ -299,6 +335,7 @@ def _show(out, output) -> None:
 @round_option
 @output_options
 @training_options
+@max_parameters_option(MAX_PARAMETERS)
 def run(network, explain, layer, neuron, round_decimals, out, learning_rate, save_path):
     """One iteration in full: forward pass, loss, backward pass, gradients, update.
 
@@ -333,6 +370,7 @@ def run(network, explain, layer, neuron, round_decimals, out, learning_rate, sav
 @round_option
 @output_options
 @training_options
+@max_parameters_option(MAX_PARAMETERS)
 def step(network, iterations, full, every, quiet, plot_path, explain, layer, neuron,
          round_decimals, out, learning_rate, save_path):
     """Run N iterations, one compact row each; continue from the last run/step.
@@ -445,6 +483,7 @@ def examples():
 @cli.command()
 @click.argument("network", shell_complete=_complete_network)
 @output_options
+@max_parameters_option(GRADCHECK_MAX_PARAMETERS)
 def gradcheck(network, out):
     """Compare every analytic gradient with a central finite difference.
 
@@ -479,6 +518,7 @@ def gradcheck(network, out):
 @round_option
 @output_options
 @learning_rate_option
+@max_parameters_option(MAX_PARAMETERS)
 def check(network, answers, tolerance, round_decimals, out, learning_rate):
     """Check a student's answers: each right or wrong, the first wrong step, and why.
 
@@ -519,6 +559,7 @@ def check(network, answers, tolerance, round_decimals, out, learning_rate):
 @click.option("--precision", type=click.IntRange(1, 17), default=DEFAULT_PRECISION,
               show_default=True, help="Decimals shown.")
 @round_option
+@max_parameters_option(MAX_PARAMETERS)
 def show(network, values, sample, precision, round_decimals):
     """Check a network file and draw it: inputs, layers, every weight on its edge.
 

@@ -40,6 +40,10 @@ class InputError(BackcalcError):
         return f"{where}{field}{self.message}"
 
 
+class LimitError(InputError):
+    """Input refused for its size (a limit the user may raise), not for a mistake in it."""
+
+
 class StateError(BackcalcError):
     """The saved state in ``.backcalc/`` is missing or unusable."""
 

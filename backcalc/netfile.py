@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .errors import InputError
+from .errors import InputError, LimitError
 from .losses import LOSSES
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
 from .yamlsource import Document, Mark, RefusedNumber, load_yaml, out_of_range, read_text
@@ -53,6 +53,12 @@ class Node:
 
     def error(self, message: str) -> InputError:
         return self.doc.error(message, self.mark, self.label)
+
+    def error_of(self, kind: type, message: str) -> InputError:
+        """``error`` as another kind of InputError (a LimitError)."""
+        error = self.error(message)
+        return kind(error.message, file=error.file, line=error.line, column=error.column,
+                    field=error.field)
 
     def has(self, key) -> bool:
         return isinstance(self.value, dict) and key in self.value
@@ -194,17 +200,25 @@ def _looks_like_decimal_comma(text: str) -> bool:
 
 # --- the public entry points -------------------------------------------------
 
-def load_network(path, display: str | None = None) -> Network:
+MAX_PARAMETERS = 1_000_000
+"""Networks with more weights and biases are refused before anything is computed
+(``--max-parameters`` raises the limit); a file holds at most
+``yamlsource.MAX_VALUES`` numbers in any case."""
+
+
+def load_network(path, display: str | None = None,
+                 max_parameters: int = MAX_PARAMETERS) -> Network:
     """Read and validate a network file."""
     display = display or str(path)
-    return parse_network(load_yaml(read_text(path, display), display))
+    return parse_network(load_yaml(read_text(path, display), display), max_parameters)
 
 
-def parse_network_text(text: str, file: str = "<text>") -> Network:
-    return parse_network(load_yaml(text, file))
+def parse_network_text(text: str, file: str = "<text>",
+                       max_parameters: int = MAX_PARAMETERS) -> Network:
+    return parse_network(load_yaml(text, file), max_parameters)
 
 
-def parse_network(doc: Document) -> Network:
+def parse_network(doc: Document, max_parameters: int = MAX_PARAMETERS) -> Network:
     root = Node(doc.value, doc.mark, "", doc)
     if not isinstance(root.value, dict):
         raise doc.error(f"expected a mapping of keys (name, input, target, loss, layers, …), "
@@ -216,6 +230,7 @@ def parse_network(doc: Document) -> Network:
     loss_name = loss_node.choice(_names(LOSSES))
     loss = LOSSES[loss_name]()
     samples, samples_key = _samples(root)
+    _check_size(root["layers"], max_parameters)
     layers = _layers(root["layers"], len(samples[0].input), options["relu_derivative_at_zero"],
                      options.get("weight_rows", "neurons"))
     _check_targets(samples, layers, loss, loss_node)
@@ -332,6 +347,24 @@ def _sample(node: Node) -> Sample:
     if node.label:  # an item of samples: its own mapping
         node.mapping(set(SAMPLE_KEYS), SAMPLE_KEYS)
     return Sample(node["input"].vector("inputs"), node["target"].vector("targets"))
+
+
+def _check_size(node: Node, limit: int) -> None:
+    """Refuse a network of more than ``limit`` parameters, counted as written, before any
+    of its numbers is read."""
+    if not isinstance(node.value, list):
+        return                                 # _layers says what is wrong with it
+    written = 0
+    for layer in node.value:
+        if isinstance(layer, dict):
+            for key in ("weights", "biases"):
+                value = layer.get(key)
+                written += sum(len(row) if isinstance(row, list) else 1 for row in value) \
+                    if isinstance(value, list) else 1
+    if written > limit:
+        raise node.error_of(LimitError, f"the network has {written:,} weights and biases, more than the limit "
+                         f"of {limit:,}; if you mean it, raise the limit with --max-parameters "
+                         f"{written}")
 
 
 def _layers(node: Node, inputs: int, relu_zero: float, orientation: str) -> list[Layer]:

@@ -211,11 +211,12 @@ def test_step_without_network_and_without_state():
 
 def test_damaged_state_file():
     Path(".backcalc").mkdir()
-    Path(".backcalc/state.yaml").write_text("input: [0.05\n")
+    Path(".backcalc/state.yaml").write_text("# Saved by backcalc after iteration 1.\n"
+                                            "input: [0.05\n")
     result = invoke("step", code=2)
     assert one_error_line(result) == (
-        "Error: the saved state is damaged (.backcalc/state.yaml:2:1: invalid YAML: did not "
-        "find expected ',' or ']' (in the [ ] list that starts at line 1, column 8)); "
+        "Error: the saved state is damaged (.backcalc/state.yaml:3:1: invalid YAML: did not "
+        "find expected ',' or ']' (in the [ ] list that starts at line 2, column 8)); "
         "delete .backcalc/ and start again with `backcalc run NETWORK`")
 
 
@@ -224,7 +225,8 @@ def test_state_that_is_not_a_network():
     Path(".backcalc/state.yaml").write_text("hello\n")
     result = invoke("step", code=2)
     assert one_error_line(result).startswith(
-        "Error: the saved state is damaged (.backcalc/state.yaml:1:1: expected a mapping")
+        "Error: the saved state is not a state backcalc wrote (.backcalc/state.yaml:1:1: "
+        "expected a mapping")
 
 
 def test_state_is_a_valid_network_file():
