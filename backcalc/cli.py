@@ -29,6 +29,13 @@ class BackcalcGroup(click.Group):
     with 130; a closed pipe (``| head``) ends quietly.
     """
 
+    def invoke(self, ctx):
+        # Ctrl-C inside a command: our one line, not click's (which first prints a newline).
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
@@ -44,13 +51,17 @@ class BackcalcGroup(click.Group):
             status = _fail(f"Error: {error.format_message()} (see `{command} --help`)", 2)
         except click.ClickException as error:
             status = _fail(f"Error: {error.format_message()}", error.exit_code)
-        except (click.Abort, KeyboardInterrupt):
+        except (click.Abort, KeyboardInterrupt, Interrupted):
             status = _fail("Interrupted.", 130)
         except BrokenPipeError:
             # The reader went away (`| head`): end quietly, with rich's status for it.
             sys.stderr = sys.stdout = open(os.devnull, "w")
             status = 1
         sys.exit(status if isinstance(status, int) else 0)
+
+
+class Interrupted(Exception):
+    """Ctrl-C, carried past click's own handling to ``BackcalcGroup.main``."""
 
 
 def _fail(message: str, status: int) -> int:

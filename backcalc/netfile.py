@@ -201,9 +201,8 @@ def _looks_like_decimal_comma(text: str) -> bool:
 # --- the public entry points -------------------------------------------------
 
 MAX_PARAMETERS = 1_000_000
-"""Networks with more weights and biases are refused before anything is computed
-(``--max-parameters`` raises the limit); a file holds at most
-``yamlsource.MAX_VALUES`` numbers in any case."""
+"""Networks with more weights and biases are refused before anything is computed with
+them (``--max-parameters`` raises the limit)."""
 
 
 def load_network(path, display: str | None = None,
@@ -230,9 +229,9 @@ def parse_network(doc: Document, max_parameters: int = MAX_PARAMETERS) -> Networ
     loss_name = loss_node.choice(_names(LOSSES))
     loss = LOSSES[loss_name]()
     samples, samples_key = _samples(root)
-    _check_size(root["layers"], max_parameters)
     layers = _layers(root["layers"], len(samples[0].input), options["relu_derivative_at_zero"],
                      options.get("weight_rows", "neurons"))
+    _check_size(layers, root["layers"], max_parameters)
     _check_targets(samples, layers, loss, loss_node)
 
     network = Network(layers=layers, samples=samples, loss=loss, samples_key=samples_key,
@@ -349,22 +348,15 @@ def _sample(node: Node) -> Sample:
     return Sample(node["input"].vector("inputs"), node["target"].vector("targets"))
 
 
-def _check_size(node: Node, limit: int) -> None:
-    """Refuse a network of more than ``limit`` parameters, counted as written, before any
-    of its numbers is read."""
-    if not isinstance(node.value, list):
-        return                                 # _layers says what is wrong with it
-    written = 0
-    for layer in node.value:
-        if isinstance(layer, dict):
-            for key in ("weights", "biases"):
-                value = layer.get(key)
-                written += sum(len(row) if isinstance(row, list) else 1 for row in value) \
-                    if isinstance(value, list) else 1
-    if written > limit:
-        raise node.error_of(LimitError, f"the network has {written:,} weights and biases, more than the limit "
-                         f"of {limit:,}; if you mean it, raise the limit with --max-parameters "
-                         f"{written}")
+def _check_size(layers: list[Layer], node: Node, limit: int) -> None:
+    """Refuse a network of more than ``limit`` parameters before anything is computed
+    with it (a file holds at most ``MAX_VALUES`` numbers, so reading it is bounded)."""
+    count = sum(layer.weights.size + (1 if layer.shared_bias else layer.size)
+                for layer in layers)
+    if count > limit:
+        raise node.error_of(LimitError, f"the network has {count:,} weights and biases, more "
+                            f"than the limit of {limit:,}; if you mean it, raise the limit "
+                            f"with --max-parameters {count}")
 
 
 def _layers(node: Node, inputs: int, relu_zero: float, orientation: str) -> list[Layer]:
