@@ -219,3 +219,58 @@ def test_binary_junk_as_answers_is_one_line():
     Path("answers.yaml").write_bytes(os.urandom(64) + b"\xff\xfe\x00")
     line = one_error_line(invoke("check", "mazur", "answers.yaml", code=2))
     assert line.startswith("Error: answers.yaml")
+
+
+# --- probabilities of exactly 0 and 1 -------------------------------------------------------
+
+def _single(activation: str, loss: str, weights: str, bias: float, target: str) -> str:
+    Path("p.yaml").write_text(f"input: 1\ntarget: {target}\nloss: {loss}\nlearning_rate: 0.5\n"
+                              f"layers:\n  - activation: {activation}\n    weights: {weights}\n"
+                              f"    biases: {bias}\n")
+    return "p.yaml"
+
+
+def _total(out: str) -> str:
+    return [line.split()[-1] for line in out.splitlines() if line.strip().startswith("total")][0]
+
+
+def test_bce_of_an_output_of_exactly_one_is_zero_or_infinite():
+    # a = 0·1 + 1 = 1 exactly: y = 1 gives −[1·ln 1 + 0·ln 0] = 0 (0·ln 0 taken as 0);
+    # y = 0 gives −ln(1 − 1) = +inf, shown as inf.  (A linear output then leaves [0, 1]
+    # or diverges: either way the run ends with one line, exit 2.)
+    for target, total in (("1", "0"), ("0", "inf")):
+        with _silent():
+            result = CliRunner().invoke(cli, ["run", _single("linear", "bce", "0", 1, target)])
+        assert _total(result.stdout) == total
+        assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+        assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_softmax_at_plus_and_minus_a_thousand():
+    # z = (1000, −1000): a = (1, e^−2000 → 0).  y = (1, 0): L = −ln 1 = 0 exactly;
+    # y = (0, 1): L = −ln softmax(z)₂ = 2000 (log-softmax, never ln 0).
+    with _silent():
+        assert _total(invoke("run", _single("softmax", "ce", "[1000, -1000]", 0, "[1, 0]"))
+                      .stdout) == "0"
+        assert _total(invoke("run", _single("softmax", "ce", "[1000, -1000]", 0, "[0, 1]"))
+                      .stdout) == "2000"
+
+
+def test_an_infinite_loss_is_infinity_in_json():
+    result = CliRunner().invoke(cli, ["run", _single("linear", "bce", "0", 1, "0"),
+                                      "--format", "json"])
+    document = json.loads(result.stdout)                # Python reads Infinity back
+    assert document["steps"][0]["loss"] == float("inf")
+
+
+class _silent:
+    """RuntimeWarnings become errors inside (numpy's overflow and divide warnings)."""
+
+    def __enter__(self):
+        import warnings
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.simplefilter("error", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._catch.__exit__(*exc)
