@@ -197,6 +197,53 @@ class SoftmaxCrossEntropy(FusedPair):
         return a * y.sum(axis=-1, keepdims=True) - y
 
 
+def _logsumexp(z: np.ndarray) -> np.ndarray:
+    """ln Σ e^z over the last axis, without overflow (−inf where every z is −inf)."""
+    top = z.max(axis=-1, keepdims=True)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return (safe + np.log(np.exp(z - safe).sum(axis=-1, keepdims=True)))[..., 0]
+
+
+class SoftmaxBinaryCrossEntropy(FusedPair):
+    """Softmax outputs with binary cross-entropy, computed from z.
+
+    ln a and ln(1 − a) come from log-sum-exp (1 − aᵢ = Σ_{k≠i} aₖ), so an output that
+    saturates to 1 in float64 keeps its finite loss; δ = Jᵀ·∂L/∂a is summed in a form
+    where every product is bounded (aⱼ/(1 − aᵢ) ≤ 1 for i ≠ j).
+    """
+
+    delta_formula = "δ = Jᵀ·∂L/∂a (the softmax Jacobian)"
+    delta_template = None      # no element-wise closed form: --explain writes Jᵀ·∂L/∂a
+
+    @staticmethod
+    def _logs(z):
+        """(ln a, ln(1 − a)) for every output, from z."""
+        total = _logsumexp(z)[..., None]
+        n = z.shape[-1]
+        others = np.where(np.eye(n, dtype=bool), -np.inf, z[..., None, :])  # row i: z without zᵢ
+        return z - total, _logsumexp(others) - total
+
+    def terms(self, z, a, y):
+        log_a, log_rest = self._logs(z)
+        return -(np.where(y == 0, 0.0, y * log_a) + np.where(y == 1, 0.0, (1.0 - y) * log_rest))
+
+    def gradient(self, z, a, y):
+        return _bce_gradient(a, np.exp(self._logs(z)[1]), y)
+
+    def delta(self, z, a, y):
+        n = z.shape[-1]
+        if n == 1:                         # a single softmax output is always 1: no gradient
+            return np.zeros_like(z)
+        # δⱼ = aⱼ(gⱼ − Σᵢ aᵢgᵢ) with aᵢgᵢ = (aᵢ − yᵢ)/(1 − aᵢ) becomes
+        # δⱼ = (aⱼ − yⱼ) − Σ_{i≠j} (aᵢ − yᵢ)·aⱼ/(1 − aᵢ).
+        log_a, log_rest = self._logs(z)
+        ratio = np.exp(log_a[..., :, None] - log_rest[..., None, :])     # [j, i] = aⱼ/(1 − aᵢ)
+        ratio = np.where(np.eye(n, dtype=bool), 0.0, ratio)
+        error = a - y
+        return error - np.einsum("...ji,...i->...j", ratio, error)
+
+
 LOSSES: dict[str, type[Loss]] = {}
 for _cls in (HalfSquaredError, SquaredError, MeanSquaredError, BinaryCrossEntropy, CrossEntropy):
     LOSSES[_cls.name] = _cls
@@ -206,4 +253,5 @@ FUSED = {
     ("binary_cross_entropy", "sigmoid"): SigmoidBinaryCrossEntropy,
     ("cross_entropy", "sigmoid"): SigmoidCrossEntropy,
     ("cross_entropy", "softmax"): SoftmaxCrossEntropy,
+    ("binary_cross_entropy", "softmax"): SoftmaxBinaryCrossEntropy,
 }

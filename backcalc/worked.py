@@ -504,7 +504,7 @@ class _Builder:
         symbol = self.sym("δ", l, j, sample)
         key = Key(s, sample, "delta", l, j)
         last = l == len(net.layers) - 1
-        if last and self.fused:
+        if last and self.fused and self.fused.delta_template:     # a closed form of δ
             outputs = layer.size
             a = Key(s, sample, "a", l, j)
             ys = [self.target_key(k, sample) for k in range(outputs)]
