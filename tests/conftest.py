@@ -1,0 +1,27 @@
+"""Shared pytest configuration: the hypothesis profiles of the fuzz tests (tests/test_fuzz.py).
+
+* ``ci`` (the default): 15 examples per test (the broken-file tests take at least 40),
+  so the whole fuzz file runs in about 12 seconds.  Derandomized: every run tries the
+  same examples, so a red CI run is never a fluke of the draw and is reproduced by simply
+  running it again (and no example database is written); new ground is explored by the
+  thorough profile.
+* ``thorough``: 2,000 examples per test, freshly random on each run (a failure found is
+  replayed from the local ``.hypothesis/`` database until it is fixed).  Choose it with
+  the environment variable ``BACKCALC_FUZZ``::
+
+      BACKCALC_FUZZ=thorough python -m pytest tests/test_fuzz.py --hypothesis-show-statistics
+
+Both profiles have no deadline: a CLI run's time varies with the machine and with what
+else is running, and a slow example is not a wrong one.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", max_examples=15, deadline=None, derandomize=True,
+                          database=None, print_blob=True)
+settings.register_profile("thorough", max_examples=2000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("BACKCALC_FUZZ", "ci"))
