@@ -65,8 +65,19 @@ class Interrupted(Exception):
 
 
 def _fail(message: str, status: int) -> int:
-    click.echo(message, err=True)
+    click.echo(_one_line(message), err=True)
     return status
+
+
+_BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _one_line(text: str) -> str:
+    """The message as one line: a line break or control character from the user's file
+    (a key, a file name) is written as its escape, \\r or \\u2028."""
+    return "".join(ch.encode("unicode_escape").decode("ascii")
+                   if ch in _BREAKS or (ord(ch) < 32 and ch != "\t") or ord(ch) == 127 else ch
+                   for ch in text)
 
 
 class NonNegativeNumber(click.ParamType):
@@ -287,10 +298,11 @@ def _save(run, save_path: Path | None) -> str:
 
 
 def _train_and_show(net, iterations: int, out, learning_rate, save_path: Path | None, keep,
-                    sections, after=None) -> None:
+                    sections, after=None, trace: bool = True) -> None:
     """Train, save, show; then report a stopped run or a failed save in one line.
 
-    ``after(result)`` runs once the run is saved (step's --plot)."""
+    ``after(result)`` runs once the run is saved (step's --plot); ``trace=False`` when
+    no step will be looked at (``engine.train``)."""
     from .engine import train
     from .formats import check_target
     from .savefile import check_save_target, state_path
@@ -298,7 +310,7 @@ def _train_and_show(net, iterations: int, out, learning_rate, save_path: Path | 
         check_save_target(save_path, net.source_path)
     check_target(out.path, out.force, [net.source_path, save_path, state_path()], "-o",
                  {"--save": save_path})
-    result = train(net, iterations, learning_rate=learning_rate, keep=keep)
+    result = train(net, iterations, learning_rate=learning_rate, keep=keep, trace=trace)
     progressed = result.trained.progress.iteration > net.progress.iteration
     saved, problem = None, None
     if progressed or not result.stopped:   # a run that did nothing keeps the old state
@@ -358,12 +370,15 @@ def run(network, explain, layer, neuron, round_decimals, out, learning_rate, sav
 
     Example: backcalc run mazur --explain --format latex -o mazur.tex
     """
-    from .report import run_report
     net = _rounded(_load(network), round_decimals)
     explainer = _explainer(net, explain, layer, neuron)
-    _train_and_show(net, 1, out, learning_rate, save_path, None,
-                    lambda result: run_report(result, result.trained.learning_rate,
-                                              explainer(result) if explainer else None))
+
+    def sections(result):
+        from .report import run_report            # (JSON and CSV need no report)
+        return run_report(result, result.trained.learning_rate,
+                          explainer(result) if explainer else None)
+
+    _train_and_show(net, 1, out, learning_rate, save_path, None, sections)
 
 
 @cli.command()
@@ -392,10 +407,7 @@ def step(network, iterations, full, every, quiet, plot_path, explain, layer, neu
 
     Example: backcalc run mazur && backcalc step --iterations 3
     """
-    from .curve import LossHistory
-    from .layout import TAIL_ROWS, split_limit
     from .savefile import state_path
-    from .report import step_report
     net = _rounded(_load(network) if network else _load_state(), round_decimals)
     full = full or explain
     explainer = _explainer(net, explain, layer, neuron)
@@ -405,19 +417,24 @@ def step(network, iterations, full, every, quiet, plot_path, explain, layer, neu
                    {"--save": save_path, "-o": out.path})
     first = net.progress.iteration + 1
     per_iteration = len(net.samples) if net.update == "online" else 1
-    # A compact table keeps its first and last rows (--max-rows in all), so memory stays
-    # flat however many iterations run.
-    compact = split_limit(out.max_rows, TAIL_ROWS) if out.max_rows else None
+    compact = None
     if out.format in ("json", "csv"):            # every step is in the document
         shown = None
     elif quiet:
         shown = _never
     else:
+        # A compact table keeps its first and last rows (--max-rows in all), so memory
+        # stays flat however many iterations run.
+        from .layout import TAIL_ROWS, split_limit
+        compact = split_limit(out.max_rows, TAIL_ROWS) if out.max_rows else None
         shown = ShownSteps(first=first, every=every, last=first + iterations - 1,
                            rows_per_iteration=per_iteration, limit=None if full else compact)
     drawn = not quiet and out.format not in ("json", "csv")
-    history = LossHistory(iterations * per_iteration, first, per_iteration,
-                          keep_all=plot_path is not None) if drawn or plot_path else None
+    history = None
+    if drawn or plot_path:
+        from .curve import LossHistory
+        history = LossHistory(iterations * per_iteration, first, per_iteration,
+                              keep_all=plot_path is not None)
 
     def keep(step) -> bool:
         if history is not None:
@@ -430,15 +447,17 @@ def step(network, iterations, full, every, quiet, plot_path, explain, layer, neu
             plot_losses(history, result.network.title, plot_path)
             click.echo(f"Loss curve drawn in {plot_path}.", err=True)
 
-    _train_and_show(net, iterations, out, learning_rate, save_path, keep,
-                    lambda result: step_report(result, result.trained.learning_rate, iterations,
-                                               full=full, quiet=quiet, every=every,
-                                               hidden=getattr(shown, "hidden", 0),
-                                               gap_at=compact[0] if compact else 0,
-                                               after_step=explainer(result) if explainer
-                                               else None,
-                                               history=history if drawn else None),
-                    after=plot)
+    def sections(result):
+        from .report import step_report           # (JSON and CSV need no report)
+        return step_report(result, result.trained.learning_rate, iterations, full=full,
+                           quiet=quiet, every=every, hidden=getattr(shown, "hidden", 0),
+                           gap_at=compact[0] if compact else 0,
+                           after_step=explainer(result) if explainer else None,
+                           history=history if drawn else None)
+
+    # Steps nobody will look at (--quiet, no --plot) are computed without their trace.
+    _train_and_show(net, iterations, out, learning_rate, save_path, keep, sections,
+                    after=plot, trace=shown is not _never or history is not None)
 
 
 def _never(step) -> bool:
