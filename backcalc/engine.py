@@ -1,7 +1,7 @@
 """The arithmetic: forward pass, loss, backward pass, gradients, update.
 
 Everything is float64 and vectorised over the samples of a batch: arrays have
-shape (samples, neurons).  Nothing is computed in place; every intermediate
+shape (samples, neurons).  No value is changed once computed; every intermediate
 value is kept in the trace returned to the caller:
 
 * ``Pass``  — one forward and backward pass over a batch: per layer z, a,
@@ -12,10 +12,18 @@ value is kept in the trace returned to the caller:
 
 Hidden δ always uses the weights from before the update (the update happens
 only once the whole backward pass is done).
+
+What a run records is the caller's choice, on the one code path: ``train``'s
+``keep`` chooses the steps kept, and ``trace=False`` (``step --quiet``) skips the
+work whose only use is to be shown — each step's loss, the gradients of fixed
+biases, ∂L/∂a and f'(z) of an output layer whose δ has a closed form (``FUSED``).
+Every value that feeds the update, and every check that stops a run, is computed
+exactly as with the full trace, so the parameters are the same to the last bit.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -32,7 +40,7 @@ from .optimizers import OPTIMIZERS
 class LayerTrace:
     z: np.ndarray
     a: np.ndarray
-    dL_da: np.ndarray | None = None
+    dL_da: np.ndarray | None = None      # (untraced: None for a FUSED output layer)
     fprime: np.ndarray | None = None     # None for softmax (no element-wise derivative)
     delta: np.ndarray | None = None
 
@@ -43,9 +51,9 @@ class Pass:
     inputs: np.ndarray                   # (samples, inputs)
     targets: np.ndarray                  # (samples, outputs)
     layers: list[LayerTrace]
-    terms: np.ndarray                    # loss term per output neuron, (samples, outputs)
-    losses: np.ndarray                   # each sample's loss, (samples,)
-    loss: float                          # reduced over the samples
+    terms: np.ndarray | None             # loss term per output neuron, (samples, outputs)
+    losses: np.ndarray | None            # each sample's loss, (samples,)
+    loss: float | None                   # reduced over the samples (None: not traced)
 
     @property
     def outputs(self) -> np.ndarray:
@@ -56,7 +64,8 @@ class Pass:
 class Step:
     iteration: int
     pass_: Pass
-    gradients: list[Params]              # reduced, as used by the update
+    gradients: list[Params]              # reduced, as used by the update (untraced: a fixed
+                                         # bias's gradient is None)
     before: list[Params]
     parameters: list[Params]             # after the update
     progress: Progress                   # optimizer memory after the update
@@ -65,7 +74,7 @@ class Step:
     slots_before: dict = field(default_factory=dict)   # optimizer memory before the update
 
     @property
-    def loss(self) -> float:
+    def loss(self) -> float | None:
         return self.pass_.loss
 
 
@@ -74,6 +83,17 @@ class Final:
     outputs: np.ndarray
     losses: np.ndarray
     loss: float
+
+
+SMALL_ARRAY = 64    # entries up to which Python floats are quicker than a NumPy call
+
+
+def _all_finite(values: np.ndarray) -> bool:
+    """No inf or nan in ``values``: their sum is finite (a sum with an inf or a nan in it
+    is not), or else every entry is looked at (finite values whose sum overflows).
+    Called under ``QUIET_ARITHMETIC``, as an overflowing NumPy sum would warn."""
+    total = sum(values.ravel().tolist()) if values.size <= SMALL_ARRAY else values.sum()
+    return math.isfinite(total) or bool(np.isfinite(values).all())
 
 
 def make_rounder(decimals: int | None) -> Callable[[np.ndarray], np.ndarray]:
@@ -92,6 +112,12 @@ def make_rounder(decimals: int | None) -> Callable[[np.ndarray], np.ndarray]:
     return round_array
 
 
+# Warnings are never wanted from the arithmetic: an overflow becomes inf and is reported
+# as such (SPEC).  One errstate per step, not one per part, as entering one costs as much as
+# a small array operation.
+QUIET_ARITHMETIC = dict(over="ignore", invalid="ignore", divide="ignore")
+
+
 class Engine:
     """Runs a network's passes and updates; holds no parameter state itself."""
 
@@ -104,26 +130,37 @@ class Engine:
         output = self.activations[-1].name
         fused = FUSED.get((network.loss.name, output))
         self.fused = fused() if fused else None
+        self.from_z = self.fused is not None and not self.rounding   # loss and ∂L/∂a from z
         self.optimizer = OPTIMIZERS[network.optimizer.name](network)
         self.inputs = np.array([s.input for s in network.samples])
         self.targets = np.array([s.target for s in network.samples])
 
     # --- one pass ------------------------------------------------------------
     def forward(self, params: list[Params], x: np.ndarray) -> list[LayerTrace]:
+        with np.errstate(**QUIET_ARITHMETIC):
+            return self._forward(params, x)
+
+    def _forward(self, params: list[Params], x: np.ndarray) -> list[LayerTrace]:
         r = self.round
         traces = []
         a = x
-        with np.errstate(over="ignore", invalid="ignore"):
-            for p, activation in zip(params, self.activations):
-                z = r(a @ p.weights.T + p.biases)
-                a = r(activation.forward(z))
-                traces.append(LayerTrace(z, a))
+        for p, activation in zip(params, self.activations):
+            z = r(a @ p.weights.T + p.biases)
+            a = r(activation.forward(z))
+            traces.append(LayerTrace(z, a))
         return traces
 
     def loss_terms(self, out: LayerTrace, y: np.ndarray, where: list[int]) -> np.ndarray:
-        loss = self.network.loss
-        if self.fused and not self.rounding:
+        if self.from_z:
             return self.fused.terms(out.z, out.a, y)
+        self.check_domain(out, where)
+        return self.network.loss.terms(out.a, y)
+
+    def check_domain(self, out: LayerTrace, where: list[int]) -> None:
+        """Refuse outputs the loss is undefined for (computed from a; none from z)."""
+        if self.from_z:
+            return
+        loss = self.network.loss
         bad = loss.domain_error(out.a)
         if bad is not None:
             sample, neuron = np.argwhere(bad)[0]
@@ -132,7 +169,6 @@ class Engine:
                 f"{loss.name} is undefined for output a = {float(out.a[sample, neuron])!r} "
                 f"(sample {where[sample] + 1}, output neuron {neuron + base}): it needs outputs "
                 f"in [0, 1]; use a sigmoid or softmax output layer")
-        return loss.terms(out.a, y)
 
     def reduce(self, values: np.ndarray) -> np.ndarray:
         """Combine per-sample values (axis 0) by the file's reduction."""
@@ -142,106 +178,159 @@ class Engine:
     def backward(self, params: list[Params], x: np.ndarray, y: np.ndarray,
                  traces: list[LayerTrace]) -> None:
         """Fill in ∂L/∂a, f'(z) and δ of every layer, output first."""
+        with np.errstate(**QUIET_ARITHMETIC):
+            self._backward(params, y, traces)
+
+    def _backward(self, params: list[Params], y: np.ndarray, traces: list[LayerTrace],
+                  trace: bool = True) -> None:
+        """Without ``trace``, an output layer whose δ has a closed form (``FUSED``) gets no
+        ∂L/∂a and f'(z): nothing uses them but the tables."""
         r = self.round
-        loss = self.network.loss
-        out = traces[-1]
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if self.fused and not self.rounding:      # rounded: from the rounded a, as written
-                out.dL_da = r(self.fused.gradient(out.z, out.a, y))
+        derivative_of = "hand_derivative" if self.rounding else "derivative"
+        fused = self.fused
+        fused_delta = fused and (fused.hand_delta if self.rounding else fused.delta)
+        last = len(traces) - 1
+        for index in range(last, -1, -1):
+            t = traces[index]
+            activation = self.activations[index]
+            if index < last:
+                t.dL_da = r(traces[index + 1].delta @ params[index + 1].weights)
+            elif fused and not trace:
+                t.delta = r(fused_delta(t.z, t.a, y))
+                continue
+            elif self.from_z:                 # (rounding: from the rounded a, as written)
+                t.dL_da = r(fused.gradient(t.z, t.a, y))
             else:
-                out.dL_da = r(loss.gradient(out.a, y))
-            for index in range(len(traces) - 1, -1, -1):
-                t = traces[index]
-                activation = self.activations[index]
-                if index < len(traces) - 1:
-                    t.dL_da = r(traces[index + 1].delta @ params[index + 1].weights)
-                derivative = activation.hand_derivative if self.rounding else activation.derivative
-                fprime = derivative(t.z, t.a)
-                t.fprime = None if fprime is None else r(fprime)
-                if index == len(traces) - 1 and self.fused:
-                    delta = self.fused.hand_delta if self.rounding else self.fused.delta
-                    t.delta = r(delta(t.z, t.a, y))
-                else:
-                    t.delta = r(activation.backward(t.z, t.a, t.dL_da, t.fprime))
+                t.dL_da = r(self.network.loss.gradient(t.a, y))
+            fprime = getattr(activation, derivative_of)(t.z, t.a)
+            t.fprime = None if fprime is None else r(fprime)
+            if index == last and fused:
+                t.delta = r(fused_delta(t.z, t.a, y))
+            else:
+                t.delta = r(activation.backward(t.z, t.a, t.dL_da, t.fprime))
 
     def run_pass(self, params: list[Params], indices: list[int]) -> Pass:
-        x, y = self.inputs[indices], self.targets[indices]
-        traces = self.forward(params, x)
-        for index, trace in enumerate(traces):
-            if not np.isfinite(trace.z).all():
+        with np.errstate(**QUIET_ARITHMETIC):
+            return self._pass(params, indices, self.inputs[indices], self.targets[indices])
+
+    def _pass(self, params: list[Params], indices: list[int], x: np.ndarray, y: np.ndarray,
+              trace: bool = True) -> Pass:
+        """Forward, loss, backward; without ``trace`` the loss is not computed (its domain
+        is still checked, so a run stops where it would)."""
+        traces = self._forward(params, x)
+        for index, layer in enumerate(traces):
+            if not _all_finite(layer.z):
                 raise ComputationError(f"z of layer {index + 1} overflows float64 (the run "
                                        "diverges; try a smaller learning rate)")
-        terms, losses, loss = self.losses(traces[-1], y, indices)
-        self.backward(params, x, y, traces)
+        if trace:
+            terms, losses, loss = self._losses(traces[-1], y, indices)
+        else:
+            self.check_domain(traces[-1], indices)
+            terms = losses = loss = None
+        self._backward(params, y, traces, trace)
         return Pass(indices, x, y, traces, terms, losses, loss)
 
     def losses(self, out: LayerTrace, y: np.ndarray, indices: list[int]) -> tuple:
         """Loss terms per output, each sample's loss, and their reduction."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            terms = self.round(self.loss_terms(out, y, indices))
-            losses = self.round(terms.sum(axis=1))
-            return terms, losses, float(self.round(self.reduce(losses)))
+        with np.errstate(**QUIET_ARITHMETIC):
+            return self._losses(out, y, indices)
+
+    def _losses(self, out: LayerTrace, y: np.ndarray, indices: list[int]) -> tuple:
+        terms = self.round(self.loss_terms(out, y, indices))
+        losses = self.round(terms.sum(axis=1))
+        return terms, losses, float(self.round(self.reduce(losses)))
 
     def gradients(self, params: list[Params], pass_: Pass) -> list[Params]:
         """Reduced ∂L/∂W and ∂L/∂b; a shared bias gets the sum of its layer's δ."""
+        with np.errstate(**QUIET_ARITHMETIC):
+            return self._gradients(pass_)
+
+    def _gradients(self, pass_: Pass, trace: bool = True) -> list[Params]:
+        """Without ``trace``, fixed biases (``update_biases: false``) get no gradient."""
         r = self.round
         scale = 1.0 / len(pass_.sample_indices) if self.network.reduction == "mean" else 1.0
+        biases = trace or self.network.update_biases
         grads = []
         previous = pass_.inputs
-        with np.errstate(over="ignore", invalid="ignore"):
-            for layer, trace in zip(self.network.layers, pass_.layers):
-                dW = r(trace.delta.T @ previous * scale)
-                db = trace.delta.sum(axis=0) * scale
+        for layer, t in zip(self.network.layers, pass_.layers):
+            dW = t.delta.T @ previous
+            if scale != 1.0:                       # (× 1.0 changes no float)
+                dW = np.multiply(dW, scale, out=dW)
+            db = None
+            if biases:
+                db = t.delta.sum(axis=0) * scale
                 if layer.shared_bias:
                     db = np.full_like(db, db.sum())
-                grads.append(Params(dW, r(db)))
-                previous = trace.a
+                db = r(db)
+            grads.append(Params(r(dW), db))
+            previous = t.a
         return grads
 
     # --- iterations ----------------------------------------------------------
-    def steps(self, iterations: int) -> Iterator[Step]:
-        """Yield one ``Step`` per update: per iteration in batch mode, per sample online."""
+    def steps(self, iterations: int, trace: bool = True) -> Iterator[Step]:
+        """Yield one ``Step`` per update: per iteration in batch mode, per sample online.
+
+        ``trace=False``: each step's pass has no loss, and a fixed bias no gradient."""
+        steps = self.quiet_steps(iterations, trace)
+        while True:
+            with np.errstate(**QUIET_ARITHMETIC):
+                step = next(steps, None)
+            if step is None:
+                return
+            yield step
+
+    def quiet_steps(self, iterations: int, trace: bool = True) -> Iterator[Step]:
+        """``steps``, for a caller that runs it under ``np.errstate(**QUIET_ARITHMETIC)``
+        (``train``: one errstate for the run, not one per step)."""
         params, progress = self.network.params, self.network.progress
+        updates, slots = progress.updates, progress.slots
         count = len(self.network.samples)
         batches = ([list(range(count))] if self.network.update == "batch"
                    else [[i] for i in range(count)])
-        for _ in range(iterations):
-            iteration = progress.iteration + 1
-            for indices in batches:
-                where = f"sample {indices[0] + 1} of " if len(batches) > 1 else ""
+        data = [(indices, self.inputs[indices], self.targets[indices]) for indices in batches]
+        last = data[-1]
+        checked = None                 # parameters already found finite
+        for iteration in range(progress.iteration + 1, progress.iteration + iterations + 1):
+            for batch in data:
+                indices = batch[0]
                 try:
-                    pass_ = self.run_pass(params, indices)
+                    pass_ = self._pass(params, indices, batch[1], batch[2], trace)
                 except ComputationError as error:
+                    where = f"sample {indices[0] + 1} of " if len(data) > 1 else ""
                     raise ComputationError(f"{where}iteration {iteration}: {error}") from None
-                grads = self.gradients(params, pass_)
-                t = progress.updates + 1
-                slots_before = progress.slots
-                with np.errstate(over="ignore", invalid="ignore"):
-                    new_params, slots = self.optimizer.step(
-                        params, grads, progress.slots, t, self.learning_rate, self.round)
-                progress = Progress(iteration - 1, t, slots)
-                problem = self.non_finite(new_params)
+                grads = self._gradients(pass_, trace)
+                updates += 1
+                slots_before = slots
+                new_params, slots = self.optimizer.step(
+                    params, grads, slots, updates, self.learning_rate, self.round)
+                problem = self.non_finite(new_params, checked)
                 # A diverging step is still shown (its values are what they are); the run
                 # ends with it, and its update is not kept.
                 yield Step(iteration, pass_, grads, params, new_params,
-                           Progress(iteration, t, slots), ends_iteration=indices is batches[-1],
+                           Progress(iteration, updates, slots), ends_iteration=batch is last,
                            diverged=problem is not None, slots_before=slots_before)
                 if problem:
+                    where = f"sample {indices[0] + 1} of " if len(data) > 1 else ""
                     raise ComputationError(f"{where}iteration {iteration}: {problem}")
-                params = new_params
-            progress = Progress(iteration, progress.updates, progress.slots)
+                params = checked = new_params
 
-    def non_finite(self, new_params: list[Params]) -> str | None:
-        """What makes an update unusable (a parameter no longer finite), or None."""
+    def non_finite(self, new_params: list[Params],
+                   checked: list[Params] | None = None) -> str | None:
+        """What makes an update unusable (a parameter no longer finite), or None.
+
+        An array that is the very array in ``checked`` (parameters already found
+        finite), such as a fixed bias, is not looked at again."""
         for index, p in enumerate(new_params):
-            for kind, values in (("weights", p.weights), ("biases", p.biases)):
-                bad = np.argwhere(~np.isfinite(values))
-                if len(bad):
-                    cell = tuple(int(i) for i in bad[0])
-                    label = (self.network.weight_label(index, *cell) if kind == "weights"
-                             else self.network.bias_label(index, cell[0]))
-                    return (f"the update makes {label} = {float(values[cell])!r} "
-                            "(the run diverges; try a smaller learning rate)")
+            old = checked[index] if checked is not None else (None, None)
+            for kind, values, before in (("weights", p.weights, old[0]),
+                                         ("biases", p.biases, old[1])):
+                if values is before or _all_finite(values):
+                    continue
+                cell = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
+                label = (self.network.weight_label(index, *cell) if kind == "weights"
+                         else self.network.bias_label(index, cell[0]))
+                return (f"the update makes {label} = {float(values[cell])!r} "
+                        "(the run diverges; try a smaller learning rate)")
         return None
 
     def final(self, params: list[Params]) -> Final:
@@ -270,18 +359,25 @@ class Run:
 
 
 def train(network: Network, iterations: int = 1, *, learning_rate: float | None = None,
-          keep: Callable[[Step], bool] | None = None) -> Run:
-    """Run ``iterations`` iterations; keep the steps ``keep`` accepts (all by default)."""
+          keep: Callable[[Step], bool] | None = None, trace: bool = True) -> Run:
+    """Run ``iterations`` iterations; keep the steps ``keep`` accepts (all by default),
+    and the last.
+
+    ``trace=False`` is for runs whose steps nobody looks at (``step --quiet``): a
+    step's loss is then None and a fixed bias has no gradient; the parameters, the
+    optimizer's memory, ``final`` and where a run stops are exactly as with the trace.
+    """
     engine = Engine(network, learning_rate)
     kept: list[Step] = []
     params, progress = network.params, network.progress   # after the last whole iteration
     stopped, last = None, None
     try:
-        for last in engine.steps(iterations):
-            if keep is None or keep(last):
-                kept.append(last)
-            if last.ends_iteration and not last.diverged:
-                params, progress = last.parameters, last.progress
+        with np.errstate(**QUIET_ARITHMETIC):      # (``keep`` too runs under it)
+            for last in engine.quiet_steps(iterations, trace):
+                if keep is None or keep(last):
+                    kept.append(last)
+                if last.ends_iteration and not last.diverged:
+                    params, progress = last.parameters, last.progress
     except ComputationError as error:
         stopped = str(error)
     if last is not None and (not kept or kept[-1] is not last):

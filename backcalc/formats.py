@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import InputError
-from .layout import DEFAULT_MAX_ROWS
+
+DEFAULT_MAX_ROWS = 50      # --max-rows (also layout.DEFAULT_MAX_ROWS)
 
 
 @dataclass

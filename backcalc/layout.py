@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .numbers import format_number
 from rich.cells import cell_len
-from .report import Table
 
-DEFAULT_MAX_ROWS = 50
+from .formats import DEFAULT_MAX_ROWS
+from .numbers import format_number
+
+if TYPE_CHECKING:                       # (the report, and NumPy, only when a table is drawn)
+    from .report import Table
+
 TAIL_ROWS = 10          # an elided table keeps this many last rows (fewer when max_rows is small)
 MAX_COLUMNS = 12        # wider tables keep their first and last columns (beside the labels)
 TAIL_COLUMNS = 2
