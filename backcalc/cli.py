@@ -76,7 +76,8 @@ def _one_line(text: str) -> str:
     """The message as one line: a line break or control character from the user's file
     (a key, a file name) is written as its escape, \\r or \\u2028."""
     return "".join(ch.encode("unicode_escape").decode("ascii")
-                   if ch in _BREAKS or (ord(ch) < 32 and ch != "\t") or ord(ch) == 127 else ch
+                   if ch in _BREAKS or (ord(ch) < 32 and ch != "\t") or 127 <= ord(ch) <= 159
+                   else ch
                    for ch in text)
 
 
