@@ -455,9 +455,8 @@ def pytorch(repeat: int, tiny_iterations: int, large_iterations: int) -> list[Ro
 
     def torch_loop(net, iterations: int):
         hidden = {"sigmoid": torch.sigmoid, "relu": torch.relu}[net.layers[0].activation.name]
-        trained = [True, net.update_biases] * len(net.layers)
         params = [torch.tensor(a, requires_grad=grad)
-                  for p in net.params for a, grad in zip(p, trained[:2])]
+                  for p in net.params for a, grad in zip(p, (True, net.update_biases))]
         x = torch.tensor(np.array([s.input for s in net.samples]))
         y = torch.tensor(np.array([s.target for s in net.samples]))
         for _ in range(iterations):
@@ -472,7 +471,7 @@ def pytorch(repeat: int, tiny_iterations: int, large_iterations: int) -> list[Ro
                     if p.requires_grad:
                         p -= net.learning_rate * p.grad
                         p.grad = None
-        return [params[0].detach().numpy(), params[2].detach().numpy()], float(loss)
+        return [params[0].detach().numpy(), params[2].detach().numpy()], float(loss.detach())
 
     rows = []
     for name, net, iterations in (("tiny 2-2-2", mazur(), tiny_iterations),
