@@ -325,10 +325,10 @@ def startup(commands: Commands, repeat: int) -> list[Row]:
         commands.time([sys.executable, "-c", "import numpy"]),
     ], repeat)
     return [
-        ratio_row("start-up: run mazur (tables to a file) vs python -c "
-                  f"\"{FLOOR_IMPORTS}\"", ours, theirs, 1.3),
-        info_row("  the same two, in CPU time (user + system) [c]", our_cpu, their_cpu),
-        Row("  the floor's parts: python alone; python -c \"import numpy\"", seconds(bare),
+        ratio_row("start-up: run mazur > file vs importing the dependencies [d]", ours, theirs,
+                  1.3),
+        info_row("  the same two in CPU time (user + system) [c]", our_cpu, their_cpu),
+        Row("  the floor's parts: python -c pass; python -c \"import numpy\"", seconds(bare),
             seconds(np_only), f"{np_only / theirs:.0%} of floor"),
     ]
 
@@ -350,12 +350,10 @@ def tiny(commands: Commands, repeat: int, iterations: int) -> list[Row]:
     command = (long_run - short_run) / (iterations - 1)
     n = f"{iterations:,}"
     return [
-        ratio_row(f"tiny 2-2-2 per iteration: train() as step --quiet runs it ({n} "
-                  "iterations, in-process) vs hand loop, same formulas [compared]",
-                  loop, stable, 1.5),
-        info_row("  vs textbook hand loop: σ = 1/(1 + e^−z), σ′ = a(1 − a) [a]", loop, textbook),
-        info_row(f"  the whole `step mazur -n {n} --quiet` command, per iteration [b]",
-                 command, stable),
+        ratio_row(f"tiny 2-2-2, per iteration: train() ({n} in-process) vs hand loop, "
+                  "same formulas", loop, stable, 1.5),
+        info_row("  train() vs textbook hand loop [a]", loop, textbook),
+        info_row(f"  step mazur -n {n} --quiet, the whole command [b]", command, stable),
     ]
 
 
@@ -372,9 +370,9 @@ def large(repeat: int, iterations: int) -> list[Row]:
             per_iteration(large_hand_loop, net, iterations=iterations, stable=True),
             per_iteration(large_hand_loop, net, iterations=iterations, stable=False),
         ], repeat)
-        rows += [ratio_row(f"large 784-256-10 ({hidden}, softmax), batch 128, per iteration: "
+        rows += [ratio_row(f"large 784-256-10 {hidden}/softmax, batch 128, per iteration: "
                            "train() vs hand loop, same formulas", loop, stable, 1.3),
-                 info_row("  vs textbook hand loop [a]", loop, textbook)]
+                 info_row("  train() vs textbook hand loop [a]", loop, textbook)]
     return rows
 
 
@@ -413,10 +411,10 @@ def rendering(commands: Commands, repeat: int, iterations: int) -> list[Row]:
         commands.time(backcalc_argv("run", "mazur")),
         commands.time(backcalc_argv("step", "mazur", "--iterations", "1", "--quiet")),
     ], repeat)
-    rows = [Row("rendering: run mazur's tables drawn in a fresh process, vs its arithmetic",
+    rows = [Row("rendering: run mazur's tables, what drawing adds [e] (vs its arithmetic)",
                 seconds(drawn), seconds(computed), f"{drawn * 1e3:+.1f} ms", "< 50 ms added",
                 drawn < 0.05),
-            Row("  the whole commands: run mazur vs step mazur -n 1 --quiet",
+            Row("  whole commands: run mazur vs step mazur -n 1 --quiet",
                 seconds(tables), seconds(quiet), f"{(tables - quiet) * 1e3:+.0f} ms")]
     full_argv = backcalc_argv("step", "mazur", "--iterations", str(iterations), "--full",
                               "-o", "full.txt", "--force")
@@ -426,8 +424,8 @@ def rendering(commands: Commands, repeat: int, iterations: int) -> list[Row]:
                                     "--quiet")),
     ], max(1, repeat // 2))
     size = (commands.folder / "full.txt").stat().st_size
-    rows.append(Row(f"rendering: step mazur -n {iterations:,} --full -o file ({size / 1e6:.1f} MB)"
-                    f" vs --quiet", seconds(full), seconds(lean),
+    rows.append(Row(f"rendering: step mazur -n {iterations:,} --full -o file ({size / 1e6:.1f} "
+                    "MB) vs --quiet", seconds(full), seconds(lean),
                     f"+{seconds((full - lean) / iterations)}/iter"))
     return rows
 
@@ -439,7 +437,7 @@ def memory(commands: Commands, repeat: int, iterations: int) -> list[Row]:
         commands.memory("step", "mazur", "--iterations", str(iterations), "--quiet"),
         commands.memory("step", "mazur", "--iterations", "1000", "--quiet"),
     ], repeat)
-    added = (long_run - short_run) / 2 ** 20
+    added = round((long_run - short_run) / 2 ** 20, 1) + 0.0     # (never -0.0)
     return [Row(f"memory: peak RSS of step mazur -n {iterations:,} --quiet vs -n 1,000",
                 f"{long_run / 2 ** 20:.1f} MB", f"{short_run / 2 ** 20:.1f} MB",
                 f"{added:+.1f} MB", "≤ 5 MB more", added <= 5)]
@@ -487,25 +485,28 @@ def pytorch(repeat: int, tiny_iterations: int, large_iterations: int) -> list[Ro
             per_iteration(backcalc_loop, net, iterations=iterations),
             per_iteration(torch_loop, net, iterations=iterations),
         ], repeat)
-        rows.append(info_row(f"{name} per iteration: train() vs PyTorch {torch.__version__} "
-                             "autograd (float64, CPU)", mine, theirs))
+        rows.append(info_row(f"{name}, per iteration: train() vs PyTorch {torch.__version__} "
+                             "autograd", mine, theirs))
     return rows
 
 
 MEASUREMENTS = ("startup", "tiny", "large", "rendering", "memory", "pytorch")
 
 NOTES = """\
-Hand loops: the least NumPy that does the same forward pass, backward pass and update
-(no loss per iteration, no checks).  "Same formulas" computes backcalc's own numerically
-stable formulas (σ from e^−|z|, σ′ = a·σ(−z), δ = 0 where f′ = 0) and gives bit-identical
-numbers; the textbook loop (σ = 1/(1 + e^−z), σ′ = a(1 − a)) agrees to 1e-12; both checked
-before timing.  train() runs as `step --quiet` runs it: train(net, N, trace=False).
-[compared] the row the target applies to.
+train() runs as `step --quiet` runs it: train(net, N, keep=..., trace=False).  Hand loops:
+the least NumPy doing the same forward pass, backward pass and update (no loss per
+iteration, no checks).  "Same formulas" computes backcalc's own numerically stable
+formulas (σ from e^−|z|, σ′ = a·σ(−z), δ = 0 where f′ = 0, softmax/cross-entropy
+δ = a·Σy − y) and gives bit-identical numbers; the textbook loop (σ = 1/(1 + e^−z),
+σ′ = a(1 − a), ReLU′ = [z > 0], δ = a − y) agrees to 1e-12; both checked before timing.
+PyTorch loops (float64, CPU) agree to 1e-9.
 [a] the difference is the price of SPEC's stable formulas (no overflow for any finite z),
     paid in activations.py, not in the engine.
-[b] (time of -n N − time of -n 1) / (N − 1): the command's per-iteration cost, start-up
-    excluded.
-[c] wall-clock time varies with what else the machine runs; CPU time varies less."""
+[b] (time of -n N − time of -n 1) / (N − 1): per iteration, start-up excluded.
+[c] wall-clock time varies with what else the machine runs; CPU time varies less.
+[d] python -c "import numpy, yaml, click, rich.console, rich.table"
+[e] in a fresh process that has imported the dependencies and run the iteration: importing
+    backcalc's report and renderer, building, laying out and writing the tables."""
 
 
 def main() -> None:
