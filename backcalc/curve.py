@@ -25,6 +25,8 @@ NOT_FINITE = "×"
 
 @dataclass
 class Bucket:
+    """A run of consecutive updates' losses, summed up."""
+
     first: int                     # its first update's number (1-based, within the run)
     start: float | None = None     # its first finite loss (None: none was finite)
     low: float | None = None
@@ -49,6 +51,8 @@ class Bucket:
 
 @dataclass
 class LossHistory:
+    """The loss of every update of a run, in at most ``BUCKETS`` buckets."""
+
     updates: int                 # how many updates the run will make (sets the bucket size)
     first_iteration: int = 1
     updates_per_iteration: int = 1

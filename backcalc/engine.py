@@ -38,6 +38,8 @@ from .optimizers import OPTIMIZERS
 
 @dataclass
 class LayerTrace:
+    """One layer's values in one pass, a row per sample."""
+
     z: np.ndarray
     a: np.ndarray
     dL_da: np.ndarray | None = None      # (untraced: None for a FUSED output layer)
@@ -47,6 +49,8 @@ class LayerTrace:
 
 @dataclass
 class Pass:
+    """One forward and backward pass over a batch of samples."""
+
     sample_indices: list[int]            # 0-based positions of these samples in the file
     inputs: np.ndarray                   # (samples, inputs)
     targets: np.ndarray                  # (samples, outputs)
@@ -62,6 +66,8 @@ class Pass:
 
 @dataclass
 class Step:
+    """One update: its pass, the reduced gradients, the parameters before and after."""
+
     iteration: int
     pass_: Pass
     gradients: list[Params]              # reduced, as used by the update (untraced: a fixed
@@ -80,6 +86,8 @@ class Step:
 
 @dataclass
 class Final:
+    """What the network gives after the last update: outputs and loss."""
+
     outputs: np.ndarray
     losses: np.ndarray
     loss: float

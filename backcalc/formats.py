@@ -82,6 +82,8 @@ def _html(output: Output, choice: Choice, stream) -> None:
 
 @dataclass
 class Format:
+    """An output format: the function writing it, and a line of help."""
+
     write: Callable[[Output, Choice, object], None]
     help: str
 

@@ -26,6 +26,8 @@ class Params(NamedTuple):
 
 @dataclass
 class Layer:
+    """One layer: its activation, weights (neurons × inputs), biases, and the names shown."""
+
     activation: Activation
     weights: np.ndarray
     biases: np.ndarray
@@ -45,12 +47,16 @@ class Layer:
 
 @dataclass
 class Sample:
+    """One sample: an input vector and its target."""
+
     input: np.ndarray
     target: np.ndarray
 
 
 @dataclass
 class OptimizerConfig:
+    """The file's ``optimizer``: SGD, or Adam with its settings."""
+
     name: str = "sgd"
     beta1: float = 0.9
     beta2: float = 0.999
@@ -68,6 +74,8 @@ class Progress:
 
 @dataclass
 class Network:
+    """A network file, read and checked: layers, samples, loss and every option."""
+
     layers: list[Layer]
     samples: list[Sample]
     loss: Loss

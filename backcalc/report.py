@@ -33,6 +33,8 @@ TABLE_ITERATIONS = 8       # … and this many iterations shown
 
 @dataclass
 class Table:
+    """A table of a report: columns, rows of cells, a caption."""
+
     title: str
     columns: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
@@ -43,6 +45,8 @@ class Table:
 
 @dataclass
 class Section:
+    """A part of a report: a heading, lines of text, tables, perhaps a chart."""
+
     title: str
     lines: list[Line] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)

@@ -551,9 +551,11 @@ def main() -> None:
     print(f"load average (1 min) {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end\n")
     print_table(rows)
     missed = [r for r in rows if r.met is False]
-    print(f"\n{sum(r.met is True for r in rows)} of {sum(r.met is not None for r in rows)} "
-          f"targets met" + (f"; missed: {'; '.join(r.measurement for r in missed)}"
-                            if missed else "") + "\n")
+    targets = sum(r.met is not None for r in rows)
+    print(f"\n{sum(r.met is True for r in rows)} of {targets} targets met" +
+          (f"; missed: {'; '.join(r.measurement for r in missed)}" if missed else "")
+          if targets else "\n(no targets among these measurements)")
+    print()
     print(NOTES)
 
 
