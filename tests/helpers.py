@@ -44,7 +44,8 @@ def run_cli(*args: str, columns: int = 80, env: dict | None = None,
 
     ``prog_name`` is the program name usage errors quote (click's default: ``cli``)."""
     runner = CliRunner(env={"COLUMNS": str(columns), **(env or {})})
-    return runner.invoke(cli, list(args), prog_name=prog_name)
+    named = {} if prog_name is None else {"prog_name": prog_name}   # None would mean sys.argv[0]
+    return runner.invoke(cli, list(args), **named)
 
 
 def invoke(*args: str, code: int = 0, columns: int = 80, env: dict | None = None,

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-import backcalc
 from backcalc.cli import cli
 
-NETWORKS = Path(backcalc.__file__).parent / "networks"
+from helpers import NETWORKS, copy_bundled, invoke, one_error_line, run_cli, run_json
+
+pytestmark = pytest.mark.usefixtures("in_tmp")
+
 STATE_LINE = ("State after iteration {n} saved to .backcalc/state.yaml; "
               "continue with `backcalc step --iterations N`.")
 
@@ -35,39 +36,6 @@ MAZUR_UPDATED = {"w1": 0.149780716, "w2": 0.19956143, "w3": 0.24975114, "w4": 0.
 # SPEC's JSON example: the network after the first update.
 FINAL_LOSS = 0.291027774
 FINAL_A = (0.7420881112, 0.7752849683)
-
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    """Each test in its own empty folder: .backcalc/ state never leaks between tests."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def invoke(*args: str, code: int = 0):
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr,
-                                      result.exception)
-    assert "Traceback" not in result.stderr + result.stdout
-    return result
-
-
-def run_json(*args: str) -> dict:
-    result = invoke(*args, "--format", "json")
-    return json.loads(result.stdout)   # raises if stdout is not exactly one JSON document
-
-
-def one_error_line(result) -> str:
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == ""
-    return lines[0]
-
-
-def copy_mazur(name: str = "net.yaml") -> Path:
-    path = Path(name)
-    path.write_bytes((NETWORKS / "mazur.yaml").read_bytes())
-    return path
 
 
 # --- help ----------------------------------------------------------------------
@@ -265,7 +233,7 @@ def test_save_message_names_the_file():
 
 
 def test_users_file_is_never_modified():
-    path = copy_mazur()
+    path = copy_bundled("mazur")
     original = path.read_bytes()
     stamp = path.stat().st_mtime_ns
     invoke("run", "net.yaml")
@@ -355,7 +323,7 @@ def test_step_json_ignores_display_options():
 # --- examples ------------------------------------------------------------------
 
 def test_examples_lists_every_bundled_network_with_its_description():
-    result = CliRunner().invoke(cli, ["examples"], env={"COLUMNS": "250"})
+    result = run_cli("examples", columns=250)
     assert result.exit_code == 0, result.stderr
     flat = " ".join(result.stdout.split())
     files = sorted(NETWORKS.glob("*.yaml"))
@@ -420,7 +388,7 @@ def test_every_with_a_long_run_keeps_the_last_iteration():
 
 
 def test_save_refuses_to_overwrite_the_network_being_run():
-    path = copy_mazur()
+    path = copy_bundled("mazur")
     before = path.read_bytes()
     result = invoke("run", "net.yaml", "--save", "net.yaml", code=2)
     assert one_error_line(result) == ("Error: net.yaml: --save would overwrite the network "

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import textwrap
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,7 +26,9 @@ from backcalc.engine import train
 from backcalc.losses import LOSSES
 from backcalc.netfile import load_network, parse_network_text
 
-MAZUR_PATH = Path(__file__).resolve().parent.parent / "backcalc" / "networks" / "mazur.yaml"
+from helpers import NETWORKS
+
+MAZUR_PATH = NETWORKS / "mazur.yaml"
 
 
 # --- helpers ------------------------------------------------------------------
