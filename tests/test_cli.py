@@ -20,7 +20,8 @@ import yaml
 
 from backcalc.cli import cli
 
-from helpers import NETWORKS, copy_bundled, invoke, one_error_line, run_cli, run_json
+from helpers import (NETWORKS, copy_bundled, error_line, invoke, one_error_line, run_cli,
+                     run_json, write_network)
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -209,6 +210,43 @@ def test_state_is_a_valid_network_file():
     assert doc["steps"][0]["loss"] == pytest.approx(FINAL_LOSS, abs=5e-10)
 
 
+def test_state_path_that_is_a_folder_is_one_line_not_a_traceback():
+    Path(".backcalc/state.yaml").mkdir(parents=True)
+    error_line(run_cli("run", "mazur"))     # os.replace -> IsADirectoryError before the fix
+
+
+def test_failed_save_does_not_advance_the_state():
+    # Before the fix the state was written before --save; when --save failed the user saw
+    # no tables, yet `backcalc step` would continue from an iteration they never saw.
+    Path("afile").write_text("not a folder")
+    result = run_cli("run", "mazur", "--save", "afile/copy.yaml")
+    assert result.exit_code == 2
+    assert not Path(".backcalc/state.yaml").exists()
+
+
+def test_state_written_after_a_successful_run_can_be_continued():
+    # Before the fix a diverging run saved .nan weights, then `step` called backcalc's own
+    # file "damaged".
+    text = ("input: 1\ntarget: 0.5\nloss: half_sse\nlearning_rate: 3\nlayers:\n"
+            "  - activation: linear\n    weights: 1\n    biases: 0\n")
+    first = run_cli("step", write_network(text), "-n", "700", "-q")
+    if first.exit_code == 0:
+        assert run_cli("step", "-q").exit_code == 0
+    else:                                  # or refuse the divergence itself, in one line
+        assert "iteration" in error_line(first)
+
+
+def test_continued_unnamed_network_keeps_its_title():
+    # `run net.yaml; step` must give what `step net.yaml -n 2` gives (SPEC); for a network
+    # without a name the title is its file, and a continued run names ".backcalc/state.yaml".
+    text = ("input: 1\ntarget: 0.5\nloss: half_sse\nlearning_rate: 0.1\nlayers:\n"
+            "  - activation: linear\n    weights: 0.3\n    biases: 0\n")
+    write_network(text)
+    assert run_cli("run", "net.yaml").exit_code == 0
+    continued = json.loads(run_cli("step", "--format", "json").stdout)
+    assert continued["network"] == "net.yaml"
+
+
 # --- --save and the user's file ------------------------------------------------
 
 def test_save_writes_a_network_that_continues_exactly():
@@ -362,6 +400,32 @@ def test_table_shows_inf_for_an_infinite_loss():
     out = invoke("run", "huge.yaml").stdout
     assert "loss after iteration 1 = inf" in out
     assert "nan" not in out.lower().replace("finite", "")
+
+
+def test_undefined_loss_names_the_iteration_as_the_readme_says():
+    # README: "refused with one line naming the iteration, sample and neuron".
+    text = ("input: [1, 2]\ntarget: 1\nloss: bce\nlearning_rate: 0.5\nlayers:\n"
+            "  - activation: linear\n    weights: [0.2, 0.1]\n    biases: 0\n")
+    line = error_line(run_cli("step", write_network(text), "-n", "5"))
+    assert "iteration" in line, line
+
+
+def test_run_whose_update_leaves_the_bce_domain_still_shows_and_saves_iteration_1():
+    # bce, linear output, y = 1: a = 0.5, L = −ln 0.5; ∂L/∂a = −1/a = −2 = δ; w ← 0.5 + 0.2·2 = 0.9,
+    # b ← 0 + 0.2·2 = 0.4, so after the update a = 1.3, where bce is undefined.  Iteration 1
+    # itself is fine.  Before the fix engine.train called engine.final() unguarded when the
+    # run did not stop, so the error escaped: no tables, no JSON, no state, no file name in
+    # the error line.
+    # README: `final` is "null if its loss is undefined there".
+    text = ("input: 1\ntarget: 1\nloss: bce\nlearning_rate: 0.2\nlayers:\n"
+            "  - activation: linear\n    weights: 0.5\n    biases: 0\n")
+    result = run_cli("run", write_network(text), "--format", "json")
+    doc = json.loads(result.stdout)
+    assert len(doc["steps"]) == 1
+    assert doc["steps"][0]["loss"] == pytest.approx(math.log(2), rel=1e-15)
+    assert doc["steps"][0]["parameters"][0] == {"weights": [[0.9]], "biases": [0.4]}
+    assert doc["final"] is None
+    assert Path(".backcalc/state.yaml").exists()
 
 
 # --- later behaviour: bare command, long runs, --save policy, optimizer tables ----------

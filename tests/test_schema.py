@@ -160,8 +160,8 @@ def test_the_saved_state_validates():
 
 def _network_texts_of_other_tests():
     """Every module-level network text of the other test files (and of the helper modules
-    they share) that the loader accepts."""
-    found = []
+    they share) that the loader accepts; a text one module imports from another, once."""
+    found, seen = [], set()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         if path.stem in ("conftest", "test_schema", "test_new_command"):
             continue
@@ -170,7 +170,8 @@ def _network_texts_of_other_tests():
         except Exception:       # pragma: no cover - that file's own tests report it
             continue
         for key, value in vars(module).items():
-            if isinstance(value, str) and "layers" in value:
+            if isinstance(value, str) and "layers" in value and id(value) not in seen:
+                seen.add(id(value))
                 text = textwrap.dedent(value)
                 if loads(text):
                     found.append(pytest.param(text, id=f"{path.stem}.{key}"))
