@@ -28,9 +28,16 @@ else is running, and a slow example is not a wrong one.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+# tests/ on sys.path for `from helpers import ...` under any --import-mode; the default
+# (prepend) puts it there itself, --import-mode=importlib does not.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
 
 settings.register_profile("ci", max_examples=15, deadline=None, derandomize=True,
                           database=None, print_blob=True)

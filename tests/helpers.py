@@ -1,10 +1,10 @@
 """What many test files share: running backcalc in-process, reading what it prints, writing
 network files and loading the bundled ones.
 
-Imported as ``from helpers import ...``: pytest puts tests/ on ``sys.path`` when it collects
-them (its default ``prepend`` import mode; tests/ is not a package), so this works from the
-repository root and from a fresh clone alike.  The temporary-folder fixture ``in_tmp`` is in
-tests/conftest.py.
+Imported as ``from helpers import ...``: tests/ is on ``sys.path`` (pytest's default
+``prepend`` import mode puts it there, tests/ being no package; tests/conftest.py does for
+``--import-mode=importlib``), from the repository root, from tests/ and from a fresh clone
+alike.  The temporary-folder fixture ``in_tmp`` is in tests/conftest.py.
 """
 
 from __future__ import annotations
