@@ -243,7 +243,7 @@ def test_continued_unnamed_network_keeps_its_title():
             "  - activation: linear\n    weights: 0.3\n    biases: 0\n")
     write_network(text)
     assert run_cli("run", "net.yaml").exit_code == 0
-    continued = json.loads(run_cli("step", "--format", "json").stdout)
+    continued = run_json("step")
     assert continued["network"] == "net.yaml"
 
 

@@ -25,7 +25,7 @@ from backcalc.formats import FORMATS
 from backcalc.layout import DEFAULT_MAX_ROWS
 from backcalc.render_latex import math, text
 
-from helpers import NETWORKS, copy_bundled, invoke, one_error_line, run_cli
+from helpers import NETWORKS, copy_bundled, invoke, one_error_line, run_cli, run_json
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -51,7 +51,7 @@ def test_every_table_format_shows_mazurs_numbers(fmt):
 
 def test_csv_holds_every_value_of_the_json_document():
     rows = list(csv.DictReader(io.StringIO(invoke("run", "mazur", "--format", "csv").stdout)))
-    doc = json.loads(invoke("run", "mazur", "--format", "json").stdout)
+    doc = run_json("run", "mazur")
     step = doc["steps"][0]
     sample = step["samples"][0]
 
@@ -405,7 +405,7 @@ def test_the_curve_at_ten_thousand_iterations_fits_and_uses_a_log_scale():
 
 def test_quiet_and_json_runs_draw_no_curve():
     assert "Loss over" not in invoke("step", "mazur", "-n", "5", "-q").stdout
-    json.loads(invoke("step", "mazur", "-n", "5", "--format", "json").stdout)
+    run_json("step", "mazur", "-n", "5")
 
 
 def test_online_curve_counts_updates():

@@ -12,7 +12,6 @@ run of backcalc.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
@@ -20,7 +19,7 @@ import pytest
 
 from backcalc.numbers import format_number
 
-from helpers import ONE_NEURON, run_cli, sigmoid, write_network
+from helpers import ONE_NEURON, run_cli, run_json, sigmoid, write_network
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -39,7 +38,7 @@ def test_parameter_names_are_not_read_as_rich_markup():
 def test_compact_step_rows_show_whole_numbers_at_80_columns():
     result = run_cli("step", write_network(ONE_NEURON), "-n", "3", columns=80)
     assert result.exit_code == 0
-    doc = json.loads(run_cli("step", "net.yaml", "-n", "3", "--format", "json").stdout)
+    doc = run_json("step", "net.yaml", "-n", "3")
     for step in doc["steps"]:
         assert format_number(step["loss"]) in result.stdout           # '0.0074981…' before the fix
         assert format_number(step["parameters"][0]["biases"][0]) in result.stdout
@@ -53,7 +52,7 @@ def test_gradient_matrix_shows_whole_numbers_at_80_columns():
             "  - activation: sigmoid\n    weights: [0.3, 0.4]\n    biases: 0\n")
     out = run_cli("run", write_network(text), columns=80).stdout
     section = out[out.index("Iteration 1: gradients"):out.index("Iteration 1: update")]
-    doc = json.loads(run_cli("run", "net.yaml", "--format", "json").stdout)
+    doc = run_json("run", "net.yaml")
     for row in doc["steps"][0]["gradients"][0]["weights"]:
         for value in row:                                              # '5.418…' for 5.418e-04
             assert format_number(value) in section
