@@ -1,4 +1,14 @@
-"""Shared pytest configuration: the hypothesis profiles of the fuzz tests (tests/test_fuzz.py).
+"""Shared pytest configuration: the ``in_tmp`` fixture and the hypothesis profiles of the
+fuzz tests (tests/test_fuzz.py).
+
+``in_tmp`` runs a test in its own empty folder (pytest's ``tmp_path``), so the
+``.backcalc/`` state and the files a test writes never leak between tests.  A file whose
+tests all need it says ``pytestmark = pytest.mark.usefixtures("in_tmp")``.  It is not
+autouse: hypothesis refuses function-scoped fixtures on its tests (test_fuzz.py makes a
+fresh folder per example instead).  The functions many files share (running the CLI,
+writing a network file, ...) are in tests/helpers.py.
+
+Hypothesis profiles:
 
 * ``ci`` (the default): 15 examples per test (the broken-file tests take at least 40),
   so the whole fuzz file runs in about 12 seconds.  Derandomized: every run tries the
@@ -18,10 +28,25 @@ else is running, and a slow example is not a wrong one.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
+
+# tests/ on sys.path for `from helpers import ...` under any --import-mode; the default
+# (prepend) puts it there itself, --import-mode=importlib does not.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
 
 settings.register_profile("ci", max_examples=15, deadline=None, derandomize=True,
                           database=None, print_blob=True)
 settings.register_profile("thorough", max_examples=2000, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("BACKCALC_FUZZ", "ci"))
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """Run the test in its own empty folder; the folder's path."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

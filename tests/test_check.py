@@ -17,7 +17,8 @@ from backcalc.answers import load_answers, written_unit
 from backcalc.check import SLIPS, check
 from backcalc.examples import resolve
 from backcalc.netfile import load_network
-from cli_helpers import invoke
+
+from helpers import run_cli
 
 # Mazur, "A Step by Step Backpropagation Example": inputs, weights, published values.
 X1, X2 = 0.05, 0.10
@@ -214,7 +215,7 @@ def test_numbers_rounded_at_every_step_are_recognised_and_checked_with_round(tmp
     assert verdicts(result) == {"a2_1": ("right", None), "delta2_1": ("rounding", None)}
     assert result.rounding_decimals == 3
     path = tmp_path / "answers.yaml"
-    out = invoke("check", "mazur", str(path), "--round", "3", "--format", "json")
+    out = run_cli("check", "mazur", str(path), "--round", "3", "--format", "json")
     assert out.exit_code == 0, out.output
     assert {r["verdict"] for r in json.loads(out.output)["results"]} == {"right"}
 
@@ -224,7 +225,7 @@ def test_numbers_rounded_at_every_step_are_recognised_and_checked_with_round(tmp
 def test_check_json_follows_spec(tmp_path):
     path = tmp_path / "a.yaml"
     path.write_text("z1_1: 0.3825\nz1_2: 0.3925\n", encoding="utf-8")
-    out = invoke("check", "mazur", str(path), "--format", "json")
+    out = run_cli("check", "mazur", str(path), "--format", "json")
     assert out.exit_code == 1
     assert json.loads(out.output) == {
         "network": "Mazur's 2-2-2 sigmoid example",
@@ -240,7 +241,7 @@ def test_check_json_follows_spec(tmp_path):
 def test_check_table_names_the_first_wrong_step_with_its_formula(tmp_path):
     path = tmp_path / "a.yaml"
     path.write_text("z1: [0.3825, 0.3925]\n", encoding="utf-8")
-    out = invoke("check", "mazur", str(path), columns=120)
+    out = run_cli("check", "mazur", str(path), columns=120)
     assert out.exit_code == 1
     assert "First wrong step: z1_1 (iteration 1). You wrote 0.3825; it is computed as" in out.output
     assert "z₁⁽¹⁾ = w1·x₁ + w2·x₂ + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775" in out.output
@@ -251,7 +252,7 @@ def test_check_exits_0_when_everything_is_right(tmp_path):
     path = tmp_path / "a.yaml"
     path.write_text("loss: 0.298371109\ndL/dW2: [[0.0822, 0.0827], [-0.0226, -0.0227]]\n"
                     "W1+: [[0.1498, 0.1996], [0.2498, 0.2995]]\nb3+: 0.6\n", encoding="utf-8")
-    out = invoke("check", "mazur", str(path), columns=120)
+    out = run_cli("check", "mazur", str(path), columns=120)
     assert out.exit_code == 0, out.output
     assert "Everything checks out." in out.output
 
@@ -278,10 +279,10 @@ def test_check_exits_0_when_everything_is_right(tmp_path):
     ("b2_1+: 0.6\n", "a.yaml:1:8: b2_1+: layer 2 has one shared bias: write b2+, without a "
                       "neuron number"),
 ])
-def test_bad_answers_files_get_one_line(tmp_path, monkeypatch, text, message):
-    monkeypatch.chdir(tmp_path)
+@pytest.mark.usefixtures("in_tmp")
+def test_bad_answers_files_get_one_line(tmp_path, text, message):
     (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
-    out = invoke("check", "mazur", "a.yaml")
+    out = run_cli("check", "mazur", "a.yaml")
     assert out.exit_code == 2, out.output
     assert out.output.startswith(f"Error: {message}"), out.output
     assert out.output.count("\n") == 1
@@ -324,19 +325,19 @@ def test_update_sign_under_momentum(tmp_path):
     ("b2+: [0.6, 0.6]\n", "a.yaml:1:6: b2+: expected a list of 1 number (layer 2's one shared "
                           "bias), found a list of 2"),
 ])
-def test_more_bad_answers_files(tmp_path, monkeypatch, text, message):
-    monkeypatch.chdir(tmp_path)
+@pytest.mark.usefixtures("in_tmp")
+def test_more_bad_answers_files(tmp_path, text, message):
     (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
-    out = invoke("check", "mazur", "a.yaml")
+    out = run_cli("check", "mazur", "a.yaml")
     assert out.exit_code == 2, out.output
     assert out.output.startswith(f"Error: {message}"), out.output
     assert out.output.count("\n") == 1
 
 
-def test_an_answer_with_no_value_is_reported_in_the_answers_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+@pytest.mark.usefixtures("in_tmp")
+def test_an_answer_with_no_value_is_reported_in_the_answers_file(tmp_path):
     (tmp_path / "a.yaml").write_text("fprime2_1: 0.2\n", encoding="utf-8")
-    out = invoke("check", "softmax-classifier", "a.yaml")
+    out = run_cli("check", "softmax-classifier", "a.yaml")
     assert out.exit_code == 2
     assert out.output == ("Error: a.yaml:1:12: fprime2_1: fprime2_1 has no value in iteration 1 "
                           "(a softmax layer has no f′ of its own, only its Jacobian: give δ "
@@ -347,16 +348,16 @@ DIVERGES = ("input: 1\ntarget: 0\nloss: half_sse\nlearning_rate: 1.0e100\n"
             "layers:\n  - {activation: linear, weights: 1, biases: 0}\n")
 
 
-def test_the_iteration_that_diverges_is_checked_and_beyond_it_is_refused(tmp_path, monkeypatch):
+@pytest.mark.usefixtures("in_tmp")
+def test_the_iteration_that_diverges_is_checked_and_beyond_it_is_refused(tmp_path):
     # w: 1 → 1 − 1e100 → … ; iteration 4's z = −8e300 is finite, its update is not.
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "div.yaml").write_text(DIVERGES, encoding="utf-8")
     (tmp_path / "a4.yaml").write_text("iteration: 4\nz1_1: -8e300\n", encoding="utf-8")
-    out = invoke("check", "div.yaml", "a4.yaml", "--format", "json")
+    out = run_cli("check", "div.yaml", "a4.yaml", "--format", "json")
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["results"][0]["verdict"] == "right"
     (tmp_path / "a5.yaml").write_text("iteration: 5\nz1_1: 1\n", encoding="utf-8")
-    out = invoke("check", "div.yaml", "a5.yaml")
+    out = run_cli("check", "div.yaml", "a5.yaml")
     assert out.exit_code == 2
     assert out.output == ("Error: a5.yaml:2:7: z1_1: there is no iteration 5: the calculation "
                           "stops at iteration 4: the update makes W1[1,1] = inf (the run "

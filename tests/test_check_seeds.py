@@ -13,9 +13,9 @@ import pytest
 
 from backcalc.answers import load_answers
 from backcalc.check import check
-from backcalc.examples import answers_paths, resolve, resolve_answers
-from backcalc.netfile import load_network
-from cli_helpers import invoke
+from backcalc.examples import answers_paths, resolve_answers
+
+from helpers import bundled_network, run_cli
 
 SEEDS = {
     # seed 000: iteration 1 right up to the update; w10⁺ written +0.2073 (−0.2073),
@@ -57,7 +57,7 @@ SEEDS = {
 @pytest.mark.parametrize("network, answers", sorted(SEEDS))
 def test_seed_answers(network, answers):
     first_wrong, count, expected = SEEDS[network, answers]
-    net = load_network(*resolve(network))
+    net = bundled_network(network)
     path, _ = resolve_answers(answers)
     result = check(net, load_answers(path, net))
     assert len(result.results) == count
@@ -72,14 +72,14 @@ def test_every_bundled_answers_file_has_a_test():
 
 
 def test_seed001_warns_that_its_right_looking_039_is_the_transposed_sum():
-    net = load_network(*resolve("mazur"))
+    net = bundled_network("mazur")
     result = check(net, load_answers(resolve_answers("seed001")[0], net))
     (z12,) = [r for r in result.results if r.key == "z1_2"]
     assert (z12.verdict, z12.also_slip) == ("right", "transposed_weights")
 
 
 def test_check_command_on_seed001_by_bare_names():
-    out = invoke("check", "mazur", "seed001", "--format", "json")
+    out = run_cli("check", "mazur", "seed001", "--format", "json")
     assert out.exit_code == 1
     document = json.loads(out.output)
     assert document["first_wrong"] == "z1_1"

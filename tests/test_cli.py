@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-import backcalc
 from backcalc.cli import cli
 
-NETWORKS = Path(backcalc.__file__).parent / "networks"
+from helpers import (NETWORKS, copy_bundled, error_line, invoke, one_error_line, run_cli,
+                     run_json, write_network)
+
+pytestmark = pytest.mark.usefixtures("in_tmp")
+
 STATE_LINE = ("State after iteration {n} saved to .backcalc/state.yaml; "
               "continue with `backcalc step --iterations N`.")
 
@@ -35,39 +37,6 @@ MAZUR_UPDATED = {"w1": 0.149780716, "w2": 0.19956143, "w3": 0.24975114, "w4": 0.
 # SPEC's JSON example: the network after the first update.
 FINAL_LOSS = 0.291027774
 FINAL_A = (0.7420881112, 0.7752849683)
-
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    """Each test in its own empty folder: .backcalc/ state never leaks between tests."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def invoke(*args: str, code: int = 0):
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr,
-                                      result.exception)
-    assert "Traceback" not in result.stderr + result.stdout
-    return result
-
-
-def run_json(*args: str) -> dict:
-    result = invoke(*args, "--format", "json")
-    return json.loads(result.stdout)   # raises if stdout is not exactly one JSON document
-
-
-def one_error_line(result) -> str:
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == ""
-    return lines[0]
-
-
-def copy_mazur(name: str = "net.yaml") -> Path:
-    path = Path(name)
-    path.write_bytes((NETWORKS / "mazur.yaml").read_bytes())
-    return path
 
 
 # --- help ----------------------------------------------------------------------
@@ -241,6 +210,43 @@ def test_state_is_a_valid_network_file():
     assert doc["steps"][0]["loss"] == pytest.approx(FINAL_LOSS, abs=5e-10)
 
 
+def test_state_path_that_is_a_folder_is_one_line_not_a_traceback():
+    Path(".backcalc/state.yaml").mkdir(parents=True)
+    error_line(run_cli("run", "mazur"))     # os.replace -> IsADirectoryError before the fix
+
+
+def test_failed_save_does_not_advance_the_state():
+    # Before the fix the state was written before --save; when --save failed the user saw
+    # no tables, yet `backcalc step` would continue from an iteration they never saw.
+    Path("afile").write_text("not a folder")
+    result = run_cli("run", "mazur", "--save", "afile/copy.yaml")
+    assert result.exit_code == 2
+    assert not Path(".backcalc/state.yaml").exists()
+
+
+def test_state_written_after_a_successful_run_can_be_continued():
+    # Before the fix a diverging run saved .nan weights, then `step` called backcalc's own
+    # file "damaged".
+    text = ("input: 1\ntarget: 0.5\nloss: half_sse\nlearning_rate: 3\nlayers:\n"
+            "  - activation: linear\n    weights: 1\n    biases: 0\n")
+    first = run_cli("step", write_network(text), "-n", "700", "-q")
+    if first.exit_code == 0:
+        assert run_cli("step", "-q").exit_code == 0
+    else:                                  # or refuse the divergence itself, in one line
+        assert "iteration" in error_line(first)
+
+
+def test_continued_unnamed_network_keeps_its_title():
+    # `run net.yaml; step` must give what `step net.yaml -n 2` gives (SPEC); for a network
+    # without a name the title is its file, and a continued run names ".backcalc/state.yaml".
+    text = ("input: 1\ntarget: 0.5\nloss: half_sse\nlearning_rate: 0.1\nlayers:\n"
+            "  - activation: linear\n    weights: 0.3\n    biases: 0\n")
+    write_network(text)
+    assert run_cli("run", "net.yaml").exit_code == 0
+    continued = run_json("step")
+    assert continued["network"] == "net.yaml"
+
+
 # --- --save and the user's file ------------------------------------------------
 
 def test_save_writes_a_network_that_continues_exactly():
@@ -265,7 +271,7 @@ def test_save_message_names_the_file():
 
 
 def test_users_file_is_never_modified():
-    path = copy_mazur()
+    path = copy_bundled("mazur")
     original = path.read_bytes()
     stamp = path.stat().st_mtime_ns
     invoke("run", "net.yaml")
@@ -355,7 +361,7 @@ def test_step_json_ignores_display_options():
 # --- examples ------------------------------------------------------------------
 
 def test_examples_lists_every_bundled_network_with_its_description():
-    result = CliRunner().invoke(cli, ["examples"], env={"COLUMNS": "250"})
+    result = run_cli("examples", columns=250)
     assert result.exit_code == 0, result.stderr
     flat = " ".join(result.stdout.split())
     files = sorted(NETWORKS.glob("*.yaml"))
@@ -396,6 +402,32 @@ def test_table_shows_inf_for_an_infinite_loss():
     assert "nan" not in out.lower().replace("finite", "")
 
 
+def test_undefined_loss_names_the_iteration_as_the_readme_says():
+    # README: "refused with one line naming the iteration, sample and neuron".
+    text = ("input: [1, 2]\ntarget: 1\nloss: bce\nlearning_rate: 0.5\nlayers:\n"
+            "  - activation: linear\n    weights: [0.2, 0.1]\n    biases: 0\n")
+    line = error_line(run_cli("step", write_network(text), "-n", "5"))
+    assert "iteration" in line, line
+
+
+def test_run_whose_update_leaves_the_bce_domain_still_shows_and_saves_iteration_1():
+    # bce, linear output, y = 1: a = 0.5, L = −ln 0.5; ∂L/∂a = −1/a = −2 = δ; w ← 0.5 + 0.2·2 = 0.9,
+    # b ← 0 + 0.2·2 = 0.4, so after the update a = 1.3, where bce is undefined.  Iteration 1
+    # itself is fine.  Before the fix engine.train called engine.final() unguarded when the
+    # run did not stop, so the error escaped: no tables, no JSON, no state, no file name in
+    # the error line.
+    # README: `final` is "null if its loss is undefined there".
+    text = ("input: 1\ntarget: 1\nloss: bce\nlearning_rate: 0.2\nlayers:\n"
+            "  - activation: linear\n    weights: 0.5\n    biases: 0\n")
+    result = run_cli("run", write_network(text), "--format", "json")
+    doc = json.loads(result.stdout)
+    assert len(doc["steps"]) == 1
+    assert doc["steps"][0]["loss"] == pytest.approx(math.log(2), rel=1e-15)
+    assert doc["steps"][0]["parameters"][0] == {"weights": [[0.9]], "biases": [0.4]}
+    assert doc["final"] is None
+    assert Path(".backcalc/state.yaml").exists()
+
+
 # --- later behaviour: bare command, long runs, --save policy, optimizer tables ----------
 
 def test_bare_backcalc_prints_its_help():
@@ -420,7 +452,7 @@ def test_every_with_a_long_run_keeps_the_last_iteration():
 
 
 def test_save_refuses_to_overwrite_the_network_being_run():
-    path = copy_mazur()
+    path = copy_bundled("mazur")
     before = path.read_bytes()
     result = invoke("run", "net.yaml", "--save", "net.yaml", code=2)
     assert one_error_line(result) == ("Error: net.yaml: --save would overwrite the network "

@@ -9,22 +9,17 @@ running the engine, so the engine is never compared with itself.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-import backcalc
 from backcalc.engine import train
 from backcalc.netfile import load_network
 
-NETWORKS = Path(backcalc.__file__).parent / "networks"
+from helpers import NETWORKS, bundled_network, sigmoid
+
 BUNDLED = {"mazur", "seed000", "seed002", "seed004", "softmax-classifier", "xor-batch",
            "xor-online"}
-
-
-def load(name: str):
-    return load_network(NETWORKS / f"{name}.yaml")
 
 
 def exact(value):
@@ -35,10 +30,6 @@ def exact(value):
 def written(value: float, decimals: int):
     """A value the student wrote with ``decimals`` decimals, rounded correctly."""
     return pytest.approx(value, abs=0.5 * 10 ** -decimals + 1e-12)
-
-
-def sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
 
 
 # --- every bundled file -------------------------------------------------------
@@ -65,7 +56,7 @@ def test_every_bundled_file_loads_and_trains(path):
 # --- seed 000: 2-3-1, ReLU hidden, linear output ------------------------------
 
 def test_seed000_conventions():
-    network = load("seed000")
+    network = bundled_network("seed000")
     assert network.index_base == 0
     assert network.layers[0].weight_names == [["w00", "w01"], ["w10", "w11"], ["w20", "w21"]]
     assert network.layers[0].bias_names == ["b0", "b1", "b2"]
@@ -74,7 +65,7 @@ def test_seed000_conventions():
 
 
 def test_seed000_first_iteration_by_hand():
-    step = train(load("seed000"), iterations=1).steps[0]
+    step = train(bundled_network("seed000"), iterations=1).steps[0]
     hidden, out = step.pass_.layers
     # z0 = 0.2·1 − 0.4·2 + 0.1 = −0.5;  z1 = −0.3·1 + 0.8·2 − 0.2 = 1.1;  z2 = 0.5·1 + 0.7·2 + 0 = 1.9
     assert hidden.z[0] == exact([-0.5, 1.1, 1.9])
@@ -107,7 +98,7 @@ def test_seed000_first_iteration_by_hand():
 
 
 def test_seed000_second_forward_pass_by_hand():
-    run = train(load("seed000"), iterations=1)
+    run = train(bundled_network("seed000"), iterations=1)
     # z1_1 = −0.2073·1 + 0.9854·2 − 0.1073 = 1.6562;  z1_2 = 0.4691 + 0.6382·2 − 0.0309 = 1.7146
     # ŷ = 1.0133·1.6562 − 0.1043·1.7146 + 0.153 = 1.67822746 − 0.17883278 + 0.153 = 1.65239468
     assert run.final.outputs[0] == exact([1.65239468])
@@ -118,7 +109,7 @@ def test_seed000_second_forward_pass_by_hand():
 # --- seed 002: ReLU hidden, sigmoid output, target 18 -------------------------
 
 def test_seed002_by_hand():
-    step = train(load("seed002"), iterations=1).steps[0]
+    step = train(bundled_network("seed002"), iterations=1).steps[0]
     hidden, out = step.pass_.layers
     # z1 = (2 + 0.6 + 1.2 + 0.1, 8 + 1.5 + 2.4 + 0.2, 14 + 2.4 + 3.6 + 0.3)
     assert hidden.z[0] == exact([3.9, 12.1, 20.3])
@@ -153,11 +144,11 @@ def test_seed002_by_hand():
 
 @pytest.fixture(scope="module")
 def seed004():
-    return train(load("seed004"), iterations=3)
+    return train(bundled_network("seed004"), iterations=3)
 
 
 def test_seed004_shapes_and_names():
-    network = load("seed004")
+    network = bundled_network("seed004")
     # W1 = [1, 1] is one weight per neuron (one input), W3 = [1, 1] one neuron's two weights
     assert network.layers[0].weights.shape == (2, 1)
     assert network.layers[2].weights.shape == (1, 2)
@@ -242,7 +233,7 @@ def test_seed004_matches_the_seed_to_its_decimals(seed004):
 # --- softmax classifier ---------------------------------------------------------
 
 def test_softmax_classifier_by_hand():
-    step = train(load("softmax-classifier"), iterations=1).steps[0]
+    step = train(bundled_network("softmax-classifier"), iterations=1).steps[0]
     hidden, out = step.pass_.layers
     # z1 = W1 x + b1 with x = (1, 0.5): (0.1 − 0.1 + 0.2, 0.4 + 0.15 + 0.1, −0.5 + 0.1 − 0.1)
     z1 = [0.2, 0.65, -0.5]
@@ -291,7 +282,7 @@ def xor_sample(x, y):
 
 
 def test_xor_batch_first_iteration_by_hand():
-    network = load("xor-batch")
+    network = bundled_network("xor-batch")
     assert (network.update, network.reduction) == ("batch", "mean")
     step = train(network, iterations=1).steps[0]
     hand = [xor_sample(x, y) for x, y in zip(XOR_INPUTS, XOR_TARGETS)]
@@ -314,7 +305,7 @@ def test_xor_batch_first_iteration_by_hand():
 
 
 def test_xor_online_reads_rows_per_input_and_updates_per_sample():
-    network = load("xor-online")
+    network = bundled_network("xor-online")
     assert network.update == "online" and network.weight_rows == "inputs"
     # written transposed in the file; held one row per neuron, the same as xor-batch
     assert network.layers[0].weights == exact(np.array(W1))

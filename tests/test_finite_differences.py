@@ -22,7 +22,6 @@ of ReLU, leaky ReLU and ELU:
 from __future__ import annotations
 
 import json
-import re
 import zlib
 
 import numpy as np
@@ -34,11 +33,12 @@ from backcalc.losses import LOSSES
 from backcalc.netfile import parse_network_text
 from backcalc.network import Params
 
+from network_builders import (away_from_kinks, dumps, layer, network_text, random_222,
+                              valid_output, zs_of)
+
 H = 1e-6
 RTOL = 1e-6
 ATOL = 1e-8
-KINK = 1e-3          # stay this far from z = 0 for piecewise activations
-PIECEWISE = {"relu", "leaky_relu", "elu"}
 
 # The losses written out independently of backcalc.losses (one sample; a, y vectors).
 LOSS_FORMULAS = {
@@ -61,50 +61,6 @@ def close(analytic, numeric, what: str) -> None:
 
 def central(f, x: float) -> float:
     return (f(x + H) - f(x - H)) / (2 * H)
-
-
-# --- building networks ------------------------------------------------------------
-
-def dumps(doc) -> str:
-    """JSON (which is YAML), with every exponent written with a decimal point (1.0e-06),
-    the form every YAML 1.1 reader takes as a float (a plain 1e-06 is text to YAML 1.1)."""
-    return re.sub(r"(?<![\w.])(-?\d+)([eE][-+]?\d+)", r"\1.0\2", json.dumps(doc))
-
-
-def network_text(layers, samples, loss, **options) -> str:
-    """A network file (JSON is YAML) from plain Python values."""
-    doc = {"loss": loss, "learning_rate": 0.1, "layers": layers}
-    if len(samples) == 1:
-        doc["input"], doc["target"] = samples[0]
-    else:
-        doc["samples"] = [{"input": x, "target": y} for x, y in samples]
-    doc.update(options)
-    return dumps(doc)
-
-
-def layer(activation, weights, biases, **extra):
-    return {"activation": activation, "weights": np.asarray(weights).tolist(),
-            "biases": np.asarray(biases).tolist() if np.ndim(biases) else float(biases),
-            **extra}
-
-
-def zs_of(network, params, inputs) -> list[np.ndarray]:
-    """Pre-activations by a plain forward pass (only used to keep away from kinks)."""
-    out, a = [], np.asarray(inputs, float)
-    for p, spec in zip(params, network.layers):
-        z = a @ p.weights.T + p.biases
-        out.append(z)
-        a = spec.activation.forward(z)
-    return out
-
-
-def away_from_kinks(network) -> bool:
-    params = network.params
-    inputs = np.array([s.input for s in network.samples])
-    for z, spec in zip(zs_of(network, params, inputs), network.layers):
-        if spec.activation.name in PIECEWISE and np.abs(z).min() < KINK:
-            return False
-    return True
 
 
 # --- numerical gradients ----------------------------------------------------------
@@ -160,42 +116,6 @@ def check_gradients(network, params=None, indices=None, analytic=None) -> None:
 # =============================================================================
 # (a) every activation × every loss, on a 2-3-2 network
 # =============================================================================
-
-def valid_output(activation: str, loss: str) -> bool:
-    """Whether `activation` on the output layer gives outputs the loss is finite for."""
-    name = ACTIVATIONS[activation].name
-    canonical = LOSSES[loss].name
-    if canonical == "binary_cross_entropy":
-        return name in ("sigmoid", "softmax")                  # a in (0, 1)
-    if canonical == "cross_entropy":
-        return name in ("sigmoid", "softmax", "softplus")      # a > 0
-    return True
-
-
-def targets_for(loss: str, output: str, rng) -> list[float]:
-    canonical = LOSSES[loss].name
-    if canonical == "cross_entropy" and ACTIVATIONS[output].name == "softmax":
-        return [0.3, 0.7]                                       # sums to 1
-    if canonical in ("binary_cross_entropy", "cross_entropy"):
-        return [0.3, 0.8]                                       # in [0, 1]
-    return rng.uniform(-1, 1, 2).round(3).tolist()
-
-
-def random_222(hidden: str, output: str, loss: str, seed: int, targets=None, **options):
-    """A 2-3-2 network at a seeded random point, away from every kink."""
-    for attempt in range(100):
-        rng = np.random.default_rng(seed + attempt)
-        x = rng.uniform(-1, 1, 2).round(4).tolist()
-        y = targets if targets is not None else targets_for(loss, output, rng)
-        text = network_text(
-            [layer(hidden, rng.uniform(-1, 1, (3, 2)), rng.uniform(-0.5, 0.5, 3)),
-             layer(output, rng.uniform(-1, 1, (2, 3)), rng.uniform(-0.5, 0.5, 2))],
-            [(x, y)], loss, **options)
-        network = parse_network_text(text)
-        if away_from_kinks(network):
-            return network, text
-    raise AssertionError("no point away from the kinks")  # pragma: no cover
-
 
 def seed_of(*names) -> int:
     return zlib.crc32("/".join(names).encode())

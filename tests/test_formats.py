@@ -19,40 +19,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-import backcalc
 from backcalc import cli as cli_module
-from backcalc.cli import cli
 from backcalc.formats import FORMATS
 from backcalc.layout import DEFAULT_MAX_ROWS
 from backcalc.render_latex import math, text
 
-NETWORKS = Path(backcalc.__file__).parent / "networks"
+from helpers import NETWORKS, copy_bundled, invoke, one_error_line, run_cli, run_json
+
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 # Mazur's published values, as --precision 9 prints them.
 MAZUR_SHOWN = ["0.3775", "0.593269992", "1.105905967", "0.75136507", "0.298371109",
                "0.138498562", "0.082167041", "0.35891648", "0.149780716", "0.511301270".rstrip("0")]
-
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def invoke(*args: str, code: int = 0, env: dict | None = None, columns: int = 80):
-    result = CliRunner(env={"COLUMNS": str(columns), **(env or {})}).invoke(cli, list(args))
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr,
-                                      result.exception)
-    assert "Traceback" not in result.stderr + result.stdout
-    return result
-
-
-def one_error_line(result) -> str:
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def test_the_cli_lists_every_registered_format_and_the_layout_default():
@@ -72,7 +51,7 @@ def test_every_table_format_shows_mazurs_numbers(fmt):
 
 def test_csv_holds_every_value_of_the_json_document():
     rows = list(csv.DictReader(io.StringIO(invoke("run", "mazur", "--format", "csv").stdout)))
-    doc = json.loads(invoke("run", "mazur", "--format", "json").stdout)
+    doc = run_json("run", "mazur")
     step = doc["steps"][0]
     sample = step["samples"][0]
 
@@ -207,7 +186,7 @@ class _Balance(HTMLParser):
 @pytest.mark.parametrize("args", [["run", "mazur", "--explain"], ["step", "xor-online", "-n", "50"],
                                   ["check", "mazur", "seed001"]])
 def test_html_is_one_balanced_self_contained_page(args):
-    result = CliRunner().invoke(cli, args + ["--format", "html"])
+    result = run_cli(*args, "--format", "html")
     assert result.exit_code in (0, 1)
     page = result.stdout
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
@@ -278,7 +257,7 @@ def _compile(tex: str, folder: Path) -> subprocess.CompletedProcess:
     ["gradcheck", "seed004"],
 ])
 def test_latex_compiles_with_pdflatex(args, tmp_path):
-    result = CliRunner().invoke(cli, args + ["--format", "latex"])
+    result = run_cli(*args, "--format", "latex")
     assert result.exit_code in (0, 1)
     done = _compile(result.stdout, tmp_path)
     assert done.returncode == 0, done.stdout[-2000:]
@@ -321,7 +300,7 @@ def test_dash_o_never_replaces_a_file_without_force():
 
 
 def test_dash_o_never_replaces_an_input_file_even_with_force():
-    Path("net.yaml").write_bytes((NETWORKS / "mazur.yaml").read_bytes())
+    copy_bundled("mazur")
     before = Path("net.yaml").read_bytes()
     result = invoke("run", "net.yaml", "-o", "net.yaml", "--force", code=2)
     assert one_error_line(result) == ("Error: net.yaml: -o would overwrite an input file; "
@@ -426,7 +405,7 @@ def test_the_curve_at_ten_thousand_iterations_fits_and_uses_a_log_scale():
 
 def test_quiet_and_json_runs_draw_no_curve():
     assert "Loss over" not in invoke("step", "mazur", "-n", "5", "-q").stdout
-    json.loads(invoke("step", "mazur", "-n", "5", "--format", "json").stdout)
+    run_json("step", "mazur", "-n", "5")
 
 
 def test_online_curve_counts_updates():
@@ -479,7 +458,7 @@ def test_colour_on_a_terminal_but_never_with_no_color():
 def test_tables_fit_the_terminal(columns):
     for args in (["run", "mazur", "--explain"], ["run", "softmax-classifier"],
                  ["step", "seed004", "-n", "4"], ["check", "mazur", "seed001"]):
-        result = CliRunner(env={"COLUMNS": str(columns)}).invoke(cli, args)
+        result = run_cli(*args, columns=columns)
         table_lines = [l for l in result.stdout.splitlines() if "  " in l and "=" not in l]
         assert all(len(line) <= columns for line in table_lines), (args, columns)
 
@@ -615,5 +594,5 @@ def test_a_broken_matplotlib_is_one_line(monkeypatch):
 @pytest.mark.parametrize("columns", [1, 5, 20])
 def test_a_tiny_terminal_width_draws_without_a_traceback(columns):
     for args in (["run", "mazur"], ["show", "mazur"], ["examples"], ["step", "mazur", "-n", "3"]):
-        result = CliRunner(env={"COLUMNS": str(columns)}).invoke(cli, args)
+        result = run_cli(*args, columns=columns)
         assert result.exit_code == 0, (args, result.exception)

@@ -50,18 +50,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from click.testing import CliRunner
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
-import backcalc
 from backcalc.activations import ACTIVATIONS
-from backcalc.cli import cli
 from backcalc.engine import train
 from backcalc.losses import FUSED, LOSSES
 from backcalc.netfile import load_network, parse_network_text
 
-SEED001 = Path(backcalc.__file__).parent / "networks" / "answers" / "seed001.yaml"
+from helpers import NETWORKS, run_cli, run_json
+
+SEED001 = NETWORKS / "answers" / "seed001.yaml"
 
 H = 1e-6             # step of the central differences
 KINK = 1e-4          # skip points where a ReLU-type z is closer than this to 0
@@ -918,10 +917,6 @@ def write(name: str, content) -> bytes:
     return data
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args))
-
-
 def assert_no_crash(result) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"crashed: {result.exception!r}\n{result.stderr}")
@@ -939,13 +934,6 @@ def assert_one_line_naming(result, file: str) -> None:
 
 def network_document(net: Net, style: str, **changes) -> str:
     return dump({**net.doc, **changes}, style)
-
-
-def run_json(*args: str) -> dict:
-    result = invoke(*args, "--format", "json")
-    assert_no_crash(result)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def check_shape(value, shape, what: str) -> None:
@@ -1122,7 +1110,7 @@ COMMANDS = [["run"], ["run", "--explain"], ["run", "--format", "markdown"],
 def test_every_command_and_format_takes_a_valid_network(net, command):
     with fresh_folder():
         write("net.yaml", dump(net.doc, "yaml"))
-        result = invoke(command[0], "net.yaml", *command[1:])
+        result = run_cli(command[0], "net.yaml", *command[1:])
     assert_no_crash(result)
     if result.exit_code == 2:
         assert_one_line_naming(result, "net.yaml")
@@ -1138,7 +1126,7 @@ def test_a_valid_answers_file_is_checked(data):
     with fresh_folder():
         write("net.yaml", dump(net.doc, "yaml"))
         write("ans.yaml", dump(answers, data.draw(st.sampled_from(STYLES), label="style")))
-        result = invoke("check", "net.yaml", "ans.yaml", "--format", "json")
+        result = run_cli("check", "net.yaml", "ans.yaml", "--format", "json")
     assert_no_crash(result)
     if result.exit_code == 2:        # a network that diverges before an iteration answered
         assert_one_line_naming(result, "ans.yaml")
@@ -1188,7 +1176,7 @@ def test_a_broken_network_file_is_one_line(data):
     broken = data.draw(MUTATIONS[mutation](net.doc), label="broken file")
     with fresh_folder():
         write("net.yaml", broken)
-        result = invoke("run", "net.yaml")
+        result = run_cli("run", "net.yaml")
         assert_refused_or_ran(result, "net.yaml", broken, may_start=True)
     event(f"{mutation}: exit {result.exit_code}")
 
@@ -1217,7 +1205,7 @@ def test_a_broken_answers_file_is_one_line(data):
         if not seed:
             write("net.yaml", dump(net.doc, "yaml"))
         write("ans.yaml", broken)
-        result = invoke("check", "mazur" if seed else "net.yaml", "ans.yaml")
+        result = run_cli("check", "mazur" if seed else "net.yaml", "ans.yaml")
         assert_refused_or_ran(result, "ans.yaml", broken, codes=(0, 1))
         assert not Path(".backcalc").exists()
     event(f"{mutation}: exit {result.exit_code}")
@@ -1242,7 +1230,7 @@ def test_answers_naming_what_does_not_exist_are_one_line(data):
     with fresh_folder():
         write("net.yaml", dump(net.doc, "yaml"))
         write("ans.yaml", broken)
-        result = invoke("check", "net.yaml", "ans.yaml")
+        result = run_cli("check", "net.yaml", "ans.yaml")
         assert_refused_or_ran(result, "ans.yaml", broken, codes=(0, 1))
 
 
@@ -1268,7 +1256,7 @@ LINE_BREAK_KEYS = [
 def test_a_key_with_a_line_break_is_one_line(command, file, text):
     with fresh_folder():
         write(file, text)
-        result = invoke(command, *(["mazur"] if command == "check" else []), file)
+        result = run_cli(command, *(["mazur"] if command == "check" else []), file)
         assert result.exit_code == 2
         assert_one_line_naming(result, file)
 

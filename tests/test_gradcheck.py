@@ -23,32 +23,18 @@ from backcalc.netfile import load_network, parse_network_text
 from backcalc.network import Params
 from backcalc.report import parameter_columns
 
-from cli_helpers import invoke, net
+from helpers import bundled_network, invoke, one_error_line, run_cli, write_network
 
 EXAMPLES = sorted(example_paths())
+pytestmark = pytest.mark.usefixtures("in_tmp")
+
 MAZUR_NAMES = ["w1", "w2", "w3", "w4", "b1", "b2", "w5", "w6", "w7", "w8", "b3"]
 
 
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def gradcheck_json(*args: str, code: int = 0) -> dict:
-    result = invoke("gradcheck", *args, "--format", "json")
-    assert result.exit_code == code, (result.exit_code, result.output, result.exception)
+    result = invoke("gradcheck", *args, "--format", "json", code=code)
     assert result.stderr == ""
     return json.loads(result.stdout)
-
-
-def one_error_line(result) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    return lines[0]
 
 
 def engine_gradient(network, grads, layer, kind, j, i) -> float:
@@ -76,7 +62,7 @@ layers:
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_every_bundled_network_passes(name):
     doc = gradcheck_json(name)
-    network = load_network(example_paths()[name])
+    network = bundled_network(name)
     per_sample = len(network.samples) if network.update == "online" else 1
     assert len(doc["parameters"]) == network.parameter_count * per_sample
     assert {row["status"] for row in doc["parameters"]} == {"ok"}
@@ -85,7 +71,7 @@ def test_every_bundled_network_passes(name):
 
 
 def test_mazur_table():
-    result = invoke("gradcheck", "mazur")
+    result = run_cli("gradcheck", "mazur")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "parameter" in out and "analytic" in out and "numeric" in out
@@ -126,7 +112,7 @@ def test_a_broken_gradient_is_a_mismatch_naming_it(monkeypatch):
     w5 = next(row for row in doc["parameters"] if row["name"] == "w5")
     assert w5["relative_error"] == pytest.approx(1e-3, rel=1e-3)
 
-    table = invoke("gradcheck", "mazur")
+    table = run_cli("gradcheck", "mazur")
     assert table.exit_code == 1
     assert "11 parameters: 10 ok, 1 mismatch (w5)" in table.stdout
     assert table.stderr == ""
@@ -134,14 +120,14 @@ def test_a_broken_gradient_is_a_mismatch_naming_it(monkeypatch):
 
 def test_a_broken_shared_bias_gradient_is_caught(monkeypatch):
     break_one_gradient(monkeypatch, 1, "b", 0, 0, 0.5)          # b3 = Σδ halved
-    result = gradcheck(load_network(example_paths()["mazur"]))
+    result = gradcheck(bundled_network("mazur"))
     assert [c.name for c in result.mismatches] == ["b3"]
 
 
 # --- kinks -----------------------------------------------------------------------------
 
 def test_relu_with_z_exactly_zero_is_a_kink_not_a_failure():
-    path = net(KINK.format(activation="relu", bias=0))
+    path = write_network(KINK.format(activation="relu", bias=0))
     doc = gradcheck_json(path)
     statuses = {row["name"]: row["status"] for row in doc["parameters"]}
     # the three parameters that move z1 (= 0) are at the kink; the rest are checked
@@ -151,7 +137,7 @@ def test_relu_with_z_exactly_zero_is_a_kink_not_a_failure():
     note = next(row["note"] for row in doc["parameters"] if row["status"] == "kink")
     assert note.startswith("z of layer 1, neuron 1 is 0: relu has no derivative there")
     assert doc["mismatches"] == 0
-    table = invoke("gradcheck", path)
+    table = run_cli("gradcheck", path)
     assert table.exit_code == 0
     assert "9 parameters: 6 ok, 3 kink" in table.stdout
 
@@ -172,7 +158,7 @@ def test_activations_differentiable_at_zero_are_checked_there(activation):
 # --- what is checked -------------------------------------------------------------------
 
 def test_shared_bias_is_one_parameter_moved_as_a_whole():
-    network = load_network(example_paths()["mazur"])
+    network = bundled_network("mazur")
     result = gradcheck(network)
     assert [c.name for c in result.checks] == MAZUR_NAMES          # b3 once, in file order
     b3 = result.checks[-1]
@@ -187,7 +173,7 @@ def test_shared_bias_is_one_parameter_moved_as_a_whole():
 
 def test_json_values_are_the_engines_gradients_exactly():
     doc = gradcheck_json("mazur")
-    network = load_network(example_paths()["mazur"])
+    network = bundled_network("mazur")
     engine = Engine(network)
     grads = engine.gradients(network.params, engine.run_pass(network.params, [0]))
     rows = doc["parameters"]
@@ -208,7 +194,7 @@ def test_json_values_are_the_engines_gradients_exactly():
 
 def test_online_mode_checks_each_samples_own_loss():
     doc = gradcheck_json("xor-online")
-    network = load_network(example_paths()["xor-online"])
+    network = bundled_network("xor-online")
     engine = Engine(network)
     columns = parameter_columns(network)
     rows = doc["parameters"]
@@ -223,13 +209,13 @@ def test_online_mode_checks_each_samples_own_loss():
     # sample 1 is (0, 0): no gradient for the input weights; sample 4 (1, 1) has one
     assert [row["analytic"] for row in rows[:4]] == [0, 0, 0, 0]
     assert all(row["analytic"] != 0 for row in rows[27:31])
-    out = invoke("gradcheck", "xor-online").stdout
+    out = run_cli("gradcheck", "xor-online").stdout
     assert "36 checks (9 parameters × 4 samples): 36 ok" in out
     assert "Sample 4 (its own loss)" in out
 
 
 def test_batch_mode_checks_the_reduced_loss_of_all_samples():
-    network = load_network(example_paths()["xor-batch"])
+    network = bundled_network("xor-batch")
     result = gradcheck(network)
     engine = Engine(network)
     grads = engine.gradients(network.params, engine.run_pass(network.params, [0, 1, 2, 3]))
@@ -241,15 +227,15 @@ def test_batch_mode_checks_the_reduced_loss_of_all_samples():
 def test_round_intermediates_is_switched_off_for_the_check():
     text = (Path(example_paths()["mazur"]).read_text(encoding="utf-8")
             + "round_intermediates: 4\n")
-    path = net(text)
+    path = write_network(text)
     network = load_network(path)
     result = gradcheck(network)
     assert result.rounding_switched_off == 4
     assert network.round_intermediates == 4                 # the network itself untouched
-    exact = gradcheck(load_network(example_paths()["mazur"]))
+    exact = gradcheck(bundled_network("mazur"))
     assert [c.analytic for c in result.checks] == [c.analytic for c in exact.checks]
     assert result.counts == {"ok": 11}
-    out = invoke("gradcheck", path).stdout
+    out = run_cli("gradcheck", path).stdout
     assert "round_intermediates: 4 is switched off for the check" in out
     assert gradcheck_json(path)["round_intermediates_switched_off"] == 4
 
@@ -258,20 +244,20 @@ def test_round_intermediates_is_switched_off_for_the_check():
 
 def test_an_infinite_loss_is_undefined_not_a_crash():
     # (y − a)² with a = 1e200 overflows: the loss is inf, its gradient 2e200 finite.
-    path = net("input: 1\ntarget: 0\nloss: squared_error\nlearning_rate: 0.1\n"
-               "layers:\n  - activation: linear\n    weights: 1.0e200\n    biases: 0\n")
+    path = write_network("input: 1\ntarget: 0\nloss: squared_error\nlearning_rate: 0.1\n"
+                         "layers:\n  - activation: linear\n    weights: 1.0e200\n    biases: 0\n")
     doc = gradcheck_json(path)
     assert [row["status"] for row in doc["parameters"]] == ["undefined", "undefined"]
     assert doc["parameters"][0]["analytic"] == 2e200
     assert doc["parameters"][0]["numeric"] is None
     assert doc["parameters"][0]["note"] == "the loss is inf at θ itself"
-    assert "2 parameters: 2 undefined" in invoke("gradcheck", path).stdout
+    assert "2 parameters: 2 undefined" in run_cli("gradcheck", path).stdout
 
 
 def test_a_step_leaving_the_losss_domain_is_undefined():
     # a = 0.99995: one step up (h = 1e-4) gives a > 1, where the cross-entropy is undefined
-    path = net("input: 1\ntarget: 0.5\nloss: binary_cross_entropy\nlearning_rate: 0.1\n"
-               "layers:\n  - activation: linear\n    weights: 0.5\n    biases: 0.49995\n")
+    path = write_network("input: 1\ntarget: 0.5\nloss: binary_cross_entropy\nlearning_rate: 0.1\n"
+                         "layers:\n  - activation: linear\n    weights: 0.5\n    biases: 0.49995\n")
     doc = gradcheck_json(path)
     for row in doc["parameters"]:
         assert row["status"] == "undefined"
@@ -280,9 +266,9 @@ def test_a_step_leaving_the_losss_domain_is_undefined():
 
 
 def test_a_loss_undefined_at_the_files_parameters_is_one_error_line():
-    path = net("input: 1\ntarget: 0.5\nloss: binary_cross_entropy\nlearning_rate: 0.1\n"
-               "layers:\n  - activation: linear\n    weights: 0.5\n    biases: 0.9\n")
-    line = one_error_line(invoke("gradcheck", path))
+    path = write_network("input: 1\ntarget: 0.5\nloss: binary_cross_entropy\nlearning_rate: 0.1\n"
+                         "layers:\n  - activation: linear\n    weights: 0.5\n    biases: 0.9\n")
+    line = one_error_line(run_cli("gradcheck", path))
     assert line.startswith("Error: net.yaml: no gradient to check at the file's parameters: "
                            "binary_cross_entropy is undefined for output a = 1.4")
     with pytest.raises(ComputationError):
@@ -290,15 +276,16 @@ def test_a_loss_undefined_at_the_files_parameters_is_one_error_line():
 
 
 def test_bad_file_is_one_error_line_and_exit_2():
-    assert one_error_line(invoke("gradcheck", "nope.yaml")) == "Error: nope.yaml: no such file"
-    path = net("input: 1\ntarget: 0\nloss: half_squared_error\nlearnin_rate: 0.1\nlayers: []\n")
-    assert one_error_line(invoke("gradcheck", path)).startswith("Error: net.yaml:")
+    assert one_error_line(run_cli("gradcheck", "nope.yaml")) == "Error: nope.yaml: no such file"
+    path = write_network("input: 1\ntarget: 0\nloss: half_squared_error\nlearnin_rate: 0.1\n"
+                         "layers: []\n")
+    assert one_error_line(run_cli("gradcheck", path)).startswith("Error: net.yaml:")
 
 
 @pytest.mark.parametrize("step", [0, -1e-4, 1, math.inf, math.nan])
 def test_a_bad_step_is_an_input_error(step):
     with pytest.raises(InputError, match="step"):
-        gradcheck(load_network(example_paths()["mazur"]), step=step)
+        gradcheck(bundled_network("mazur"), step=step)
 
 
 def test_summary_lists_many_mismatches_briefly(monkeypatch):
@@ -307,7 +294,7 @@ def test_summary_lists_many_mismatches_briefly(monkeypatch):
     def doubled(self, params, pass_):
         return [Params(2 * p.weights, 2 * p.biases) for p in original(self, params, pass_)]
     monkeypatch.setattr(Engine, "gradients", doubled)
-    result = gradcheck(load_network(example_paths()["softmax-classifier"]))
+    result = gradcheck(bundled_network("softmax-classifier"))
     assert summary(result) == (
         "21 parameters: 21 mismatch (W1[1,1], W1[1,2], W1[2,1], W1[2,2], W1[3,1], W1[3,2], "
         "b1[1], b1[2], b1[3], W2[1,1] and 11 more)")

@@ -14,10 +14,10 @@ SGD θ ← θ − η ∇L.
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,7 +27,9 @@ from backcalc.engine import train
 from backcalc.losses import LOSSES
 from backcalc.netfile import load_network, parse_network_text
 
-MAZUR_PATH = Path(__file__).resolve().parent.parent / "backcalc" / "networks" / "mazur.yaml"
+from helpers import NETWORKS, ONE_NEURON, run_cli, write_network
+
+MAZUR_PATH = NETWORKS / "mazur.yaml"
 
 
 # --- helpers ------------------------------------------------------------------
@@ -319,6 +321,32 @@ def test_round_intermediates_half_up_displayed_tie():
     assert step.gradients[0].weights.tolist() == [[1.82]]
     assert step.parameters[0].weights.tolist() == [[0.82]]
     assert step.parameters[0].biases.tolist() == [-0.07]
+
+
+# --- round_intermediates through the command: large values, bce's ∂L/∂a ----------------
+
+@pytest.mark.usefixtures("in_tmp")
+def test_round_intermediates_with_large_values_does_not_crash():
+    # engine.make_rounder: Decimal.quantize raises InvalidOperation above 10**(28 - N).
+    text = ONE_NEURON.replace("[0.1, 0.2]", "[1e30, 0.2]").replace(
+        "activation: sigmoid", "activation: linear") + "round_intermediates: 4\n"
+    result = run_cli("run", write_network(text), "--format", "json")
+    assert result.exit_code == 0, repr(result.exception)
+    z = json.loads(result.stdout)["steps"][0]["samples"][0]["layers"][0]["z"][0]
+    assert z == 1e30 + 0.4
+
+
+@pytest.mark.usefixtures("in_tmp")
+def test_rounded_bce_dL_da_uses_the_rounded_output():
+    # round_intermediates: 4, z = 9.2: a = σ(9.2) = 0.99989897… → 0.9999.  README: ∂L/∂a =
+    # (a − y)/(a(1 − a)) = 0.9999/(0.9999·0.0001) = 10000 from the rounded a.  Before the
+    # fix it was computed from z (1/σ(−9.2) = 9898.1291), not from the a the table shows.
+    text = ("input: 1\ntarget: 0\nloss: bce\nlearning_rate: 0.1\nround_intermediates: 4\n"
+            "layers:\n  - activation: sigmoid\n    weights: 9.2\n    biases: 0\n")
+    result = run_cli("run", write_network(text), "--format", "json")
+    layer = json.loads(result.stdout)["steps"][0]["samples"][0]["layers"][0]
+    assert layer["a"] == [0.9999]
+    assert layer["dL_da"] == [10000.0]
 
 
 # =============================================================================

@@ -9,18 +9,14 @@ stop at the same step with the same message.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-import backcalc
-from backcalc.cli import cli
 from backcalc.engine import train
-from backcalc.netfile import load_network, parse_network_text
+from backcalc.netfile import parse_network_text
 
-NETWORKS = Path(backcalc.__file__).parent / "networks"
+from helpers import NETWORKS, bundled_network, run_cli
+
 BUNDLED = sorted(path.stem for path in NETWORKS.glob("*.yaml"))
 
 HEAD = "input: [0.5, -1.5]\n"
@@ -63,7 +59,7 @@ def network(name: str):
         layers = SMALL_OUTPUT if name == "domain" else LAYERS
         return parse_network_text(HEAD + MADE[name] + layers.format(hidden=hidden,
                                                                    output=output))
-    return load_network(NETWORKS / f"{name}.yaml")
+    return bundled_network(name)
 
 
 def bits(array) -> bytes:
@@ -107,13 +103,12 @@ def test_the_made_networks_cover_the_stops():
 
 @pytest.mark.parametrize("name", ["mazur", "xor-online", "softmax-classifier"])
 def test_step_quiet_saves_the_state_step_shows(name, tmp_path, monkeypatch):
-    runner = CliRunner()
     states = []
     for quiet in ([], ["--quiet"]):
         folder = tmp_path / ("quiet" if quiet else "shown")
         folder.mkdir()
         monkeypatch.chdir(folder)
-        result = runner.invoke(cli, ["step", name, "-n", "25", *quiet])
+        result = run_cli("step", name, "-n", "25", *quiet)
         assert result.exit_code == 0, result.output
         states.append((folder / ".backcalc" / "state.yaml").read_text())
         summary = result.stdout[result.stdout.index("After 25 iterations"):].splitlines()

@@ -18,10 +18,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from backcalc.activations import ACTIVATIONS
-from backcalc.cli import cli
 from backcalc.errors import InputError
 from backcalc.examples import EXAMPLES_DIR, example_paths
 from backcalc.losses import LOSSES
@@ -30,18 +28,13 @@ from backcalc.savefile import network_document
 from backcalc.schema import SCHEMA_NAME, SCHEMA_PATH, network_schema
 from backcalc.yamlsource import load_yaml
 
+from helpers import invoke
+
 MODELINE = f"# yaml-language-server: $schema={SCHEMA_NAME}\n"
 REGENERATE = ("the shipped schema is out of date (a registry or netfile constant changed); "
               "regenerate it: backcalc schema -o backcalc/networks/network.schema.json --force")
 VALIDATOR = jsonschema.Draft202012Validator(network_schema())
 BUNDLED = sorted(example_paths().items())
-
-
-def invoke(*args: str, code: int = 0):
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr,
-                                      result.exception)
-    return result
 
 
 def problems(text: str) -> list[str]:
@@ -111,8 +104,8 @@ def test_names_come_from_the_registries():
     assert alpha == sorted(name for name, cls in ACTIVATIONS.items() if "alpha" in cls.parameters)
 
 
-def test_schema_o_writes_a_file_and_never_overwrites_one(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+@pytest.mark.usefixtures("in_tmp")
+def test_schema_o_writes_a_file_and_never_overwrites_one():
     result = invoke("schema", "-o", "s.json")
     assert result.stdout.startswith("Schema written to s.json")
     assert Path("s.json").read_text(encoding="utf-8") == SCHEMA_PATH.read_text(encoding="utf-8")
@@ -147,8 +140,8 @@ def test_the_answers_files_are_another_format_and_have_no_schema_line():
         assert "yaml-language-server" not in path.read_text(encoding="utf-8")
 
 
-def test_the_saved_state_validates(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+@pytest.mark.usefixtures("in_tmp")
+def test_the_saved_state_validates():
     invoke("run", "mazur")
     assert problems(Path(".backcalc/state.yaml").read_text(encoding="utf-8")) == []
     # with momentum's velocity, and with Adam's moments, and a --save copy
@@ -166,17 +159,19 @@ def test_the_saved_state_validates(tmp_path, monkeypatch):
 
 
 def _network_texts_of_other_tests():
-    """Every module-level network text of the other test files that the loader accepts."""
-    found = []
-    for path in sorted(Path(__file__).parent.glob("test_*.py")):
-        if path.stem in ("test_schema", "test_new"):
+    """Every module-level network text of the other test files (and of the helper modules
+    they share) that the loader accepts; a text one module imports from another, once."""
+    found, seen = [], set()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.stem in ("conftest", "test_schema", "test_new_command"):
             continue
         try:
             module = importlib.import_module(path.stem)
         except Exception:       # pragma: no cover - that file's own tests report it
             continue
         for key, value in vars(module).items():
-            if isinstance(value, str) and "layers" in value:
+            if isinstance(value, str) and "layers" in value and id(value) not in seen:
+                seen.add(id(value))
                 text = textwrap.dedent(value)
                 if loads(text):
                     found.append(pytest.param(text, id=f"{path.stem}.{key}"))

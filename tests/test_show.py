@@ -15,23 +15,17 @@ import pytest
 import yaml
 from rich.cells import cell_len
 
-from cli_helpers import invoke, net
 from backcalc.examples import example_paths
-from backcalc.netfile import load_network
 from backcalc.numbers import format_number
 
+from helpers import bundled_network, invoke, write_network
 
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def show(*args: str, columns: int = 80, code: int = 0):
-    result = invoke("show", *args, columns=columns)
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr,
-                                      result.exception)
-    assert "Traceback" not in result.stdout + result.stderr
+    result = invoke("show", *args, columns=columns, code=code)
     assert "\x1b" not in result.stdout + result.stderr     # piped: no escape codes
     return result
 
@@ -166,7 +160,7 @@ def test_sample_out_of_range_is_one_line_exit_2():
 @pytest.mark.parametrize("name", sorted(example_paths()))
 @pytest.mark.parametrize("values", [False, True])
 def test_every_bundled_network_is_drawn_in_80_columns_with_every_parameter(name, values):
-    network = load_network(example_paths()[name], name)
+    network = bundled_network(name)
     out = show(name, *(["--values"] if values else [])).stdout
     assert all(cell_len(line) <= 80 for line in out.splitlines())
     assert "Too " not in out                                       # drawn, not summarised
@@ -222,7 +216,7 @@ layers:
 
 @pytest.mark.parametrize("base", [1, 0])
 def test_weight_rows_inputs_puts_each_weight_on_its_edge(base):
-    net(BY_INPUTS.format(base=base))
+    write_network(BY_INPUTS.format(base=base))
     out = show("net.yaml").stdout
     n = [str(k + base) for k in range(3)]          # the file's numbers for 1st, 2nd, 3rd
     x = [f"x{sub(k + base)}" for k in range(3)]
@@ -252,7 +246,7 @@ def test_named_weights_written_one_row_per_input():
         "    biases: [0.01, 0.02]\n",
         "    biases: [0.01, 0.02]\n"
         "    names: {weights: [[u00, u01], [u10, u11], [u20, u21]], biases: [c0, c1]}\n", 1)
-    net(text)
+    write_network(text)
     out = show("net.yaml").stdout
     layer1 = {edge for edge in edges(out) if edge[0] == 1}
     # u<i><j> is the name the file gives the weight from input i to neuron j.
@@ -310,8 +304,8 @@ def test_a_drawing_too_wide_for_the_terminal_is_summarised():
 # --- bad input, markup --------------------------------------------------------------
 
 def test_a_bad_file_is_one_line_and_exit_2():
-    net("input: [1]\ntarget: 1\nloss: half_squared_error\nlearnin_rate: 0.1\n"
-        "layers: [{activation: linear, weights: 1, biases: 0}]\n")
+    write_network("input: [1]\ntarget: 1\nloss: half_squared_error\nlearnin_rate: 0.1\n"
+                  "layers: [{activation: linear, weights: 1, biases: 0}]\n")
     result = show("net.yaml", code=2)
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1
@@ -320,10 +314,10 @@ def test_a_bad_file_is_one_line_and_exit_2():
 
 
 def test_markup_in_names_prints_literally():
-    net("name: '[bold]net[/bold]'\ndescription: '[red]about[/]'\ninput: [1]\ntarget: 1\n"
-        "loss: half_squared_error\nlearning_rate: 0.1\n"
-        "layers: [{activation: linear, weights: 0.5, biases: 0,\n"
-        "          names: {weights: '[bold]', biases: '[i]b'}}]\n")
+    write_network("name: '[bold]net[/bold]'\ndescription: '[red]about[/]'\n"
+                  "input: [1]\ntarget: 1\nloss: half_squared_error\nlearning_rate: 0.1\n"
+                  "layers: [{activation: linear, weights: 0.5, biases: 0,\n"
+                  "          names: {weights: '[bold]', biases: '[i]b'}}]\n")
     out = show("net.yaml").stdout
     assert "[bold]net[/bold]" in out
     assert "[red]about[/]" in out
@@ -338,8 +332,8 @@ def test_help_has_an_example():
 
 
 def test_an_undefined_loss_still_shows_the_values():
-    net("input: [1]\ntarget: 1\nloss: binary_cross_entropy\nlearning_rate: 0.1\n"
-        "layers: [{activation: linear, weights: 2, biases: 0}]\n")
+    write_network("input: [1]\ntarget: 1\nloss: binary_cross_entropy\nlearning_rate: 0.1\n"
+                  "layers: [{activation: linear, weights: 2, biases: 0}]\n")
     out = show("net.yaml", "--values").stdout
     assert boxes(out)[(1, "1")][-3:] == ["z = 2", "a = 2", "y = 1"]
     assert "loss of sample 1: undefined (" in " ".join(out.split("\n"))

@@ -12,13 +12,14 @@ import math
 import numpy as np
 import pytest
 
+from backcalc.activations import ACTIVATIONS
 from backcalc.engine import train
+from backcalc.losses import LOSSES
 from backcalc.netfile import parse_network_text
 from backcalc.worked import build, evaluate
-from cli_helpers import invoke
-from test_finite_differences import network_text, random_222, valid_output
-from backcalc.activations import ACTIVATIONS
-from backcalc.losses import LOSSES
+
+from helpers import bundled_network, run_cli
+from network_builders import network_text, random_222, valid_output
 
 
 def recompute_matches_engine(network, iterations=2, rel=1e-12):
@@ -67,7 +68,7 @@ def test_recomputation_under_every_option(options):
 
 
 def mazur_lines(*extra):
-    out = invoke("run", "mazur", "--explain", "--precision", "9", *extra, columns=200)
+    out = run_cli("run", "mazur", "--explain", "--precision", "9", *extra, columns=200)
     assert out.exit_code == 0, out.output
     return out.output
 
@@ -106,7 +107,7 @@ def test_explain_one_layer_one_neuron():
 
 
 def test_explain_writes_softmax_cross_entropy_as_a_minus_y():
-    out = invoke("run", "softmax-classifier", "--explain", columns=200)
+    out = run_cli("run", "softmax-classifier", "--explain", columns=200)
     assert "δ₂⁽²⁾ = a₂⁽²⁾ − y₂ = 0.34260305 − 1 = −0.65739695   (cross_entropy with softmax)" \
         in out.output
 
@@ -118,15 +119,15 @@ def test_wide_sums_are_elided_unless_a_neuron_is_chosen(tmp_path):
     path = tmp_path / "wide.yaml"
     path.write_text(network_text(layers, [(rng.uniform(0, 1, 12).round(2).tolist(), [1.0])],
                                  "half_squared_error"), encoding="utf-8")
-    out = invoke("run", str(path), "--explain", columns=400)
+    out = run_cli("run", str(path), "--explain", columns=400)
     assert "… (8 more terms)" in out.output
-    out = invoke("run", str(path), "--explain", "--layer", "1", "--neuron", "1", columns=400)
+    out = run_cli("run", str(path), "--explain", "--layer", "1", "--neuron", "1", columns=400)
     assert "more terms" not in out.output and "W1[1,12]·x₁₂" in out.output
 
 
-def test_step_explain_implies_full_and_round_option_rounds(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    out = invoke("step", "mazur", "-n", "2", "--explain", "--round", "3", columns=200)
+@pytest.mark.usefixtures("in_tmp")
+def test_step_explain_implies_full_and_round_option_rounds():
+    out = run_cli("step", "mazur", "-n", "2", "--explain", "--round", "3", columns=200)
     assert out.exit_code == 0, out.output
     assert "Iteration 2, worked: forward pass" in out.output
     assert "z₁⁽¹⁾ = w1·x₁ + w2·x₂ + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.378" in out.output
@@ -140,7 +141,7 @@ def test_step_explain_implies_full_and_round_option_rounds(tmp_path, monkeypatch
     (["--layer", "3"], "Invalid value for --layer: the network has layers 1 to 2, found 3"),
 ])
 def test_explain_refuses_a_layer_or_neuron_the_network_does_not_have(args, message):
-    out = invoke("run", "seed000", "--explain", *args)
+    out = run_cli("run", "seed000", "--explain", *args)
     assert out.exit_code == 2
     assert out.output.startswith(f"Error: {message}"), out.output
 
@@ -148,9 +149,7 @@ def test_explain_refuses_a_layer_or_neuron_the_network_does_not_have(args, messa
 def test_a_later_steps_formulas_name_the_parameter_not_its_update(tmp_path):
     # Built over two iterations (as check does), iteration 2 starts from w1⁺ of iteration 1
     # and writes it w1, as a hand calculation of iteration 2 does.
-    from backcalc.examples import resolve
-    from backcalc.netfile import load_network
-    network = load_network(*resolve("mazur"))
+    network = bundled_network("mazur")
     worked = build(network, train(network, 2).steps)
     (z,) = [q for q in worked.quantities if q.key.step == 1 and q.key.kind == "z"
             and q.key.layer == 0 and q.key.neuron == 0]

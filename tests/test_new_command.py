@@ -7,21 +7,22 @@ are one exact line and exit 2; -o never overwrites a file.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import jsonschema
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from backcalc.activations import ACTIVATIONS
-from backcalc.cli import cli
 from backcalc.netfile import parse_network_text
 from backcalc.losses import LOSSES
 from backcalc.schema import SCHEMA_PATH, network_schema
 from backcalc.yamlsource import load_yaml
+
+from helpers import invoke, one_error_line, run_json, write_network
+
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 VALIDATOR = jsonschema.Draft202012Validator(network_schema())
 MAZUR_LOSS = 0.298371109          # Mazur's published error before the first update
@@ -37,35 +38,17 @@ COMPATIBLE = {   # output activations that give every loss a finite value for ev
 }
 
 
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-
-
-def invoke(*args: str, code: int = 0):
-    result = CliRunner().invoke(cli, list(args), prog_name="backcalc")
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr,
-                                      result.exception)
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
-
-
+# Run as `backcalc`, the name a usage error quotes (`see backcalc new --help`).
 def new(*args: str) -> str:
-    return invoke("new", *args).stdout
+    return invoke("new", *args, prog_name="backcalc").stdout
 
 
 def refused(*args: str) -> str:
-    result = invoke("new", *args, code=2)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+    return one_error_line(invoke("new", *args, code=2, prog_name="backcalc"))
 
 
 def run_loss(text: str) -> float:
-    Path("net.yaml").write_text(text, encoding="utf-8")
-    doc = json.loads(invoke("run", "net.yaml", "--format", "json").stdout)
-    return doc["steps"][0]["loss"]
+    return run_json("run", write_network(text))["steps"][0]["loss"]
 
 
 def assert_usable(text: str):
