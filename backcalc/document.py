@@ -157,18 +157,20 @@ class Formula:
 
     def sides(self, fmt: Format) -> list[tuple]:
         """The sides of the equation as drawn, the value last."""
-        shown = (Number(self.value, bare=True),)
-        shown_text = plain(shown, fmt)
-        sides = [self.symbol]
-        last = plain(self.symbol, fmt)
-        for side in (self.formula, self.substituted):
-            text = plain(side, fmt)
-            if text != last and text != shown_text:
-                sides.append(side)
-                last = text
-        return sides + [shown]
+        return [side for side, _ in self._drawn(fmt)]
 
     def text(self, fmt: Format) -> str:
         """``z₁⁽¹⁾ = w1·x₁ + b1 = 0.15·0.05 + 0.35 = 0.3575``, the note after three spaces."""
-        text = " = ".join(plain(side, fmt) for side in self.sides(fmt))
+        text = " = ".join(written for _, written in self._drawn(fmt))
         return f"{text}   ({self.note})" if self.note else text
+
+    def _drawn(self, fmt: Format) -> list[tuple[tuple, str]]:
+        """(tokens, text) of each side drawn."""
+        shown = (Number(self.value, bare=True),)
+        shown_text = plain(shown, fmt)
+        drawn = [(self.symbol, plain(self.symbol, fmt))]
+        for side in (self.formula, self.substituted):
+            written = plain(side, fmt)
+            if written != drawn[-1][1] and written != shown_text:
+                drawn.append((side, written))
+        return drawn + [(shown, shown_text)]

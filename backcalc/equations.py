@@ -1,8 +1,8 @@
 """A worked quantity (``worked.Quantity``) as a ``document.Formula``: tokens, not text.
 
-``equation(worked, q)`` gives ``symbol = formula = numbers = value`` with every part
-as tokens (``document.Symbol``, ``Number``, ``Op`` …), so that each output format
-writes it in its own notation (LaTeX from the tokens, never from Unicode text).
+``Equations(worked).equation(q)`` gives ``symbol = formula = numbers = value`` with
+every part as tokens (``document.Symbol``, ``Number``, ``Op`` …), so that each output
+format writes it in its own notation (LaTeX from the tokens, never from Unicode text).
 
 * A quantity's name is made from its key (which number of which layer, neuron and
   sample) by the naming functions below, which also give ``worked`` its names as
@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .document import (SUBSCRIPTS, Formula, Number, Op, Power, Sup, Symbol, Text, Token,
-                       plain)
+from .document import Formula, Number, Op, Power, Sup, Symbol, Text, Token, plain
 
 GREEK = "αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ∂"
 """Letters written as symbols (∂ among them: ∂L/∂a)."""
@@ -111,95 +110,162 @@ def neuron_name(letter: str, layer: int, neuron: int, base: int, tag: str = "") 
     return (symbol,) + ((Text(tag),) if tag else ())
 
 
+@lru_cache(maxsize=65536)
 def neuron_symbol(letter: str, layer: int, neuron: int, base: int, tag: str = "") -> str:
     """``neuron_name`` as text: z₁⁽¹⁾."""
     return plain(neuron_name(letter, layer, neuron, base, tag), repr)
 
 
-def _named(network, key, tag: str) -> tuple | None:
-    """The name of the quantity ``key`` stands for (see ``worked.Key``), None for a kind
-    without one here."""
-    kind, layer, neuron, base = key.kind, key.layer, key.neuron, network.index_base
-    tagged = (Text(tag),) if tag else ()
-    if kind in ("x", "z", "a", "delta"):
-        letter = "δ" if kind == "delta" else kind
-        return neuron_name(letter, -1 if kind == "x" else layer, neuron, base, tag)
-    if kind == "y":
-        return (Symbol("y", str(neuron + base)),) + tagged
-    if kind == "dL/da":
-        return DERIVATIVE + neuron_name("a", layer, neuron, base, tag)
-    if kind == "fprime":
-        prime = read(network.layers[layer].activation.prime_symbol)
-        return prime + (Op("("),) + neuron_name("z", layer, neuron, base, tag) + (Op(")"),)
-    if kind in ("sample_loss", "loss"):
-        return (Text("L"),) + tagged
-    parameter, _, slot = kind.partition(":")
-    if slot:                                     # optimizer memory: m[w1], v̂[w1]
-        label = _label(network, key, slot)
-        name, corrected = parameter.rstrip("^"), parameter.endswith("^")
-        letter = Symbol(name[0], accent="hat") if corrected else Text(name[0])
-        if key.step != -1 and not corrected:     # the step's own: m[w1], velocity as v
-            letter = Text("v" if name == "velocity" else name)
-        return (letter, Op("["), Text(label), Op("]"))
-    if kind in ("W", "b"):
-        return (Text(_label(network, key, kind)),)
-    if kind in ("dL/dW", "dL/db"):
-        return DERIVATIVE + (Text(_label(network, key, kind[-1])),)
-    if kind in ("W+", "b+"):
-        return (Text(_label(network, key, kind[0])), Sup("+"))
-    return None
-
-
 def _label(network, key, kind: str) -> str:
-    if kind.upper() == "W":
+    """The user's name of the weight (kind "W") or bias ("b") ``key`` is about."""
+    if kind == "W":
         return network.weight_label(key.layer, key.neuron, key.input)
     return network.bias_label(key.layer, key.neuron)
 
 
-def name(worked, q) -> tuple:
-    """``q``'s name as tokens; they read as ``q.symbol``, its name as text (a name this
-    module cannot make is that text, as it is)."""
-    tags = [""] if q.key.sample is None else ["", f"[s{q.key.sample + 1}]"]
-    for tag in tags:
-        tokens = _named(worked.network, q.key, tag)
-        if tokens is not None and plain(tokens, repr) == q.symbol:
-            return tokens
-    return (Text(q.symbol),)
+def _neuron(letter: str):
+    def named(network, key, tag: str) -> tuple:
+        layer = -1 if letter == "x" else key.layer
+        return neuron_name(letter, layer, key.neuron, network.index_base, tag)
+    return named
 
 
-# --- formulas ---------------------------------------------------------------------------
+def _target(network, key, tag: str) -> tuple:
+    return (Symbol("y", str(key.neuron + network.index_base)),) + ((Text(tag),) if tag else ())
 
-def formula(worked, q) -> tuple:
-    """The formula with the operands' names: w1·x₁ + w2·x₂ + b1."""
-    def operand(token, position: int) -> tuple:
-        if not isinstance(token, int):
-            return read(token.symbol)                  # a constant: η, (1 − β₁)
-        named = worked.index[q.operands[token]]
-        tokens = name(worked, named)
-        if named.key.kind in ("W+", "b+") and named.key.step != q.key.step:
-            # Last step's updated w⁺ is this step's w.
-            if tokens[-1:] == (Sup("+"),):
-                return tokens[:-1]
-            return (Text(named.symbol.removesuffix("⁺")),)
+
+def _output_gradient(network, key, tag: str) -> tuple:
+    return DERIVATIVE + neuron_name("a", key.layer, key.neuron, network.index_base, tag)
+
+
+def _derivative(network, key, tag: str) -> tuple:
+    """f′(z₁⁽¹⁾) with the activation's own symbol: σ′, tanh′ …"""
+    prime = read(network.layers[key.layer].activation.prime_symbol)
+    z = neuron_name("z", key.layer, key.neuron, network.index_base, tag)
+    return prime + (Op("("),) + z + (Op(")"),)
+
+
+def _loss(network, key, tag: str) -> tuple:
+    return (Text("L"),) + ((Text(tag),) if tag else ())
+
+
+def _parameter(kind: str):
+    def named(network, key, tag: str) -> tuple:
+        return (Text(_label(network, key, kind)),)
+    return named
+
+
+def _gradient(kind: str):
+    def named(network, key, tag: str) -> tuple:
+        return DERIVATIVE + (Text(_label(network, key, kind)),)
+    return named
+
+
+def _updated(kind: str):
+    def named(network, key, tag: str) -> tuple:
+        return (Text(_label(network, key, kind)), Sup("+"))
+    return named
+
+
+def _memory(network, key, tag: str) -> tuple:
+    """An optimizer's memory of a parameter, kind "m:W" or "velocity:b": m[w1], v[b1], and
+    Adam's bias-corrected ("m^:W") m̂[w1]."""
+    memory, _, kind = key.kind.partition(":")
+    name = memory.rstrip("^")
+    letter = Symbol(name[0], accent="hat") if memory.endswith("^") else Text(name[0])
+    return (letter, Op("["), Text(_label(network, key, kind)), Op("]"))
+
+
+NAMES = {
+    "x": _neuron("x"), "z": _neuron("z"), "a": _neuron("a"), "delta": _neuron("δ"),
+    "y": _target, "dL/da": _output_gradient, "fprime": _derivative,
+    "sample_loss": _loss, "loss": _loss,
+    "W": _parameter("W"), "b": _parameter("b"), "dL/dW": _gradient("W"),
+    "dL/db": _gradient("b"), "W+": _updated("W"), "b+": _updated("b"),
+    "memory": _memory,
+}
+"""How each kind of quantity (``worked.Key.kind``) is named; ``memory`` stands for every
+"<name>:<W or b>" kind."""
+
+
+def _named(network, key, tag: str) -> tuple | None:
+    """The name of the quantity ``key`` stands for, None for a kind without one here."""
+    namer = NAMES.get("memory" if ":" in key.kind else key.kind)
+    return namer(network, key, tag) if namer else None
+
+
+class Equations:
+    """The formulas of one worked calculation (``worked.Worked``), each name made once."""
+
+    def __init__(self, worked):
+        self.worked = worked
+        self._names: dict = {}
+
+    def name(self, q) -> tuple:
+        """``q``'s name as tokens; they read as ``q.symbol``, its name as text (a name
+        this module cannot make is that text, as it is)."""
+        tokens = self._names.get(q.key)
+        if tokens is None:
+            tokens = self._names[q.key] = self._make_name(q)
         return tokens
-    return _side(q.tokens, operand, lambda text: text)
+
+    def _make_name(self, q) -> tuple:
+        tags = [""] if q.key.sample is None else ["", f"[s{q.key.sample + 1}]"]
+        for tag in tags:
+            tokens = _named(self.worked.network, q.key, tag)
+            if tokens is not None and plain(tokens, repr) == q.symbol:
+                return tokens
+        return (Text(q.symbol),)
+
+    def formula(self, q) -> tuple:
+        """The formula with the operands' names: w1·x₁ + w2·x₂ + b1."""
+        index = self.worked.index
+
+        def operand(token, position: int) -> tuple:
+            if not isinstance(token, int):
+                return read(token.symbol)              # a constant: η, (1 − β₁)
+            named = index[q.operands[token]]
+            tokens = self.name(named)
+            if named.key.kind in ("W+", "b+") and named.key.step != q.key.step:
+                # Last step's updated w⁺ is this step's w.
+                if tokens[-1:] == (Sup("+"),):
+                    return tokens[:-1]
+                return (Text(named.symbol.removesuffix("⁺")),)
+            return tokens
+        return _side(q.tokens, operand, _as_written)
+
+    def substituted(self, q, values: dict | None) -> tuple:
+        """The formula with numbers in place of the operands (``values``, or the
+        engine's); a negative number in parentheses unless it opens the formula or a
+        bracket."""
+        tokens, index = q.tokens, self.worked.index
+
+        def operand(token, position: int) -> tuple:
+            if isinstance(token, int):
+                key = q.operands[token]
+                value = values[key] if values else index[key].value
+            else:
+                value = token.value                    # a constant's value
+            before = tokens[position - 1] if position else None
+            opening = position == 0 or (isinstance(before, str)
+                                        and before.endswith(("(", "[")))
+            return (Number(value, bare=opening),)
+        return _side(tokens, operand, _with_minus_signs)
+
+    def equation(self, q, values: dict | None = None, value: float | None = None) -> Formula:
+        """``q`` as a line part: name = formula = numbers = value (``values`` and
+        ``value``: a student's numbers in place of the engine's)."""
+        return Formula(self.name(q), self.formula(q), self.substituted(q, values),
+                       q.value if value is None else value, q.note or "")
 
 
-def substituted(worked, q, values: dict | None) -> tuple:
-    """The formula with numbers in place of the operands (``values``, or the engine's); a
-    negative number in parentheses unless it opens the formula or a bracket."""
-    tokens = q.tokens
+def _as_written(text: str) -> str:
+    return text
 
-    def operand(token, position: int) -> tuple:
-        if isinstance(token, int):
-            key = q.operands[token]
-            value = values[key] if values else worked.index[key].value
-        else:
-            value = token.value                        # a constant's value
-        before = tokens[position - 1] if position else None
-        opening = position == 0 or (isinstance(before, str) and before.endswith(("(", "[")))
-        return (Number(value, bare=opening),)
-    return _side(tokens, operand, lambda text: text.replace("-", "−"))
+
+def _with_minus_signs(text: str) -> str:
+    """Text among numbers, its hyphens written as minus signs as the numbers' are."""
+    return text.replace("-", "−")
 
 
 def _side(tokens: list, operand, text_of) -> tuple:
@@ -221,7 +287,5 @@ def _side(tokens: list, operand, text_of) -> tuple:
 
 
 def equation(worked, q, values: dict | None = None, value: float | None = None) -> Formula:
-    """``q`` as a line part: name = formula = numbers = value (``values`` and ``value``: a
-    student's numbers in place of the engine's)."""
-    return Formula(name(worked, q), formula(worked, q), substituted(worked, q, values),
-                   q.value if value is None else value, q.note or "")
+    """``Equations(worked).equation(q, values, value)``, for a single quantity."""
+    return Equations(worked).equation(q, values, value)

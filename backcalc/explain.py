@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .document import Section
 from .engine import Run, Step
-from .equations import equation
+from .equations import Equations
 from .worked import MAX_TERMS, Quantity, build
 
 PHASES = {
@@ -51,6 +51,7 @@ def explain_sections(run: Run, step: Step, selection: Selection) -> list[Section
     chosen = Selection(selection.layer, neuron)
     worked = build(net, [step], run.trained.learning_rate,
                    limit=MAX_TERMS if selection.everything else None)
+    equations = Equations(worked)
     label = f"Iteration {step.iteration}"
     if net.update == "online" and len(net.samples) > 1:
         label += f", sample {step.pass_.sample_indices[0] + 1}"
@@ -66,7 +67,7 @@ def explain_sections(run: Run, step: Step, selection: Selection) -> list[Section
         if heading != title:
             sections.append(Section(heading, level=2))
             title = heading
-        sections[-1].lines.append([equation(worked, q)])
+        sections[-1].lines.append([equations.equation(q)])
     if not sections:
         sections.append(Section(f"{label}, worked", [["nothing matches --layer/--neuron"]],
                                 level=2))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .document import Formula, Table
 from .numbers import format_number
@@ -34,7 +35,7 @@ def format_part(part, precision: int, max_items: int | None = None) -> str:
     if isinstance(part, numbers.Real):
         return format_number(part, precision)
     if isinstance(part, Formula):                   # a worked formula (--explain, check)
-        return part.text(lambda value: format_number(value, precision))
+        return part.text(number_writer(precision))
     if isinstance(part, tuple):
         label, value = part
         return f"{label} = {format_part(value, precision, max_items)}"
@@ -46,6 +47,13 @@ def format_part(part, precision: int, max_items: int | None = None) -> str:
             return "(" + ", ".join(shown) + f"; {len(part)} values)"
         return "(" + ", ".join(shown) + ")"
     return "; ".join(format_part(p, precision, max_items) for p in part)
+
+
+@lru_cache(maxsize=None)
+def number_writer(precision: int):
+    """``format_number`` at ``precision``, remembering what it wrote: the numbers of worked
+    formulas recur (an activation in every sum it feeds)."""
+    return lru_cache(maxsize=8192)(lambda value: format_number(value, precision))
 
 
 def format_line(parts, precision: int, max_rows: int | None = None) -> str:
@@ -143,7 +151,7 @@ def column_groups(table: TextTable, width: int, padding: int) -> list[list[int]]
 
 def _needed_width(table: TextTable, index: int) -> int:
     """A number column needs its widest cell; a text column may wrap between words."""
-    from rich.cells import cell_len     # (here: --format json, which imports this, needs no rich)
+    from rich.cells import cell_len  # (here: --format json, which imports this, needs no rich)
     cells = [table.columns[index]] + [r[index] for r in table.rows if len(r) > index]
     if table.numeric[index] or index == 0:
         return max(cell_len(cell) for cell in cells)

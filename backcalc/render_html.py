@@ -10,8 +10,8 @@ from __future__ import annotations
 from html import escape
 
 from .curve import caption, finite_runs as _finite_runs, outline
-from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
 from .document import Formula, Section
+from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em;

@@ -16,8 +16,7 @@ import re
 
 from .curve import caption, finite_runs, outline
 from .document import Formula, Number, Op, Power, Section, Sup, Symbol, Text, number_text, plain
-from .layout import DEFAULT_MAX_ROWS, TextTable, column_groups, format_line, lay_out
-from .numbers import format_number
+from .layout import DEFAULT_MAX_ROWS, TextTable, column_groups, format_line, lay_out, number_writer
 
 PACKAGES = ("amsmath", "booktabs", "longtable")
 PAGE_CHARACTERS = 100      # a table's column group fits this many characters across
@@ -200,8 +199,7 @@ def _aligned(equations: list[str]) -> list[str]:
 
 def _equation(formula: Formula, precision: int) -> str:
     """``lhs = a = b = c`` as aligned rows: lhs &= a \\ &= b \\ &= c (note)."""
-    def fmt(value: float) -> str:
-        return format_number(value, precision)
+    fmt = number_writer(precision)
     sides = formula.sides(fmt)
     rows = []
     for number, side in enumerate(sides[1:]):

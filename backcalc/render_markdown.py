@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from .curve import caption, text_chart
-from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
 from .document import Section
+from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
 
 CHART_WIDTH = 80
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$])")

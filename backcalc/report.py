@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .conventions import conventions
-# (gradcheck builds its report from these too: the document's, imported here)
-from .document import Cell, Line, Section, Table
+from .document import Cell, Line, Section, Table  # (gradcheck imports them from here too)
 from .numbers import format_exact
 from .optimizers import OPTIMIZERS
 

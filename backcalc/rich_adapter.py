@@ -21,7 +21,7 @@ def collapse_widths(widths: list[int], wrapping: list[bool], room: int) -> list[
     """Column widths narrowed towards ``room`` cells as rich narrows a table too wide for
     its console: the widest wrapping columns first, never a column that may not wrap.
     The result may still exceed ``room`` (rich then squeezes every column)."""
-    from rich.table import Table       # (imported when a table is too wide: it is slow)
+    from rich.table import Table  # (imported when a table is too wide: it is slow)
     return Table._collapse_widths(widths, wrapping, room)
 
 

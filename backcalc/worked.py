@@ -25,10 +25,9 @@ from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from . import equations
 from .document import plain
 from .engine import Step
-from .equations import neuron_symbol
+from .equations import Equations, neuron_symbol
 from .losses import FUSED
 from .network import Network
 from .numbers import round_half_up
@@ -103,20 +102,20 @@ class Worked:
         return self._order[q.key]
 
     def formula(self, q: Quantity) -> str:
-        return plain(equations.formula(self, q), repr)
+        return plain(Equations(self).formula(q), repr)
 
     def substituted(self, q: Quantity, values: dict[Key, float] | None, fmt) -> str:
-        return plain(equations.substituted(self, q, values), fmt)
+        return plain(Equations(self).substituted(q, values), fmt)
 
     def line(self, q: Quantity, fmt, values: dict[Key, float] | None = None,
              value: float | None = None) -> str:
         """``z₁⁽¹⁾ = w1·x₁ + w2·x₂ + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775``."""
-        return equations.equation(self, q, values, value).text(fmt)
+        return Equations(self).equation(q, values, value).text(fmt)
 
     def line_parts(self, q: Quantity, fmt, values: dict[Key, float] | None = None,
                    value: float | None = None) -> tuple[list[str], str]:
         """The sides of ``line``'s equation (repeats left out), and its note ("" if none)."""
-        equation = equations.equation(self, q, values, value)
+        equation = Equations(self).equation(q, values, value)
         return [plain(side, fmt) for side in equation.sides(fmt)], equation.note
 
 
@@ -155,7 +154,6 @@ def safe(compute: Compute, args: list[float]) -> float:
 # --- naming ------------------------------------------------------------------
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _tokens(template: str, positions: dict) -> list:
