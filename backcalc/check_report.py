@@ -1,14 +1,15 @@
 """What ``check`` shows: the verdict table, the summary, the first wrong step worked out.
 
-Built on the same renderer-agnostic model as ``report`` (``Section``/``Table``),
-plus ``check_document`` for ``--format json`` (SPEC's shape).
+Built as a ``document`` (``Section``/``Table``, the worked step as ``Formula``s), plus
+``check_document`` for ``--format json`` (SPEC's shape).
 """
 
 from __future__ import annotations
 
 from .check import SLIPS, CheckResult, Result
-from .explain import Formula
-from .report import Section, Table, conventions
+from .conventions import conventions
+from .document import Section, Table
+from .equations import equation
 
 VERDICT_TEXT = {
     "right": "right",
@@ -67,12 +68,12 @@ def summary(result: CheckResult) -> Section:
         q = first.quantity
         lines.append([f"First wrong step: {first.key} (iteration {q.iteration}). You wrote ",
                       first.answer.given, "; it is computed as"])
-        lines.append(["  ", Formula(result.worked, q)])
+        lines.append(["  ", equation(result.worked, q)])
         same = result.worked.substituted(q, result.values, repr) == \
             result.worked.substituted(q, None, repr)
         if not same:
             lines.append(["From your own earlier values it would be"])
-            lines.append(["  ", Formula(result.worked, q, result.values, first.yours)])
+            lines.append(["  ", equation(result.worked, q, result.values, first.yours)])
         if first.slip:
             detail = f" ({first.slip_detail})" if first.slip_detail else ""
             lines.append([f"Your number is what this slip gives: {SLIPS[first.slip]}"

@@ -1,8 +1,9 @@
 """`backcalc show`: a network drawn in the terminal, or summarised when it is too large.
 
-``show_report`` returns ``report.Section``s: a header (title, description, the file,
-the conventions that matter), then either the drawing or, for a network too large
-or too wide to read that way, a table with one column per layer.
+``show_report`` returns a ``document`` (``Section``s): a header (title, description,
+the file, and ``conventions``' show view: the conventions that matter), then either
+the drawing or, for a network too large or too wide to read that way, a table with
+one column per layer.
 
 The drawing puts the inputs in the first column and each layer in a column of its
 own, left to right, one box per neuron.  Every weight sits on the arrow (▶) that
@@ -21,12 +22,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from rich.cells import cell_len
 
+from .conventions import SHOW, conventions
+from .document import Line, Section, Table
 from .engine import Engine
 from .errors import ComputationError
 from .network import Network
-from .numbers import DEFAULT_PRECISION, format_exact, format_number
-from .optimizers import OPTIMIZERS
-from .report import Line, Section, Table, about, architecture, neuron_label
+from .numbers import DEFAULT_PRECISION, format_number
+from .report import about, neuron_label
 
 MAX_NEURONS = 8
 """Layers (the inputs too) of more neurons are summarised instead of drawn."""
@@ -114,33 +116,7 @@ def _loss_line(net: Network, forward: Values, sample: int) -> Line:
 
 def show_header(net: Network) -> Section:
     """The title, description and file, and the conventions a reader needs."""
-    count = len(net.samples)
-    several = count > 1
-    rows = [["architecture", f"{architecture(net)} ({count} sample{'s' if several else ''}), "
-                             f"{net.parameter_count} parameters"]]
-    loss = f"{net.loss.name}: {net.loss.formula}"
-    if several:
-        loss += "; " + ("mean over the samples" if net.reduction == "mean"
-                        else "sum over the samples")
-    rows.append(["loss", loss])
-    if several:
-        rows.append(["update", "batch: one update per iteration from all samples"
-                     if net.update == "batch" else "online: one update per sample, in file order"])
-    rows.append(["optimizer", OPTIMIZERS[net.optimizer.name](net).describe()])
-    rows.append(["learning rate", f"η = {format_exact(net.learning_rate)}"])
-    rows.append(["weights", "one row per neuron: z = W·a + b" if net.weight_rows == "neurons"
-                 else "one row per input: z = a·W + b (weight_rows: inputs)"])
-    shared = [str(i + 1) for i, layer in enumerate(net.layers) if layer.shared_bias]
-    if shared or not net.update_biases:
-        parts = [] if net.update_biases else ["kept fixed (update_biases: false)"]
-        if shared:
-            parts.append(f"one shared bias in layer {', '.join(shared)}")
-        rows.append(["biases", "; ".join(parts)])
-    rows.append(["numbering", f"neurons and weights counted from {net.index_base}"])
-    if net.round_intermediates is not None:
-        rows.append(["rounding", f"every value rounded to {net.round_intermediates} decimals "
-                                 "before use"])
-    return Section(net.title, about(net), [Table("Conventions", ["", ""], rows, prose=True)])
+    return Section(net.title, about(net), [conventions(net, view=SHOW)])
 
 
 # --- the drawing ---------------------------------------------------------------

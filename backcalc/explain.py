@@ -1,19 +1,20 @@
 """``--explain``: every value of a step with its formula and the numbers substituted.
 
 The lines come from ``worked`` (one per quantity, in the order a hand calculation
-goes) and are grouped into sections by phase: forward pass, loss, backward pass
-and gradients per layer, update.  ``layer``/``neuron`` keep only the quantities
-of one layer or one neuron number (and then write every term of long sums).
+goes), each a ``document.Formula`` made by ``equations``, and are grouped into
+sections by phase: forward pass, loss, backward pass and gradients per layer, update.
+``layer``/``neuron`` keep only the quantities of one layer or one neuron number (and
+then write every term of long sums).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .document import Section
 from .engine import Run, Step
-from .numbers import format_number
-from .report import Section
-from .worked import MAX_TERMS, Quantity, Worked, build
+from .equations import Equations
+from .worked import MAX_TERMS, Quantity, build
 
 PHASES = {
     "z": "forward pass", "a": "forward pass",
@@ -22,25 +23,6 @@ PHASES = {
     "dL/dW": "gradients", "dL/db": "gradients",
 }
 """Quantity kinds → the phase they belong to; anything else is the update."""
-
-
-@dataclass
-class Formula:
-    """A line part drawn as ``symbol = formula = numbers = value`` at the chosen precision."""
-
-    worked: Worked
-    quantity: Quantity
-    values: dict | None = None         # other values to substitute (a student's), or the engine's
-    value: float | None = None
-
-    def text(self, precision: int) -> str:
-        return self.worked.line(self.quantity, lambda x: format_number(x, precision),
-                                self.values, self.value)
-
-    def sides(self, precision: int) -> tuple[list[str], str]:
-        """The equation's sides and its note, for formats that align equations (LaTeX)."""
-        return self.worked.line_parts(self.quantity, lambda x: format_number(x, precision),
-                                      self.values, self.value)
 
 
 @dataclass
@@ -69,6 +51,7 @@ def explain_sections(run: Run, step: Step, selection: Selection) -> list[Section
     chosen = Selection(selection.layer, neuron)
     worked = build(net, [step], run.trained.learning_rate,
                    limit=MAX_TERMS if selection.everything else None)
+    equations = Equations(worked)
     label = f"Iteration {step.iteration}"
     if net.update == "online" and len(net.samples) > 1:
         label += f", sample {step.pass_.sample_indices[0] + 1}"
@@ -84,7 +67,7 @@ def explain_sections(run: Run, step: Step, selection: Selection) -> list[Section
         if heading != title:
             sections.append(Section(heading, level=2))
             title = heading
-        sections[-1].lines.append([Formula(worked, q)])
+        sections[-1].lines.append([equations.equation(q)])
     if not sections:
         sections.append(Section(f"{label}, worked", [["nothing matches --layer/--neuron"]],
                                 level=2))

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import InputError
-
-DEFAULT_MAX_ROWS = 50      # --max-rows (also layout.DEFAULT_MAX_ROWS)
+from .layout import DEFAULT_MAX_ROWS
 
 
 @dataclass
@@ -24,7 +23,7 @@ class Output:
     """What a command shows; the callables build each form on demand."""
 
     title: str
-    sections: Callable[[], list]                          # report.Section list
+    sections: Callable[[], list]                          # the document: Sections
     document: Callable[[], dict]                          # SPEC's JSON
     csv: Callable[[], tuple[list[str], Iterable[list]]]   # columns, rows
 

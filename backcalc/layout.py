@@ -1,4 +1,4 @@
-"""From a report's tables to text cells: formatting numbers and eliding long tables.
+"""From a document's tables to text cells: formatting numbers and eliding long tables.
 
 Every table-drawing format (the terminal, Markdown, LaTeX, HTML) goes through
 ``lay_out``, so each one shows the same digits and leaves out the same rows and
@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import lru_cache
 
-from rich.cells import cell_len
-
-from .formats import DEFAULT_MAX_ROWS
+from .document import Formula, Table
 from .numbers import format_number
 
-if TYPE_CHECKING:                       # (the report, and NumPy, only when a table is drawn)
-    from .report import Table
-
+DEFAULT_MAX_ROWS = 50   # --max-rows (formats.Choice's default; cli names it for --help too)
 TAIL_ROWS = 10          # an elided table keeps this many last rows (fewer when max_rows is small)
 MAX_COLUMNS = 12        # wider tables keep their first and last columns (beside the labels)
 TAIL_COLUMNS = 2
@@ -30,16 +26,16 @@ COLUMN_MARKER = "…"
 
 
 def format_part(part, precision: int, max_items: int | None = None) -> str:
-    """One cell or line part as text (see ``report.Cell`` and ``report.Line``); a vector
-    longer than ``max_items`` keeps its first and last numbers."""
+    """One cell or line part as text (see ``document.Cell`` and ``document.Line``); a
+    vector longer than ``max_items`` keeps its first and last numbers."""
     if part is None:
         return ""
     if isinstance(part, str):
         return part
     if isinstance(part, numbers.Real):
         return format_number(part, precision)
-    if hasattr(part, "text"):                       # an explained formula (explain.Formula)
-        return part.text(precision)
+    if isinstance(part, Formula):                   # a worked formula (--explain, check)
+        return part.text(number_writer(precision))
     if isinstance(part, tuple):
         label, value = part
         return f"{label} = {format_part(value, precision, max_items)}"
@@ -51,6 +47,13 @@ def format_part(part, precision: int, max_items: int | None = None) -> str:
             return "(" + ", ".join(shown) + f"; {len(part)} values)"
         return "(" + ", ".join(shown) + ")"
     return "; ".join(format_part(p, precision, max_items) for p in part)
+
+
+@lru_cache(maxsize=None)
+def number_writer(precision: int):
+    """``format_number`` at ``precision``, remembering what it wrote: the numbers of worked
+    formulas recur (an activation in every sum it feeds)."""
+    return lru_cache(maxsize=8192)(lambda value: format_number(value, precision))
 
 
 def format_line(parts, precision: int, max_rows: int | None = None) -> str:
@@ -148,6 +151,7 @@ def column_groups(table: TextTable, width: int, padding: int) -> list[list[int]]
 
 def _needed_width(table: TextTable, index: int) -> int:
     """A number column needs its widest cell; a text column may wrap between words."""
+    from rich.cells import cell_len  # (here: --format json, which imports this, needs no rich)
     cells = [table.columns[index]] + [r[index] for r in table.rows if len(r) > index]
     if table.numeric[index] or index == 0:
         return max(cell_len(cell) for cell in cells)

@@ -1,4 +1,4 @@
-"""Draw a report as one self-contained HTML page (inline style, no scripts, no links).
+"""Draw a document as one self-contained HTML page (inline style, no scripts, no links).
 
 Tables are HTML tables with number columns right-aligned; ``--explain`` lines
 are set in a monospaced font; the loss curve is an inline SVG.  Every piece of
@@ -10,8 +10,8 @@ from __future__ import annotations
 from html import escape
 
 from .curve import caption, finite_runs as _finite_runs, outline
+from .document import Formula, Section
 from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
-from .report import Section
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em;
@@ -39,7 +39,7 @@ def render(sections: list[Section], precision: int, max_rows: int | None = DEFAU
         tag = "h2" if section.level == 1 else "h3"
         body.append(f"<section>\n<{tag}>{escape(section.title)}</{tag}>")
         for line in section.lines:
-            formula = any(hasattr(part, "text") for part in line)
+            formula = any(isinstance(part, Formula) for part in line)
             css = ' class="formula"' if formula else ""
             body.append(f"<p{css}>{escape(format_line(line, precision, max_rows))}</p>")
         for table in section.tables:

@@ -1,4 +1,4 @@
-"""Draw a report as Markdown: headings, paragraphs and pipe tables.
+"""Draw a document as Markdown: headings, paragraphs and pipe tables.
 
 The tables render on GitHub and in notebooks (number columns right-aligned);
 the loss curve is the terminal's text chart in a code block.  Every character
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from .curve import caption, text_chart
+from .document import Section
 from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
-from .report import Section
 
 CHART_WIDTH = 80
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$])")

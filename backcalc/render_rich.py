@@ -1,4 +1,4 @@
-"""Draw a report (``report.Section``s) in the terminal with rich.
+"""Draw a document (``document.Section``s) in the terminal with rich.
 
 Numbers are never shortened: a table too wide for the terminal is split into
 several, each repeating the first (label) column.  Every piece of text from the
@@ -12,7 +12,9 @@ general layout of a table costs milliseconds, and a run's tables were most of
 `backcalc run`'s time.  The layout is rich's own, to the character (its width
 rules, its padding, its box, its word wrapping); whatever this module does not
 lay out the same way (a title rich would truncate, control characters, a table
-squeezed beyond its text columns) rich draws itself.
+squeezed beyond its text columns) rich draws itself.  Only rich's public API is
+used here; the two rules of rich's layout that have no public form are called
+through ``rich_adapter``.
 """
 
 from __future__ import annotations
@@ -20,17 +22,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich import box
-from rich._ratio import ratio_distribute
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
 from .layout import DEFAULT_MAX_ROWS, TextTable, column_groups, format_line, lay_out
+from .rich_adapter import collapse_widths, distribute
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
 
-    from .report import Section
+    from .document import Section
 
 MIN_WIDTH = 40   # a narrower terminal (COLUMNS=1) is drawn as if it were this wide
 PADDING = 3   # each column's left and right padding, and the divider between columns
@@ -161,12 +163,13 @@ def _laid_out(table: TextTable, columns: list[int], title: str, out: _Writer):
     None where rich's own layout is needed.
 
     Rich's rules for these tables: each column as wide as its widest cell plus a space
-    each side; too wide for the console, the text columns narrowed (``_collapse_widths``)
-    and their cells word-wrapped (``Text.wrap``); if the title is wider than the table,
-    the difference spread over the columns in proportion to their widths
-    (``min_width``); numbers right-justified (rstripped), text left; with a header, the
-    box's edges and dividers around the cells, its top and bottom rows, and a rule under
-    the header; every line as wide as the table."""
+    each side; too wide for the console, the text columns narrowed
+    (``rich_adapter.collapse_widths``) and their cells word-wrapped (``Text.wrap``); if
+    the title is wider than the table, the difference spread over the columns in
+    proportion to their widths (``min_width``, ``rich_adapter.distribute``); numbers
+    right-justified (rstripped), text left; with a header, the box's edges and dividers
+    around the cells, its top and bottom rows, and a rule under the header; every line
+    as wide as the table."""
     header = table.has_header
     count = len(columns)
     heads = [table.columns[i] for i in columns]
@@ -187,16 +190,15 @@ def _laid_out(table: TextTable, columns: list[int], title: str, out: _Writer):
     extra = count + 1 if header else 0                        # the box's edges and dividers
     room = out.width - extra
     if sum(widths) > room:
-        from rich.table import Table as RichTable
         natural = widths
-        widths = RichTable._collapse_widths([min(w, room) for w in widths], wrapping, room)
+        widths = collapse_widths([min(w, room) for w in widths], wrapping, room)
         if sum(widths) > room or min(widths) < 3 or any(
                 w < n for w, n, wraps in zip(widths, natural, wrapping) if not wraps):
             return None                       # rich squeezes, or crops, every column
     title_width = cell_len(title)
     if sum(widths) < title_width - extra:                     # Table(min_width=title width)
         spread = min(title_width - extra, room) - sum(widths)
-        widths = [w + pad for w, pad in zip(widths, ratio_distribute(spread, widths))]
+        widths = [w + pad for w, pad in zip(widths, distribute(spread, widths))]
     width = sum(widths) + extra
     if title_width > width:
         return None                                           # rich wraps the title

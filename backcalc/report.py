@@ -1,28 +1,25 @@
 """What a run shows, independent of how it is drawn.
 
-``run_report`` and ``step_report`` turn a ``Run`` into a list of ``Section``s,
-each a heading, some lines of text and some ``Table``s whose cells are text or
-float numbers.  A renderer (``render_rich`` for the terminal) only draws them;
-numbers are formatted at drawing time, with the precision the user chose.
+``run_report`` and ``step_report`` turn a ``Run`` into a ``document``: a list of
+``Section``s, each a heading, some lines of text and some ``Table``s whose cells
+are text or float numbers.  A renderer only draws them; numbers are formatted at
+drawing time, with the precision the user chose.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from .engine import Final, Run, Step
-from .network import Network
+from .conventions import conventions
+from .document import Cell, Line, Section, Table  # (gradcheck imports them from here too)
 from .numbers import format_exact
 from .optimizers import OPTIMIZERS
 
-Cell = Union[str, float, None, tuple]
-"""A table cell: text, a number, nothing, or (label, number) shown as 'label = number'."""
+if TYPE_CHECKING:
+    import numpy as np
 
-Line = list
-"""A line of text as parts: strings, numbers, (label, number) pairs and vectors (lists)."""
+    from .engine import Final, Run, Step
+    from .network import Network
 
 MATRIX_MAX_COLUMNS = 8     # wider gradient matrices are listed one parameter per row…
 LIST_MAX_ROWS = 60         # … unless that list is longer: then a matrix, whose middle is elided
@@ -31,34 +28,7 @@ TABLE_PARAMETERS = 40      # else a parameters × iterations table, up to this m
 TABLE_ITERATIONS = 8       # … and this many iterations shown
 
 
-@dataclass
-class Table:
-    """A table of a report: columns, rows of cells, a caption."""
-
-    title: str
-    columns: list[str]
-    rows: list[list[Cell]] = field(default_factory=list)
-    caption: Line | None = None
-    prose: bool = False     # text that may wrap (else never cut: split when too wide)
-    rows_chosen: bool = False   # its rows were already thinned by the caller: no more elision
-
-
-@dataclass
-class Section:
-    """A part of a report: a heading, lines of text, tables, perhaps a chart."""
-
-    title: str
-    lines: list[Line] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    level: int = 1          # 1: a part of the run; 2: a part of one step
-    chart: object = None    # a curve.LossHistory drawn after the lines (step's loss curve)
-
-
 # --- naming ------------------------------------------------------------------
-
-def _sub(number: int) -> str:
-    return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
 
 def layer_title(network: Network, index: int) -> str:
     kind = "output layer" if index == len(network.layers) - 1 else "hidden layer"
@@ -71,47 +41,7 @@ def neuron_label(network: Network, index: int) -> str:
     return str(index + network.index_base)
 
 
-def architecture(network: Network) -> str:
-    sizes = [len(network.samples[0].input)] + [layer.size for layer in network.layers]
-    return "-".join(str(s) for s in sizes)
-
-
 # --- the header --------------------------------------------------------------
-
-def conventions(network: Network, learning_rate: float) -> Table:
-    """Every convention in force, so a student can compare with their textbook's."""
-    net = network
-    relu_used = any(l.activation.name == "relu" for l in net.layers)
-    rows: list[list[Cell]] = [
-        ["architecture", f"{architecture(net)} ({len(net.samples)} sample"
-                         f"{'s' if len(net.samples) != 1 else ''})"],
-        ["activations", ", ".join(f"layer {i + 1}: {l.activation.describe()}"
-                                  for i, l in enumerate(net.layers))],
-        ["loss", f"{net.loss.name}: {net.loss.formula}"],
-    ]
-    single = " (one sample: no effect)" if len(net.samples) == 1 else ""
-    rows.append(["reduction", ("mean over the samples: L = (1/m) Σ Lₛ" if net.reduction == "mean"
-                               else "sum over the samples: L = Σ Lₛ") + single])
-    rows.append(["update", ("batch: one update per iteration from all samples"
-                            if net.update == "batch" else
-                            "online: one update per sample, in file order") + single])
-    rows.append(["weights", "one row per neuron: z = W·a + b" if net.weight_rows == "neurons"
-                 else "one row per input: z = a·W + b"])
-    shared = [str(i + 1) for i, l in enumerate(net.layers) if l.shared_bias]
-    bias = "updated" if net.update_biases else "kept fixed (update_biases: false)"
-    if shared:
-        bias += f"; one shared bias in layer {', '.join(shared)} (its gradient is Σ δ)"
-    rows.append(["biases", bias])
-    if relu_used:
-        rows.append(["ReLU′(0)", format_exact(net.relu_derivative_at_zero)])
-    optimizer = OPTIMIZERS[net.optimizer.name](net)
-    rows.append(["optimizer", optimizer.describe()])
-    rows.append(["learning rate", f"η = {format_exact(learning_rate)}"])
-    rows.append(["rounding", "none (full float64)" if net.round_intermediates is None else
-                 f"every value rounded to {net.round_intermediates} decimals before use"])
-    rows.append(["numbering", f"neurons and weights counted from {net.index_base}"])
-    return Table("Conventions", ["", ""], rows, prose=True)
-
 
 def about(net: Network) -> list[Line]:
     """The lines under a network's title: its description and the file it came from."""

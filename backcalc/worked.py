@@ -25,7 +25,9 @@ from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
+from .document import plain
 from .engine import Step
+from .equations import Equations, neuron_symbol
 from .losses import FUSED
 from .network import Network
 from .numbers import round_half_up
@@ -100,54 +102,21 @@ class Worked:
         return self._order[q.key]
 
     def formula(self, q: Quantity) -> str:
-        return "".join(_symbolic(t, self, q) for t in q.tokens)
+        return plain(Equations(self).formula(q), repr)
 
     def substituted(self, q: Quantity, values: dict[Key, float] | None, fmt) -> str:
-        out = []
-        for position, token in enumerate(q.tokens):
-            if isinstance(token, str):
-                out.append(token)
-                continue
-            number = token.value if isinstance(token, Const) else (
-                values[q.operands[token]] if values else self.index[q.operands[token]].value)
-            text = fmt(number)
-            opening = position == 0 or (isinstance(q.tokens[position - 1], str)
-                                        and q.tokens[position - 1].endswith(("(", "[")))
-            if text.startswith("-") and not opening:
-                text = f"({text})"
-            out.append(text)
-        return "".join(out).replace("-", "−")
+        return plain(Equations(self).substituted(q, values), fmt)
 
     def line(self, q: Quantity, fmt, values: dict[Key, float] | None = None,
              value: float | None = None) -> str:
         """``z₁⁽¹⁾ = w1·x₁ + w2·x₂ + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775``."""
-        parts, note = self.line_parts(q, fmt, values, value)
-        text = " = ".join(parts)
-        return f"{text}   ({note})" if note else text
+        return Equations(self).equation(q, values, value).text(fmt)
 
     def line_parts(self, q: Quantity, fmt, values: dict[Key, float] | None = None,
                    value: float | None = None) -> tuple[list[str], str]:
         """The sides of ``line``'s equation (repeats left out), and its note ("" if none)."""
-        shown = fmt(q.value if value is None else value).replace("-", "−")
-        parts = [q.symbol]
-        formula = self.formula(q)
-        substituted = self.substituted(q, values, fmt)
-        for part in (formula, substituted):
-            if part != parts[-1] and part != shown:
-                parts.append(part)
-        parts.append(shown)
-        return parts, q.note or ""
-
-
-def _symbolic(token, worked: Worked, q: Quantity) -> str:
-    if isinstance(token, str):
-        return token
-    if isinstance(token, Const):
-        return token.symbol
-    operand = worked.index[q.operands[token]]
-    if operand.key.kind in ("W+", "b+") and operand.key.step != q.key.step:
-        return operand.symbol.removesuffix("⁺")    # last step's w⁺ is this step's w
-    return operand.symbol
+        equation = Equations(self).equation(q, values, value)
+        return [plain(side, fmt) for side in equation.sides(fmt)], equation.note
 
 
 def evaluate(worked: Worked, given: dict[Key, float], world: Callable | None = None,
@@ -185,14 +154,6 @@ def safe(compute: Compute, args: list[float]) -> float:
 # --- naming ------------------------------------------------------------------
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def neuron_symbol(letter: str, layer: int, neuron: int, base: int, tag: str = "") -> str:
-    """z₁⁽¹⁾: neuron as a subscript (in the file's numbering), layer as a superscript."""
-    if layer < 0:
-        return f"x{str(neuron + base).translate(_SUB)}{tag}"
-    return f"{letter}{str(neuron + base).translate(_SUB)}⁽{str(layer + 1).translate(_SUP)}⁾{tag}"
 
 
 def _tokens(template: str, positions: dict) -> list:

@@ -1,0 +1,176 @@
+"""The document every output format draws: sections of lines and tables, formulas as tokens.
+
+The builders (``report``, ``drawing``, ``explain``, ``check_report``, ``gradcheck``)
+produce it; the renderers (``render_rich``, ``render_markdown``, ``render_latex``,
+``render_html``) take only it, through ``layout``.  It imports neither NumPy, nor
+the engine, nor rich, so drawing a document never loads them.
+
+A table cell or a part of a line is text, a number (written when drawn, at the
+precision chosen), nothing (None), a (label, number) pair shown as
+'label = number', a vector (a list of numbers), or, in a line, a ``Formula``.
+
+A formula is a list of tokens: ``Symbol`` (a letter or word with a subscript, a
+superscript, an accent: z₁⁽¹⁾, σ′, m̂), ``Number``, ``Op`` (operators and brackets),
+``Text`` (words, digits, a user's names), ``Sup`` (a superscript after what comes
+before it: the ² of a²) and ``Power`` (an exponent written with a caret: e^z).
+``plain`` writes tokens as the Unicode text the terminal, Markdown and HTML show;
+LaTeX writes each token as LaTeX.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Union
+
+if TYPE_CHECKING:
+    from .curve import LossHistory
+
+Cell = Union[str, float, None, tuple, list]
+"""A table cell: text, a number, nothing, (label, number) shown as 'label = number', or
+a list of vectors (a cell of several outputs)."""
+
+Line = list
+"""A line of text as parts: strings, numbers, (label, number) pairs, vectors (lists) and
+``Formula``s."""
+
+
+@dataclass
+class Table:
+    """A table of a report: columns, rows of cells, a caption."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    caption: Line | None = None
+    prose: bool = False     # text that may wrap (else never cut: split when too wide)
+    rows_chosen: bool = False   # its rows were already thinned by the caller: no more elision
+
+
+@dataclass
+class Section:
+    """A part of a report: a heading, lines of text, tables, perhaps a chart."""
+
+    title: str
+    lines: list[Line] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    level: int = 1          # 1: a part of the run; 2: a part of one step
+    chart: LossHistory | None = None    # the loss curve, drawn after the lines
+
+
+# --- formulas ----------------------------------------------------------------------
+
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUPERSCRIPTS = str.maketrans("0123456789+()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁽⁾")
+HAT = "\u0302"          # a combining circumflex: m̂
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A name as mathematics writes it: z₁⁽¹⁾ is ``Symbol("z", "1", "(1)")``, σ′ is
+    ``Symbol("σ", sup="′")``, m̂ is ``Symbol("m", accent="hat")``."""
+
+    letter: str             # a letter (Latin or Greek) or a word (tanh)
+    sub: str = ""           # digits
+    sup: str = ""           # digits, + ( ) or ′
+    accent: str = ""        # "" or "hat"
+
+
+@dataclass(frozen=True)
+class Number:
+    """A value, written at the precision chosen; a negative one in parentheses unless
+    ``bare`` (it opens its formula or a bracket, or stands alone)."""
+
+    value: float
+    bare: bool = False
+
+
+@dataclass(frozen=True)
+class Op:
+    """An operator or bracket as written, with the spaces around it: ' + ', '·', '('."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """Words, digits and names as written (a user's weight name, 'ln', '1')."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Sup:
+    """A superscript after whatever precedes it: '2' is the ² of a²."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Power:
+    """An exponent written with a caret: e^z is ``Text("e"), Power((z,))``."""
+
+    tokens: tuple
+
+
+Token = Union[Symbol, Number, Op, Text, Sup, Power]
+Format = Callable[[float], str]
+"""Writes a number (``numbers.format_number`` at some precision)."""
+
+
+def number_text(token: Number, fmt: Format) -> str:
+    """The number as written in a formula, before minus signs become '−'."""
+    text = fmt(token.value)
+    return text if token.bare or not text.startswith("-") else f"({text})"
+
+
+def plain(tokens, fmt: Format) -> str:
+    """Tokens as Unicode text: z₁⁽¹⁾ = w1·x₁ + b1; numbers written by ``fmt``, their
+    minus signs as '−'."""
+    out = []
+    for token in tokens:
+        kind = type(token)
+        if kind is Number:
+            out.append(number_text(token, fmt).replace("-", "−"))
+        elif kind is Symbol:
+            out.append(token.letter + (HAT if token.accent == "hat" else "")
+                       + token.sub.translate(SUBSCRIPTS) + token.sup.translate(SUPERSCRIPTS))
+        elif kind is Sup:
+            out.append(token.text.translate(SUPERSCRIPTS))
+        elif kind is Power:
+            out.append("^" + plain(token.tokens, fmt))
+        else:
+            out.append(token.text)
+    return "".join(out)
+
+
+@dataclass
+class Formula:
+    """A line part: ``symbol = formula = substituted = value   (note)``, each side as
+    tokens.  Drawn at a precision, a side that reads as the one before it or as the
+    value is left out (``z = 0.5 = 0.5`` is written ``z = 0.5``)."""
+
+    symbol: tuple
+    formula: tuple
+    substituted: tuple
+    value: float
+    note: str = ""
+
+    def sides(self, fmt: Format) -> list[tuple]:
+        """The sides of the equation as drawn, the value last."""
+        return [side for side, _ in self._drawn(fmt)]
+
+    def text(self, fmt: Format) -> str:
+        """``z₁⁽¹⁾ = w1·x₁ + b1 = 0.15·0.05 + 0.35 = 0.3575``, the note after three spaces."""
+        text = " = ".join(written for _, written in self._drawn(fmt))
+        return f"{text}   ({self.note})" if self.note else text
+
+    def _drawn(self, fmt: Format) -> list[tuple[tuple, str]]:
+        """(tokens, text) of each side drawn."""
+        shown = (Number(self.value, bare=True),)
+        shown_text = plain(shown, fmt)
+        drawn = [(self.symbol, plain(self.symbol, fmt))]
+        for side in (self.formula, self.substituted):
+            written = plain(side, fmt)
+            if written != drawn[-1][1] and written != shown_text:
+                drawn.append((side, written))
+        return drawn + [(shown, shown_text)]
