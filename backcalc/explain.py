@@ -12,16 +12,9 @@ from dataclasses import dataclass
 
 from .engine import Run, Step
 from .numbers import format_number
+from .quantities import PHASES       # quantity kinds → phase; anything else is the update
 from .report import Section
 from .worked import MAX_TERMS, Quantity, Worked, build
-
-PHASES = {
-    "z": "forward pass", "a": "forward pass",
-    "sample_loss": "loss", "loss": "loss",
-    "dL/da": "backward pass", "fprime": "backward pass", "delta": "backward pass",
-    "dL/dW": "gradients", "dL/db": "gradients",
-}
-"""Quantity kinds → the phase they belong to; anything else is the update."""
 
 
 @dataclass

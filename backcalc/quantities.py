@@ -34,7 +34,7 @@ class QuantityKind:
     """One kind of value a step has, and its name on every surface."""
 
     kind: str                      # ``worked.Key``'s kind
-    symbol: str                    # tables and --explain: a letter (z), or a template ("∂L/∂{}")
+    symbol: str                    # tables, --explain: a letter (z) or a template ("∂L/∂{}")
     heading: str | None            # a table column's heading; None: no column of its own
     json: str | None               # the JSON output's field; None: the JSON does not carry it
     csv: str | None                # the CSV's quantity; None: no CSV rows
