@@ -320,8 +320,10 @@ def _optimizer(node: Node) -> OptimizerConfig:
     for key in node.value:
         if key != "name" and key not in settings[name]:
             owners = [other for other, keys in settings.items() if key in keys]
+            takes = (f"one of {', '.join(sorted(['name', *settings[name]]))}"
+                     if settings[name] else "only name")
             raise node.doc.error(f"{name} takes no {key} (only {', '.join(owners)} does); "
-                                 f"expected only name", node.value.key_marks[key],
+                                 f"expected {takes}", node.value.key_marks[key],
                                  f"{node.label}.{key}")
     values = {}
     for key, setting in settings[name].items():

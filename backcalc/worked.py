@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -424,7 +425,7 @@ class _Builder:
         s, a_symbol = self.step, self.sym(A.symbol, l, j, sample)
         value = step.pass_.layers[l].a[row, j]
         key = Key(s, sample, A.kind, l, j)
-        compute = lambda v, j=j: activation.forward_one(j, v)    # noqa: E731
+        compute = partial(activation.forward_one, j)
         if not activation.elementwise:
             size = self.net.layers[l].size
             zs = [Key(s, sample, Z.kind, l, k) for k in range(size)]
@@ -558,7 +559,7 @@ class _Builder:
             outputs = layer.size
             a = Key(s, sample, A.kind, l, j)
             ys = [self.target_key(k, sample) for k in range(outputs)]
-            compute = lambda v, j=j, fused=self.fused: fused.delta_one(j, v)   # noqa: E731
+            compute = partial(self.fused.delta_one, j)
             self.computed(key, symbol, value, [a] + ys, _tokens(template, {"a": 0, "y": 1 + j}),
                           compute, f"{net.loss.name} with {activation.name}",
                           slips=self.scaled_slips(self.fused.delta_slips(), [a] + ys, compute))
@@ -571,12 +572,12 @@ class _Builder:
                                    {"g": list(range(size)), "a": list(range(size, 2 * size))},
                                    j, self.limit)
             self.computed(key, symbol, value, grads + outs, tokens,
-                          lambda v, j=j: activation.delta_one(j, v), activation.delta_note)
+                          partial(activation.delta_one, j), activation.delta_note)
             return
         grad, fprime = Key(s, sample, DL_DA.kind, l, j), Key(s, sample, FPRIME.kind, l, j)
         self.computed(key, symbol, value, [grad, fprime],
                       _tokens(activation.delta_template, {"g": 0, "f": 1}),
-                      lambda v, j=j: activation.delta_one(j, v))
+                      partial(activation.delta_one, j))
 
     # --- gradients and updates ---------------------------------------------------
     def gradients(self, step: Step, rows: list[int], l: int) -> None:
@@ -652,8 +653,8 @@ class _Builder:
             return names[name]
         for line in lines:
             operands = [operand(name) for name in line.operands]
-            slips = {slip: {label: ([operand(name) for name in ops], compute)
-                            for label, (ops, compute) in variants.items()}
+            slips = {slip: {variant: ([operand(name) for name in ops], compute)
+                            for variant, (ops, compute) in variants.items()}
                      for slip, variants in line.slips.items()}
             positions: dict = {name: position for position, name in enumerate(line.operands)}
             positions.update({name: Const(symbol, value)
@@ -689,7 +690,7 @@ def _stored(step: Step, name: str, cell: tuple) -> float:
     """The engine's value of memory ``name`` for one parameter after the step's update."""
     kind, l, j, i = cell
     stored = step.progress.slots[name][l]
-    return stored.weights[j, i] if kind == "W" else stored.biases[j]
+    return float(stored.weights[j, i] if kind == "W" else stored.biases[j])
 
 
 # --- the functions quantities compute ------------------------------------------
