@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from .errors import InputError
 from .netfile import Node, _count, _did_you_mean, describe
 from .network import Network
-from .quantities import (B_UPDATED, BY_KIND, GRADIENT_KEY, GRADIENTS_OF, LOSS, PER_NEURON,
-                         SAMPLE_LOSS, UPDATED_KEY, UPDATED_OF, W_UPDATED)
+from .quantities import (B_UPDATED, BY_KIND, DL_DB, DL_DW, GRADIENT_KEY, GRADIENTS_OF, LOSS,
+                         PER_NEURON, SAMPLE_LOSS, UPDATED_KEY, UPDATED_OF, W_UPDATED)
 from .yamlsource import load_yaml, read_text
 
 MAX_ITERATION = 100
@@ -241,11 +241,10 @@ def _parameter(name: str, node: Node, network: Network, names: dict, gradient: b
 def _unknown(node: Node, key: str, network: Network, names: dict) -> InputError:
     known = [q.answers[0] for q in SCALAR_KEYS.values()]
     known += [f"{GRADIENT_KEY}{n}" for n in names] + [f"{n}{UPDATED_KEY}" for n in names]
-    letters = [W_UPDATED.answers[0], B_UPDATED.answers[0]]
     for l in range(len(network.layers)):
         known += [f"{q.answers[0]}{l + 1}" for q in PER_NEURON if q.hinted]
-        known += [f"{GRADIENT_KEY}{letter}{l + 1}" for letter in letters]
-        known += [f"{letter}{l + 1}{UPDATED_KEY}" for letter in letters]
+        known += [f"{q.answers[0]}{l + 1}" for q in (DL_DW, DL_DB)]
+        known += [f"{q.answers[0]}{l + 1}{UPDATED_KEY}" for q in (W_UPDATED, B_UPDATED)]
     hint = _did_you_mean(_normalise(key), known)
     return node.doc.error(f"unknown answer {key!r}{hint}; expected keys such as {KEY_FORMS}",
                           node.mark, key)

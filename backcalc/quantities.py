@@ -31,14 +31,19 @@ FORWARD, LOSS_PHASE, BACKWARD, GRADIENTS, UPDATE = (
 
 @dataclass(frozen=True)
 class QuantityKind:
-    """One kind of value a step has, and its name on every surface."""
+    """One kind of value a step has, and its name on every surface.
+
+    ``answers``: the stems of an answers file's keys, to which a key adds the layer (and
+    a neuron): z1, δ2_1, dL/dW2 (a layer's gradients); an updated layer's parameters
+    also take ``UPDATED_KEY``: W1+.  A parameter's own name makes keys too (dL/dw5, w5+).
+    """
 
     kind: str                      # ``worked.Key``'s kind
     symbol: str                    # tables, --explain: a letter (z) or a template ("∂L/∂{}")
     heading: str | None            # a table column's heading; None: no column of its own
     json: str | None               # the JSON output's field; None: the JSON does not carry it
     csv: str | None                # the CSV's quantity; None: no CSV rows
-    answers: tuple[str, ...] = ()  # answers-file keys; the first is the one check reports
+    answers: tuple[str, ...] = ()  # answers-file key stems, the first as check reports it
     scope: str = NEURON
     trace: str | None = None       # the ``engine.LayerTrace`` attribute holding it
     phase: str = UPDATE

@@ -613,7 +613,11 @@ class _Builder:
 
     def updates(self, step: Step, params: dict, slots: dict) -> tuple[dict, dict]:
         net = self.net
-        lines = self.optimizer.worked_lines(self.learning_rate, step.progress.updates)
+        # Each line's formula is the same for every parameter: its tokens are made once.
+        lines = [(line, _tokens(line.template, {
+            **{name: position for position, name in enumerate(line.operands)},
+            **{name: Const(symbol, value) for name, (symbol, value) in line.constants.items()}}))
+            for line in self.optimizer.worked_lines(self.learning_rate, step.progress.updates)]
         new_params, new_slots = {}, dict(slots)
         for l, layer in enumerate(net.layers):
             cells = [("W", j, i) for j in range(layer.size) for i in range(layer.inputs)]
@@ -642,8 +646,8 @@ class _Builder:
 
     def update_lines(self, step: Step, lines: list, cell: tuple, label: str, key: Key,
                      before: Key, grad: Key, after: float, slots: dict, new_slots: dict) -> None:
-        """One parameter's update as the optimizer writes it (``Optimizer.worked_lines``):
-        its memory's lines, then the parameter's own."""
+        """One parameter's update as the optimizer writes it (``Optimizer.worked_lines``,
+        each with its tokens): its memory's lines, then the parameter's own."""
         kind, l, j, i = cell
         names = {"theta": before, "grad": grad}     # operand name → key
 
@@ -651,15 +655,12 @@ class _Builder:
             if name not in names:                   # "<memory>_before": as the step found it
                 names[name] = self.slot(slots, name[:-len("_before")], cell)
             return names[name]
-        for line in lines:
+        for line, tokens in lines:
             operands = [operand(name) for name in line.operands]
             slips = {slip: {variant: ([operand(name) for name in ops], compute)
                             for variant, (ops, compute) in variants.items()}
                      for slip, variants in line.slips.items()}
-            positions: dict = {name: position for position, name in enumerate(line.operands)}
-            positions.update({name: Const(symbol, value)
-                              for name, (symbol, value) in line.constants.items()})
-            tokens = _tokens(line.template, positions)
+            tokens = list(tokens)
             memory = line.memory
             if memory is None:                      # the parameter after the update
                 self.computed(key, UPDATED_OF[kind].named(label), after, operands, tokens,

@@ -22,8 +22,8 @@ from backcalc.engine import train
 from backcalc.examples import resolve
 from backcalc.explain import PHASES
 from backcalc.netfile import load_network
-from backcalc.quantities import (BY_KIND, DELTA, DL_DA, DL_DW, FPRIME, LOSS, PER_NEURON,
-                                 SAMPLE_LOSS, A, Z)
+from backcalc.quantities import (B_UPDATED, BY_KIND, DELTA, DL_DA, DL_DB, DL_DW, FPRIME,
+                                 GRADIENT_KEY, LOSS, PER_NEURON, SAMPLE_LOSS, W_UPDATED, A, Z)
 from backcalc.report import backward_tables, forward_tables, update_table
 from backcalc.worked import build
 from cli_helpers import invoke
@@ -79,6 +79,12 @@ def test_every_answers_key_of_the_catalogue_is_read_as_its_kind(tmp_path):
         (answer,) = load_answers(path, net)
         assert (answer.kind, answer.key) == (kind, reported), text
         assert answer.per_sample == BY_KIND[kind].per_sample
+
+
+def test_a_layers_gradient_keys_are_its_parameters_keys_after_dL_d():
+    # dL/dW2 is read as dL/d + W2, the stem of W2+ (answers._parameter)
+    assert DL_DW.answers[0] == GRADIENT_KEY + W_UPDATED.answers[0]
+    assert DL_DB.answers[0] == GRADIENT_KEY + B_UPDATED.answers[0]
 
 
 def test_checked_answers_land_on_the_worked_quantity_of_their_kind(tmp_path):
