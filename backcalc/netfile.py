@@ -329,7 +329,7 @@ def _optimizer(node: Node) -> OptimizerConfig:
     for key, setting in settings[name].items():
         values[key] = setting.default
         if node.has(key):
-            values[key] = node[key].number()
+            values[key] = node[key].boolean() if setting.boolean else node[key].number()
             problem = setting.problem(values[key])
             if problem:
                 raise node[key].error(problem.format(node[key].value))

@@ -60,27 +60,40 @@ def _descend(theta: np.ndarray, grad: np.ndarray, lr: float, round_) -> np.ndarr
     return round_(np.subtract(theta, step, out=step))
 
 
+# The kinds of value a setting takes: (JSON Schema, test, what is expected).
+_SETTING_KINDS = {
+    "decay": ({"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+              lambda x: 0 <= x < 1, "a value in [0, 1)"),
+    "positive": ({"type": "number", "exclusiveMinimum": 0}, lambda x: x > 0,
+                 "a number above 0"),
+    "non_negative": ({"type": "number", "minimum": 0}, lambda x: x >= 0, "a number of 0 or more"),
+    "boolean": ({"type": "boolean"}, lambda x: True, "true or false"),
+}
+
+
 @dataclass(frozen=True)
 class Setting:
-    """One key of an optimizer's mapping in a network file: its default, range and words.
+    """One key of an optimizer's mapping in a network file: its default, kind and words.
 
-    ``below_one``: a value in [0, 1) (a decay); else any number above 0 (an ε)."""
+    ``kind``: "decay" (a value in [0, 1)), "positive" (above 0, an ε), "non_negative"
+    or "boolean"."""
 
-    default: float
+    default: object
     words: str
-    below_one: bool = True
+    kind: str = "decay"
 
-    def problem(self, value: float) -> str | None:
+    @property
+    def boolean(self) -> bool:
+        return self.kind == "boolean"
+
+    def problem(self, value) -> str | None:
         """What is wrong with ``value`` ("… found {}", to be filled with it as written)."""
-        if self.below_one:
-            return None if 0 <= value < 1 else "expected a value in [0, 1), found {}"
-        return None if value > 0 else "expected a number above 0, found {}"
+        _, allowed, expected = _SETTING_KINDS[self.kind]
+        return None if allowed(value) else f"expected {expected}, found {{}}"
 
     def schema(self) -> dict:
         """The JSON Schema of the value (``schema``)."""
-        if self.below_one:
-            return {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
-        return {"type": "number", "exclusiveMinimum": 0}
+        return dict(_SETTING_KINDS[self.kind][0])
 
 
 Compute = Callable[[list], float]
@@ -246,7 +259,7 @@ class Adam(Optimizer):
     settings = {
         "beta1": Setting(0.9, "Adam's decay of the first moment (its momentum), in [0, 1)."),
         "beta2": Setting(0.999, "Adam's decay of the second moment, in [0, 1)."),
-        "epsilon": Setting(1e-8, "Adam's ε in the denominator, above 0.", below_one=False),
+        "epsilon": Setting(1e-8, "Adam's ε in the denominator, above 0.", kind="positive"),
     }
     memory = (M, V, M_HAT, V_HAT)
     momentum_hint = "Adam's own momentum is optimizer.beta1"

@@ -260,3 +260,25 @@ def test_no_module_outside_the_registries_branches_on_a_registered_name(module):
     assert used == allowed.get(module, []), used
     assert "__name__" not in code
     assert not re.search(r"\.name\s*[!=]=\s*[\"']", code)
+
+
+@pytest.mark.parametrize("kind, good, bad, message", [
+    ("decay", 0.0, 1.0, "expected a value in [0, 1), found {}"),
+    ("positive", 1e-12, 0.0, "expected a number above 0, found {}"),
+    ("non_negative", 0.0, -1e-9, "expected a number of 0 or more, found {}"),
+])
+def test_an_optimizers_settings_say_what_they_take(kind, good, bad, message):
+    setting = Setting(good, "words", kind=kind)
+    assert setting.problem(good) is None and setting.problem(bad) == message
+    assert setting.schema()["type"] == "number"
+
+
+def test_a_boolean_setting_is_read_as_one(monkeypatch):
+    class Decaying(Signum):
+        name = "decaying"
+        settings = {**Signum.settings, "decay_biases": Setting(False, "words", kind="boolean")}
+    monkeypatch.setitem(optimizers.OPTIMIZERS, "decaying", Decaying)
+    text = NETWORK.replace("{name: signum, beta: 0.5}", "{name: decaying, decay_biases: true}")
+    assert parse_network_text(text).optimizer.settings == {"beta": 0.9, "decay_biases": True}
+    with pytest.raises(Exception, match="decay_biases: expected true or false, found 1"):
+        parse_network_text(text.replace("decay_biases: true", "decay_biases: 1"))
