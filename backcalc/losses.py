@@ -73,7 +73,7 @@ class Loss:
         return {name: (lambda x, f=factor: f * x) for name, factor in self.scale_slips.items()}
 
     def gradient_slips(self) -> dict:
-        """Slips of an output's ∂L/∂a (and of a closed-form δ: its sign), as ``loss_slips``."""
+        """Slips of an output's ∂L/∂a, as ``loss_slips``: its sign flipped, and the loss's."""
         return {DELTA_SIGN: lambda x: -x, **self.loss_slips()}
 
 
