@@ -8,13 +8,21 @@ of shape (samples, neurons).
 ``derivative(z, a)`` is f'(z) element by element.  Softmax has no element-wise
 derivative, so it overrides ``backward`` (the vector-Jacobian product) instead
 and its ``derivative`` returns None.
+
+Each class also says how a hand calculation writes and works one neuron
+(``--explain`` and ``check``, see ``worked``): a = f(z) and f'(z) as templates and
+as one-number functions, δ from ∂L/∂a, the slips a student makes with it, and
+where it has a kink (``gradcheck``).
 """
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 from .numbers import format_exact
+from .slips import DERIVATIVE_OF_Z, WRONG_ACTIVATION
 
 
 class Activation:
@@ -23,11 +31,21 @@ class Activation:
     derivative_formula: str = ""  # f'(z), written the way a hand calculation does
     parameters: dict = {}         # extra options and their defaults, e.g. {"alpha": 0.01}
     output_only = False
+    # Element-wise: a = f(z) neuron by neuron, with a derivative f'(z) of its own.  Else
+    # (softmax) each a takes every z of its layer, and δ takes its Jacobian.
+    elementwise = True
     # How --explain and check write a = f(z) and f'(z) for one neuron: templates with
-    # {z} and {a} standing for that neuron's values (see ``worked``).
+    # {z} and {a} standing for that neuron's values (see ``worked``).  A layer-wise
+    # activation writes {terms} for the sum of ``forward_term`` over its layer.
     symbol = "f"
     forward_template = "f({z})"
+    forward_term = ""
     prime_symbol = "f′"
+    # δ of one neuron: {g} its ∂L/∂a, {f} its f'(z); a layer-wise activation also has {a}
+    # and {terms}, the sum of ``delta_term`` over its layer, and a note saying the rule.
+    delta_template = "{g}·{f}"
+    delta_term = ""
+    delta_note = ""
 
     def prime_template(self, z: float) -> tuple[str, str]:
         """f'(z) for one neuron as a template, and a note on the case used ("" if none)."""
@@ -62,6 +80,39 @@ class Activation:
     def describe(self) -> str:
         extras = ", ".join(f"{k} = {format_exact(v)}" for k, v in self.options.items())
         return f"{self.name} ({extras})" if extras else self.name
+
+    # --- one neuron, as a hand calculation works it (``worked``) -----------------------
+    def forward_one(self, j: int, zs: Sequence[float]) -> float:
+        """a_j from its own z (element-wise: ``zs`` is [z_j]) or from its layer's z."""
+        return float(self.forward(np.array([zs], dtype=float))[0, 0 if self.elementwise else j])
+
+    def derivative_one(self, values: Sequence[float]) -> float:
+        """f'(z) of one neuron from [z, a], the way ``derivative_formula`` writes it."""
+        z, a = np.array([[values[0]]], dtype=float), np.array([[values[1]]], dtype=float)
+        return float(self.hand_derivative(z, a)[0, 0])
+
+    def delta_one(self, j: int, values: Sequence[float]) -> float:
+        """δ_j from [∂L/∂a_j, f'(z_j)] (a layer-wise activation: from [∂L/∂a…, a…]).
+
+        Where f'(z) is 0 the neuron passes nothing back, as in ``backward``."""
+        return 0.0 if values[1] == 0 else values[0] * values[1]
+
+    def forward_slips(self, mistaken: list["Activation"]) -> dict:
+        """Slips of a = f(z): slip → variant → (operand names, compute); the operand is
+        "z".  ``mistaken``: the activations a student might use instead."""
+        return {WRONG_ACTIVATION: {g.name: (("z",), lambda v, g=g: g.forward_one(0, v))
+                                   for g in mistaken}}
+
+    def derivative_slips(self, mistaken: list["Activation"]) -> dict:
+        """Slips of f'(z), from operands "z" and "a": the derivative written in terms of z
+        where it takes a (or the other way round), or another activation's."""
+        return {DERIVATIVE_OF_Z: {"": (("a", "z"), self.derivative_one)},
+                WRONG_ACTIVATION: {g.name: (("z", "a"), g.derivative_one) for g in mistaken}}
+
+    def kink(self) -> str | None:
+        """Where f has no derivative at z = 0: the f'(0) backcalc uses, as words
+        (``gradcheck``); None for a smooth activation."""
+        return None
 
 
 class Linear(Activation):
@@ -147,8 +198,19 @@ class ReLU(Activation):
     def describe(self):
         return "relu"
 
+    def kink(self):
+        return f"ReLU′(0) = {format_exact(self.options['derivative_at_zero'])}"
 
-class LeakyReLU(Activation):
+
+class _KinkedUnlessAlphaIsOne(Activation):
+    """Slope 1 for z > 0 and α just below 0: a kink at 0 unless α = 1."""
+
+    def kink(self):
+        alpha = self.options.get("alpha")
+        return None if alpha == 1 else f"f′(0) = α = {format_exact(alpha)}"
+
+
+class LeakyReLU(_KinkedUnlessAlphaIsOne):
     name = "leaky_relu"
     formula = "a = z if z > 0, else α·z"
     derivative_formula = "f′(z) = 1 if z > 0, else α (α at z = 0)"
@@ -169,7 +231,7 @@ class LeakyReLU(Activation):
         return np.where(z > 0, 1.0, self.options["alpha"])
 
 
-class ELU(Activation):
+class ELU(_KinkedUnlessAlphaIsOne):
     name = "elu"
     formula = "a = z if z > 0, else α(e^z − 1)"
     derivative_formula = "f′(z) = 1 if z > 0, else α·e^z (α at z = 0)"
@@ -214,7 +276,23 @@ class Softmax(Activation):
     formula = "a_i = e^(z_i) / Σ_j e^(z_j)"
     derivative_formula = "∂a_i/∂z_j = a_i(1[i = j] − a_j)"
     output_only = True
+    elementwise = False
     symbol, prime_symbol = "softmax", ""
+    forward_template, forward_term = "e^{z} / ({terms})", "e^{z}"
+    delta_template, delta_term = "{a}({g} − ({terms}))", "{g}·{a}"
+    delta_note = "softmax: δᵢ = aᵢ(∂L/∂aᵢ − Σₖ ∂L/∂aₖ·aₖ)"
+
+    def delta_one(self, j, values):
+        # δ_j = a_j(∂L/∂a_j − Σ_k ∂L/∂a_k·a_k), from [∂L/∂a…, a…] of the layer.
+        n = len(values) // 2
+        return float(values[n + j] * (values[j] - sum(values[k] * values[n + k]
+                                                      for k in range(n))))
+
+    def forward_slips(self, mistaken):
+        return {}
+
+    def derivative_slips(self, mistaken):
+        return {}
 
     def forward(self, z):
         shifted = z - z.max(axis=-1, keepdims=True)
@@ -255,3 +333,15 @@ ACTIVATIONS: dict[str, type[Activation]] = {
     "softplus": Softplus,
     "softmax": Softmax,
 }
+
+
+def mistaken_for(activation: Activation, relu_derivative_at_zero: float) -> list[Activation]:
+    """Every element-wise activation but ``activation``, each once, as a student might use
+    by mistake (check's wrong_activation slip); ReLU'(0) as the file sets it."""
+    others = []
+    for cls in dict.fromkeys(ACTIVATIONS.values()):
+        if cls.elementwise and cls.name != activation.name:
+            options = ({"derivative_at_zero": relu_derivative_at_zero}
+                       if "derivative_at_zero" in cls.parameters else {})
+            others.append(cls(**options))
+    return others

@@ -18,17 +18,23 @@ from dataclasses import dataclass
 from .errors import InputError
 from .netfile import Node, _count, _did_you_mean, describe
 from .network import Network
+from .quantities import (B_UPDATED, BY_KIND, DL_DB, DL_DW, GRADIENT_KEY, GRADIENTS_OF, LOSS,
+                         PER_NEURON, SAMPLE_LOSS, UPDATED_KEY, UPDATED_OF, W_UPDATED)
 from .yamlsource import load_yaml, read_text
 
 MAX_ITERATION = 100
 """Answers may be given for iterations up to this; ``check`` works out every step that far."""
 
-PER_NEURON = {"z": "z", "a": "a", "delta": "delta", "δ": "delta", "dL/da": "dL/da",
-              "dL/dz": "delta", "fprime": "fprime", "f'": "fprime", "f′": "fprime"}
+NEURON_KEYS = {key: q.kind for q in PER_NEURON for key in q.answers}
+"""A per-neuron key's letters (z, δ, dL/da, …) → the quantity's kind (the catalogue's)."""
+SCALAR_KEYS = {key: q for q in (LOSS, SAMPLE_LOSS) for key in q.answers}
+"""Keys naming one number with no layer: loss, sample_loss."""
 _N = r"(0|[1-9]\d*)"     # a number as written in keys: 0, 1, 12 (not 01)
-_NEURON_KEY = re.compile(rf"(z|a|delta|δ|dL/da|dL/dz|fprime|f'|f′){_N}(?:_{_N})?")
-_WEIGHTS_KEY = re.compile(rf"W{_N}(?:_{_N}_{_N})?")
-_BIASES_KEY = re.compile(rf"b{_N}(?:_{_N})?")
+_NEURON_KEY = re.compile(
+    f"({'|'.join(re.escape(key) for key in sorted(NEURON_KEYS, key=len, reverse=True))})"
+    rf"{_N}(?:_{_N})?")
+_WEIGHTS_KEY = re.compile(rf"{re.escape(W_UPDATED.answers[0])}{_N}(?:_{_N}_{_N})?")
+_BIASES_KEY = re.compile(rf"{re.escape(B_UPDATED.answers[0])}{_N}(?:_{_N})?")
 _NUMBER_TEXT = re.compile(r"[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
 KEY_FORMS = ("z1, a1_2, dL/da2, fprime2, delta2 (or δ2, dL/dz2), loss, sample_loss, "
              "dL/d<name>, dL/dW2, dL/db2, <name>+, W1+, b1+")
@@ -56,7 +62,7 @@ class Answer:
 
     @property
     def per_sample(self) -> bool:
-        return self.kind in ("z", "a", "dL/da", "fprime", "delta", "sample_loss")
+        return BY_KIND[self.kind].per_sample
 
 
 def written_unit(text: str | None, value: float) -> float:
@@ -158,31 +164,34 @@ def _answer(key: str, node: Node, network: Network, names: dict):
     """(key as reported, kind, layer, neuron, input, number node) for each number given."""
     text = _normalise(key)
     base = network.index_base
-    if text in ("loss", "sample_loss"):
-        return [(text, text, 0, 0, 0, _scalar(node))]
+    if text in SCALAR_KEYS:
+        quantity = SCALAR_KEYS[text]
+        return [(quantity.answers[0], quantity.kind, 0, 0, 0, _scalar(node))]
     match = _NEURON_KEY.fullmatch(text)
     if match:
         letter, layer, neuron = match.groups()
         l = _layer(node, int(layer), network, text)
-        kind = PER_NEURON[letter]
-        stem = f"{kind if kind in ('delta', 'fprime') else letter}{layer}"
+        kind = NEURON_KEYS[letter]
+        stem = f"{BY_KIND[kind].answers[0]}{layer}"       # as reported: δ2 is delta2
         size = network.layers[l].size
         if neuron is not None:
             j = _neuron(node, int(neuron), size, base, text)
             return [(f"{stem}_{j + base}", kind, l, j, 0, _scalar(node))]
         return [(f"{stem}_{j + base}", kind, l, j, 0, item)
                 for j, item in enumerate(_vector(node, size, f"layer {l + 1}'s {size} neurons"))]
-    if text.startswith("dL/d"):
-        return _parameter(text[4:], node, network, names, gradient=True)
-    if text.endswith("+"):
-        return _parameter(text[:-1], node, network, names, gradient=False)
+    if text.startswith(GRADIENT_KEY):
+        return _parameter(text[len(GRADIENT_KEY):], node, network, names, gradient=True)
+    if text.endswith(UPDATED_KEY):
+        return _parameter(text[:-len(UPDATED_KEY)], node, network, names, gradient=False)
     raise _unknown(node, key, network, names)
 
 
 def _parameter(name: str, node: Node, network: Network, names: dict, gradient: bool):
-    prefix, suffix = ("dL/d", "") if gradient else ("", "+")
-    kinds = ("dL/dW", "dL/db") if gradient else ("W+", "b+")
+    prefix, suffix = (GRADIENT_KEY, "") if gradient else ("", UPDATED_KEY)
+    of = GRADIENTS_OF if gradient else UPDATED_OF
+    kinds = (of["W"].kind, of["b"].kind)
     base = network.index_base
+    weights, biases = W_UPDATED.answers[0], B_UPDATED.answers[0]     # W1+, dL/dW1; b1+, dL/db1
     # A name wins (b1 is Mazur's hidden bias 1), unless a whole list is given and
     # the layer form fits (dL/db2: [0.1385, -0.0381] is layer 2's biases).
     layer_form = _WEIGHTS_KEY.fullmatch(name) or _BIASES_KEY.fullmatch(name)
@@ -200,12 +209,13 @@ def _parameter(name: str, node: Node, network: Network, names: dict, gradient: b
             r = _neuron(node, int(row), rows, base, name, "row")
             c = _neuron(node, int(col), cols, base, name, "column")
             j, i = (r, c) if by_neuron else (c, r)
-            return [(f"{prefix}W{layer}_{row}_{col}{suffix}", kinds[0], l, j, i, _scalar(node))]
+            return [(f"{prefix}{weights}{layer}_{row}_{col}{suffix}", kinds[0], l, j, i,
+                     _scalar(node))]
         out = []
         for r, c, item in _matrix(node, rows, cols):
             j, i = (r, c) if by_neuron else (c, r)
-            out.append((f"{prefix}W{layer}_{r + base}_{c + base}{suffix}", kinds[0], l, j, i,
-                        item))
+            out.append((f"{prefix}{weights}{layer}_{r + base}_{c + base}{suffix}", kinds[0], l,
+                        j, i, item))
         return out
     match = _BIASES_KEY.fullmatch(name)
     if match:
@@ -214,24 +224,27 @@ def _parameter(name: str, node: Node, network: Network, names: dict, gradient: b
         spec = network.layers[l]
         if spec.shared_bias:
             if neuron is not None:
-                raise node.error(f"layer {layer} has one shared bias: write {prefix}b{layer}"
-                                 f"{suffix}, without a neuron number")
+                raise node.error(f"layer {layer} has one shared bias: write {prefix}{biases}"
+                                 f"{layer}{suffix}, without a neuron number")
             (only,) = _vector(node, 1, f"layer {layer}'s one shared bias")
-            return [(f"{prefix}b{layer}{suffix}", kinds[1], l, 0, 0, only)]
+            return [(f"{prefix}{biases}{layer}{suffix}", kinds[1], l, 0, 0, only)]
         if neuron is not None:
             j = _neuron(node, int(neuron), spec.size, base, name)
-            return [(f"{prefix}b{layer}_{neuron}{suffix}", kinds[1], l, j, 0, _scalar(node))]
-        return [(f"{prefix}b{layer}_{j + base}{suffix}", kinds[1], l, j, 0, item)
+            return [(f"{prefix}{biases}{layer}_{neuron}{suffix}", kinds[1], l, j, 0,
+                     _scalar(node))]
+        return [(f"{prefix}{biases}{layer}_{j + base}{suffix}", kinds[1], l, j, 0, item)
                 for j, item in enumerate(_vector(node, spec.size,
                                                  f"layer {l + 1}'s {spec.size} biases"))]
     raise _unknown(node, f"{prefix}{name}{suffix}", network, names)
 
 
 def _unknown(node: Node, key: str, network: Network, names: dict) -> InputError:
-    known = ["loss", "sample_loss"] + [f"dL/d{n}" for n in names] + [f"{n}+" for n in names]
+    known = [q.answers[0] for q in SCALAR_KEYS.values()]
+    known += [f"{GRADIENT_KEY}{n}" for n in names] + [f"{n}{UPDATED_KEY}" for n in names]
     for l in range(len(network.layers)):
-        known += [f"{q}{l + 1}" for q in ("z", "a", "delta", "dL/da")]
-        known += [f"dL/dW{l + 1}", f"dL/db{l + 1}", f"W{l + 1}+", f"b{l + 1}+"]
+        known += [f"{q.answers[0]}{l + 1}" for q in PER_NEURON if q.hinted]
+        known += [f"{q.answers[0]}{l + 1}" for q in (DL_DW, DL_DB)]
+        known += [f"{q.answers[0]}{l + 1}{UPDATED_KEY}" for q in (W_UPDATED, B_UPDATED)]
     hint = _did_you_mean(_normalise(key), known)
     return node.doc.error(f"unknown answer {key!r}{hint}; expected keys such as {KEY_FORMS}",
                           node.mark, key)

@@ -13,7 +13,9 @@ Every answer is compared with backcalc's value for the same quantity
 * ``wrong``    — none of these.  Then each slip of ``SLIPS`` is tried: the whole
   calculation redone from the student's values with that slip made wherever the
   student did not write a number, and the first slip that reproduces their
-  number is named.
+  number is named.  Where a slip can be made, and what it gives, comes with the
+  worked calculation (``worked``), from the activation, loss or optimizer it
+  belongs to.
 
 ``--tolerance`` replaces "half a unit of the last digit" by a fixed tolerance.
 """
@@ -27,21 +29,9 @@ from typing import Callable
 from .answers import Answer
 from .engine import train
 from .network import Network
+from .quantities import FPRIME
+from .slips import SLIPS    # the catalogue, in the order slips are tried (check_report's too)
 from .worked import ZERO, Key, Quantity, Worked, build, evaluate, safe
-
-SLIPS = {
-    "transposed_weights": "a weight from the wrong neuron (the weight matrix transposed)",
-    "derivative_of_z": "f′ written in terms of z where it takes a, as z(1 − z), or the other "
-                       "way round",
-    "missing_half": "the ½ of ½Σ(y − a)² dropped",
-    "extra_half": "a ½ added to Σ(y − a)²",
-    "delta_sign": "the sign of δ flipped (y − a instead of a − y)",
-    "update_sign": "the update added instead of subtracted (θ + η·∂L/∂θ)",
-    "updated_weights_in_delta": "the already updated weights used for a hidden layer's ∂L/∂a",
-    "missing_bias": "the bias left out of z",
-    "wrong_activation": "a different activation function",
-}
-"""The catalogue of common slips, in the order they are tried (SPEC's names)."""
 
 VERDICTS = ("right", "rounding", "follows", "wrong")
 NOISE = 1e-12         # relative: float64 noise (a calculator keeps 12 digits or more)
@@ -147,8 +137,10 @@ def _quantity(worked: Worked, network: Network, answer: Answer) -> Quantity:
     if worked.stopped and iteration not in reached:
         raise answer.error(f"there is no {where}: the calculation stops at {worked.stopped}")
     why = ""
-    if answer.kind == "fprime" and network.layers[answer.layer].activation.name == "softmax":
-        why = " (a softmax layer has no f′ of its own, only its Jacobian: give δ instead)"
+    activation = network.layers[answer.layer].activation
+    if answer.kind == FPRIME.kind and not activation.elementwise:
+        why = (f" (a {activation.name} layer has no {FPRIME.symbol} of its own, only its "
+               "Jacobian: give δ instead)")
     raise answer.error(f"{answer.key} has no value in {where}{why}")
 
 

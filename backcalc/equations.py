@@ -168,11 +168,13 @@ def _updated(kind: str):
 
 
 def _memory(network, key, tag: str) -> tuple:
-    """An optimizer's memory of a parameter, kind "m:W" or "velocity:b": m[w1], v[b1], and
-    Adam's bias-corrected ("m^:W") m̂[w1]."""
+    """An optimizer's memory of a parameter, kind "<memory>:<W or b>" ("velocity:W",
+    "m_hat:b"): the memory's registered symbol before the parameter's name, v[w1], m̂[w1]."""
+    from .optimizers import memory_kinds
     memory, _, kind = key.kind.partition(":")
-    name = memory.rstrip("^")
-    letter = Symbol(name[0], accent="hat") if memory.endswith("^") else Text(name[0])
+    symbol = next(m.symbol for m in memory_kinds() if m.kind == memory)
+    hat = symbol.endswith("\u0302")         # a combining circumflex: m̂, v̂
+    letter = Symbol(symbol[0], accent="hat") if hat else Text(symbol)
     return (letter, Op("["), Text(_label(network, key, kind)), Op("]"))
 
 

@@ -14,15 +14,8 @@ from dataclasses import dataclass
 from .document import Section
 from .engine import Run, Step
 from .equations import Equations
+from .quantities import PHASES       # quantity kinds → phase; anything else is the update
 from .worked import MAX_TERMS, Quantity, build
-
-PHASES = {
-    "z": "forward pass", "a": "forward pass",
-    "sample_loss": "loss", "loss": "loss",
-    "dL/da": "backward pass", "fprime": "backward pass", "delta": "backward pass",
-    "dL/dW": "gradients", "dL/db": "gradients",
-}
-"""Quantity kinds → the phase they belong to; anything else is the update."""
 
 
 @dataclass

@@ -42,7 +42,8 @@ Gradients both below FLOOR = 1e-8 are in effect compared absolutely, so a numeri
 transposed weight) is off by far more than 1e-5: the bundled examples catch a gradient
 scaled by 1.0001 everywhere but in seed002 (there: 1.1).
 
-Kinks.  relu, leaky_relu (α ≠ 1) and elu (α ≠ 1) have no derivative at z = 0.  A
+Kinks.  relu, leaky_relu (α ≠ 1) and elu (α ≠ 1) have no derivative at z = 0 (each
+activation says so itself, ``Activation.kink``).  A
 parameter for which any pre-activation z of such a layer is exactly 0, or reaches or
 crosses 0 between θ − 2h and θ + 2h (and moves with θ), gets status *kink* rather
 than a verdict: the finite difference then averages the two one-sided slopes while
@@ -66,7 +67,6 @@ import numpy as np
 from .engine import Engine, Pass
 from .errors import ComputationError, InputError
 from .network import Network, Params
-from .numbers import format_exact
 from .report import Line, Section, Table, about, parameter_columns
 
 STEP = 1e-4          # h = STEP · max(1, |θ|); see the module docstring
@@ -254,13 +254,8 @@ def _rounding_error(engine: Engine, params: list[Params], pass_: Pass) -> float:
 
 def _kinked_layers(net: Network) -> list[int]:
     """Layers whose activation has no derivative at z = 0."""
-    out = []
-    for index, layer in enumerate(net.layers):
-        activation = layer.activation
-        if activation.name == "relu" or (activation.name in ("leaky_relu", "elu")
-                                         and activation.options.get("alpha") != 1):
-            out.append(index)
-    return out
+    return [index for index, layer in enumerate(net.layers)
+            if layer.activation.kink() is not None]
 
 
 def _kink(net: Network, kinked: list[int], pass_: Pass, points: dict) -> str:
@@ -277,10 +272,7 @@ def _kink(net: Network, kinked: list[int], pass_: Pass, points: dict) -> str:
         if len(pass_.sample_indices) > 1:
             where += f" (sample {pass_.sample_indices[row] + 1})"
         activation = net.layers[index].activation
-        if activation.name == "relu":
-            used = f"ReLU′(0) = {format_exact(activation.options['derivative_at_zero'])}"
-        else:
-            used = f"f′(0) = α = {format_exact(activation.options['alpha'])}"
+        used = activation.kink()
         if z == 0:
             return f"{where} is 0: {activation.name} has no derivative there (backcalc uses {used})"
         return (f"{where} = {z:.3g} crosses 0 within θ ± 2h: the finite difference spans "

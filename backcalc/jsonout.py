@@ -13,6 +13,10 @@ import numpy as np
 
 from .engine import Run, Step
 from .network import Network
+from .quantities import A, DL_DW, INPUT, LOSS, PER_NEURON, SAMPLE_LOSS, TARGET, W_UPDATED
+
+LAYER_FIELDS = [(q.json, q.trace) for q in PER_NEURON if q.json]
+"""(field, ``LayerTrace`` attribute) of each neuron's values SPEC's JSON carries."""
 
 
 def _list(array: np.ndarray) -> list:
@@ -24,16 +28,16 @@ def step_document(network: Network, step: Step) -> dict:
     p = step.pass_
     samples = []
     for row in range(len(p.sample_indices)):
-        layers = [{"z": _list(t.z[row]), "a": _list(t.a[row]), "dL_da": _list(t.dL_da[row]),
-                   "delta": _list(t.delta[row])} for t in p.layers]
-        samples.append({"input": _list(p.inputs[row]), "target": _list(p.targets[row]),
-                        "loss": float(p.losses[row]), "layers": layers})
+        layers = [{name: _list(getattr(t, attribute)[row]) for name, attribute in LAYER_FIELDS}
+                  for t in p.layers]
+        samples.append({INPUT.json: _list(p.inputs[row]), TARGET.json: _list(p.targets[row]),
+                        SAMPLE_LOSS.json: float(p.losses[row]), "layers": layers})
     return {
         "iteration": step.iteration,
         "samples": samples,
-        "loss": float(step.loss),
-        "gradients": network.params_document(step.gradients),
-        "parameters": network.params_document(step.parameters),
+        LOSS.json: float(step.loss),
+        DL_DW.json: network.params_document(step.gradients),
+        W_UPDATED.json: network.params_document(step.parameters),
     }
 
 
@@ -43,8 +47,8 @@ def run_document(run: Run) -> dict:
         "network": network.title,
         "steps": [step_document(network, step) for step in run.steps],
         "final": None if run.final is None else {
-            "loss": float(run.final.loss),
-            "samples": [{"a": _list(row)} for row in run.final.outputs]},
+            LOSS.json: float(run.final.loss),
+            "samples": [{A.json: _list(row)} for row in run.final.outputs]},
     }
 
 

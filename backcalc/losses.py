@@ -8,13 +8,20 @@ sample's loss), so the loss table can show each term.
 closed form in z that stays exact where a saturates: sigmoid with binary
 cross-entropy and softmax with cross-entropy both give δ = a − y, and sigmoid
 with cross-entropy gives δ = −y(1 − a).
+
+Each class also says how a hand calculation writes and works one output
+(``--explain`` and ``check``, see ``worked``): templates of the loss and of ∂L/∂a,
+∂L/∂a of one output as a number, and the slips a student makes with it.
 """
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 from .activations import sigmoid, softplus
+from .slips import DELTA_SIGN, EXTRA_HALF, MISSING_HALF
 
 
 def _y_log(y: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -40,6 +47,11 @@ class Loss:
     term_template = "({y} − {a})²"
     sum_template = "{terms}"
     gradient_template = ""
+    # How targets are drawn for a new network (``scaffold``): uniform in [0, 1], 0 or 1
+    # ("binary"), or one class ("one-hot").
+    target_kind = "uniform"
+    # Slips that scale this loss and its ∂L/∂a (a ½ dropped or added): slip → factor.
+    scale_slips: dict = {}
 
     def terms(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -51,12 +63,26 @@ class Loss:
         """Mask of outputs for which the loss is undefined, or None when all are fine."""
         return None
 
+    # --- one output, as a hand calculation works it (``worked``) ------------------------
+    def gradient_one(self, values: Sequence[float], outputs: int) -> float:
+        """∂L/∂a of one output from [a, y], the network having ``outputs`` outputs."""
+        return float(self.gradient(np.array([[values[0]]]), np.array([[values[1]]]))[0, 0])
+
+    def loss_slips(self) -> dict:
+        """Slips of a sample's loss: slip → what it makes of the right value."""
+        return {name: (lambda x, f=factor: f * x) for name, factor in self.scale_slips.items()}
+
+    def gradient_slips(self) -> dict:
+        """Slips of an output's ∂L/∂a, as ``loss_slips``: its sign flipped, and the loss's."""
+        return {DELTA_SIGN: lambda x: -x, **self.loss_slips()}
+
 
 class HalfSquaredError(Loss):
     name, alias = "half_squared_error", "half_sse"
     formula = "L = ½ Σ (y − a)²"
     gradient_formula = "∂L/∂a = a − y"
     sum_template, gradient_template = "½[{terms}]", "{a} − {y}"
+    scale_slips = {MISSING_HALF: 2}
 
     def terms(self, a, y):
         return 0.5 * (y - a) ** 2
@@ -70,6 +96,7 @@ class SquaredError(Loss):
     formula = "L = Σ (y − a)²"
     gradient_formula = "∂L/∂a = 2(a − y)"
     gradient_template = "2({a} − {y})"
+    scale_slips = {EXTRA_HALF: 0.5}
 
     def terms(self, a, y):
         return (y - a) ** 2
@@ -90,12 +117,18 @@ class MeanSquaredError(Loss):
     def gradient(self, a, y):
         return 2.0 * (a - y) / a.shape[-1]
 
+    def gradient_one(self, values, outputs):
+        # ``gradient`` of one output divides by 1: the network's n is applied here.
+        return float(self.gradient(np.array([[values[0]]]), np.array([[values[1]]]))[0, 0]
+                     * (1.0 / outputs))
+
 
 class BinaryCrossEntropy(Loss):
     name, alias = "binary_cross_entropy", "bce"
     formula = "L = −Σ [y ln a + (1 − y) ln(1 − a)]"
     gradient_formula = "∂L/∂a = (a − y) / (a(1 − a))"
     targets_are_probabilities = True
+    target_kind = "binary"
     term_template = "{y}·ln {a} + (1 − {y})·ln(1 − {a})"
     sum_template, gradient_template = "−[{terms}]", "({a} − {y}) / ({a}(1 − {a}))"
 
@@ -115,6 +148,7 @@ class CrossEntropy(Loss):
     formula = "L = −Σ y ln a"
     gradient_formula = "∂L/∂a = −y / a"
     targets_are_probabilities = True
+    target_kind = "one-hot"
     term_template, sum_template, gradient_template = "{y}·ln {a}", "−[{terms}]", "−{y} / {a}"
 
     def terms(self, a, y):
@@ -141,6 +175,23 @@ class FusedPair:
     def hand_delta(self, z, a, y):
         """δ as a hand calculation gets it from the (rounded) a; ``delta`` by default."""
         return self.delta(z, a, y)
+
+    def delta_template_for(self, target: Sequence[float]) -> str | None:
+        """One output's δ as --explain writes it, for a sample with this target (None: no
+        element-wise closed form)."""
+        return self.delta_template
+
+    def delta_slips(self) -> dict:
+        """Slips of the closed-form δ: slip → what it makes of the right value."""
+        return {DELTA_SIGN: lambda x: -x}
+
+    def delta_one(self, j: int, values: Sequence[float]) -> float:
+        """δ_j from [a_j, y…] (every target of the sample), as ``hand_delta`` gets it."""
+        n = len(values) - 1
+        y = np.array([values[1:]])
+        a = np.zeros((1, n))
+        a[0, j] = values[0]
+        return float(self.hand_delta(None, a, y)[0, j])
 
 
 class SigmoidBinaryCrossEntropy(FusedPair):
@@ -195,6 +246,9 @@ class SoftmaxCrossEntropy(FusedPair):
     def delta(self, z, a, y):
         # Exactly a − y when the targets sum to 1; a·Σy − y in general.
         return a * y.sum(axis=-1, keepdims=True) - y
+
+    def delta_template_for(self, target):
+        return self.delta_template if sum(target) == 1 else "{a}·Σy − {y}"
 
 
 def _logsumexp(z: np.ndarray) -> np.ndarray:
@@ -255,3 +309,9 @@ FUSED = {
     ("cross_entropy", "softmax"): SoftmaxCrossEntropy,
     ("binary_cross_entropy", "softmax"): SoftmaxBinaryCrossEntropy,
 }
+
+
+def fused_pair(loss: Loss, activation) -> FusedPair | None:
+    """The closed form of ``loss`` with an output layer of ``activation``, if there is one."""
+    cls = FUSED.get((loss.name, activation.name))
+    return cls() if cls else None

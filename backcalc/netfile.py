@@ -17,6 +17,8 @@ from .activations import ACTIVATIONS
 from .errors import InputError, LimitError
 from .losses import LOSSES
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
+from .optimizers import OPTIMIZERS
+from .optimizers import stored_memory
 from .yamlsource import Document, Mark, RefusedNumber, load_yaml, out_of_range, read_text
 
 TOP_KEYS = {
@@ -35,13 +37,25 @@ CHOICES = {
     "update": ("batch", "online"),
     "weight_rows": ("neurons", "inputs"),
 }
-OPTIMIZER_KEYS = {"sgd": set(), "adam": {"beta1", "beta2", "epsilon"}}
 BINARY_CHOICES = {"relu_derivative_at_zero": (0, 1), "index_base": (0, 1)}
 MAX_ROUND = 15
-STATE_SLOTS = ("velocity", "m", "v")        # optimizer memory: momentum's, Adam's moments
-STATE_KEYS = {"iteration", "updates", "source", *STATE_SLOTS}
+STATE_COUNTS = ("iteration", "updates", "source")   # the state block's keys besides the memory
 REQUIRED_STATE = ("iteration",)
 SLOT_KEYS = ("weights", "biases")           # one layer's entry in a slot; both required
+
+
+def optimizer_settings() -> dict:
+    """Each optimizer's name → the keys its ``optimizer:`` mapping takes (→ ``Setting``)."""
+    return {name: cls.settings for name, cls in OPTIMIZERS.items()}
+
+
+def state_slots() -> tuple:
+    """The optimizer memory a state block may hold: every optimizer's kept memory."""
+    return tuple(memory.kind for memory in stored_memory())
+
+
+def state_keys() -> set:
+    return {*STATE_COUNTS, *state_slots()}
 
 
 class Node:
@@ -266,9 +280,11 @@ def _options(root: Node) -> dict:
             raise node.error(f"expected a momentum in [0, 1), found {node.value}")
     if root.has("optimizer"):
         options["optimizer"] = _optimizer(root["optimizer"])
-        if options["optimizer"].name == "adam" and options.get("momentum", 0):
-            raise root["momentum"].error("momentum applies to sgd; Adam's own momentum is "
-                                         "optimizer.beta1")
+        chosen = OPTIMIZERS[options["optimizer"].name]
+        if options.get("momentum", 0) and not chosen.takes_momentum:
+            owners = [name for name, cls in OPTIMIZERS.items() if cls.takes_momentum]
+            hint = f"; {chosen.momentum_hint}" if chosen.momentum_hint else ""
+            raise root["momentum"].error(f"momentum applies to {' and '.join(owners)}{hint}")
     if root.has("relu_derivative_at_zero"):
         options["relu_derivative_at_zero"] = _binary(root["relu_derivative_at_zero"])
     else:
@@ -294,29 +310,30 @@ def _binary(node: Node) -> float:
 
 
 def _optimizer(node: Node) -> OptimizerConfig:
+    """The optimizer's name and every setting it takes (the file's, else the default)."""
+    settings = optimizer_settings()
     if not isinstance(node.value, dict):
-        return OptimizerConfig(node.choice(sorted(OPTIMIZER_KEYS)))
-    node.mapping({"name"}.union(*OPTIMIZER_KEYS.values()), ("name",))
-    name = node["name"].choice(sorted(OPTIMIZER_KEYS))
+        name = node.choice(sorted(settings))
+        return OptimizerConfig(name, {key: s.default for key, s in settings[name].items()})
+    node.mapping({"name"}.union(*settings.values()), ("name",))
+    name = node["name"].choice(sorted(settings))
     for key in node.value:
-        if key != "name" and key not in OPTIMIZER_KEYS[name]:
-            owners = [other for other, keys in OPTIMIZER_KEYS.items() if key in keys]
+        if key != "name" and key not in settings[name]:
+            owners = [other for other, keys in settings.items() if key in keys]
+            takes = (f"one of {', '.join(sorted(['name', *settings[name]]))}"
+                     if settings[name] else "only name")
             raise node.doc.error(f"{name} takes no {key} (only {', '.join(owners)} does); "
-                                 f"expected only name", node.value.key_marks[key],
+                                 f"expected {takes}", node.value.key_marks[key],
                                  f"{node.label}.{key}")
-    config = OptimizerConfig(name)
-    for key in ("beta1", "beta2"):
+    values = {}
+    for key, setting in settings[name].items():
+        values[key] = setting.default
         if node.has(key):
-            value = node[key].number()
-            if not 0 <= value < 1:
-                raise node[key].error(f"expected a value in [0, 1), found {node[key].value}")
-            setattr(config, key, value)
-    if node.has("epsilon"):
-        value = node["epsilon"].number()
-        if value <= 0:
-            raise node["epsilon"].error(f"expected a number above 0, found {node['epsilon'].value}")
-        config.epsilon = value
-    return config
+            values[key] = node[key].boolean() if setting.boolean else node[key].number()
+            problem = setting.problem(values[key])
+            if problem:
+                raise node[key].error(problem.format(node[key].value))
+    return OptimizerConfig(name, values)
 
 
 def _samples(root: Node) -> tuple[list[Sample], bool]:
@@ -399,7 +416,10 @@ def _activation(node: Node, is_output: bool, relu_zero: float):
         options = {}
         if node.has("alpha"):
             if "alpha" not in cls.parameters:
-                raise node["alpha"].error(f"{name} takes no alpha (only leaky_relu and elu do)")
+                owners = [other.name for other in dict.fromkeys(ACTIVATIONS.values())
+                          if "alpha" in other.parameters]
+                raise node["alpha"].error(f"{name} takes no alpha (only {' and '.join(owners)} "
+                                          "do)")
             options["alpha"] = node["alpha"].number()
     else:
         name = node.choice(_names(ACTIVATIONS))
@@ -597,13 +617,13 @@ def _target_place(doc: Document, index: int) -> tuple[Mark, str]:
 
 def _progress(node: Node, network: Network) -> Progress:
     """The ``state`` block backcalc writes: iteration reached and optimizer memory."""
-    node.mapping(STATE_KEYS, REQUIRED_STATE)
+    node.mapping(state_keys(), REQUIRED_STATE)
     progress = Progress(iteration=_non_negative(node["iteration"]))
     if node.has("source"):
         network.origin = node["source"].text()
     if node.has("updates"):
         progress.updates = _non_negative(node["updates"])
-    for slot in STATE_SLOTS:
+    for slot in state_slots():
         if node.has(slot):
             progress.slots[slot] = _slot(node[slot], network)
     return progress

@@ -55,12 +55,15 @@ class Sample:
 
 @dataclass
 class OptimizerConfig:
-    """The file's ``optimizer``: SGD, or Adam with its settings."""
+    """The file's ``optimizer``: a name of ``optimizers.OPTIMIZERS`` and its settings
+    (every one the optimizer takes, in its order, defaults filled in by ``netfile``)."""
 
     name: str = "sgd"
-    beta1: float = 0.9
-    beta2: float = 0.999
-    epsilon: float = 1e-8
+    settings: dict = field(default_factory=dict)
+
+    def file_value(self) -> dict:
+        """The ``optimizer`` mapping a saved network file writes."""
+        return {"name": self.name, **self.settings}
 
 
 @dataclass

@@ -14,6 +14,8 @@ from .conventions import conventions
 from .document import Cell, Line, Section, Table  # (gradcheck imports them from here too)
 from .numbers import format_exact
 from .optimizers import OPTIMIZERS
+from .quantities import (A, DELTA, DL_DA, DL_DB, DL_DW, FPRIME, LOSS, LOSS_TERM, TARGET, W,
+                         W_UPDATED, Z)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,7 +74,7 @@ def forward_tables(net: Network, step: Step, row: int) -> list[Table]:
     for index, trace in enumerate(step.pass_.layers):
         rows = [[neuron_label(net, j), trace.z[row, j], trace.a[row, j]]
                 for j in range(trace.z.shape[1])]
-        tables.append(Table(layer_title(net, index), ["neuron", "z", "a"], rows))
+        tables.append(Table(layer_title(net, index), ["neuron", Z.heading, A.heading], rows))
     return tables
 
 
@@ -81,7 +83,8 @@ def loss_table(net: Network, step: Step, row: int) -> Table:
     rows: list[list[Cell]] = [[neuron_label(net, j), p.targets[row, j], p.outputs[row, j],
                                p.terms[row, j]] for j in range(p.targets.shape[1])]
     rows.append(["total", None, None, p.losses[row]])
-    return Table(f"Loss: {net.loss.formula}", ["output", "y", "a", "term"], rows)
+    return Table(f"Loss: {net.loss.formula}",
+                 ["output", TARGET.heading, A.heading, LOSS_TERM.heading], rows)
 
 
 def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> list[Table]:
@@ -104,7 +107,8 @@ def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> li
             rule = f"δ = Jᵀ·∂L/∂a, {activation.derivative_formula}"
         else:
             rule = f"δ = ∂L/∂a · f′(z), {activation.derivative_formula}"
-        tables.append(Table(layer_title(net, index), ["neuron", "∂L/∂a", "f′(z)", "δ = ∂L/∂z"],
+        tables.append(Table(layer_title(net, index),
+                            ["neuron", DL_DA.heading, FPRIME.heading, DELTA.heading],
                             rows, [f"{source}; {rule}"]))
     return tables
 
@@ -115,7 +119,7 @@ def gradient_tables(net: Network, step: Step) -> list[Table]:
         layer = net.layers[index]
         w = net.to_file_orientation(grad.weights)
         named = layer.weight_names is not None
-        title = f"∂L/∂W{index + 1} and ∂L/∂b{index + 1}"
+        title = f"{DL_DW.named(f'W{index + 1}')} and {DL_DB.named(f'b{index + 1}')}"
         if w.shape[1] <= MATRIX_MAX_COLUMNS or w.size > LIST_MAX_ROWS:
             by_neuron = net.weight_rows == "neurons"
             row_word, col_word = ("neuron", "input") if by_neuron else ("input", "neuron")
@@ -128,15 +132,15 @@ def gradient_tables(net: Network, step: Step) -> list[Table]:
                     neuron, inp = (r, c) if by_neuron else (c, r)
                     value = w[r, c]
                     if named:
-                        cells.append(("∂L/∂" + net.weight_label(index, neuron, inp), value))
+                        cells.append((DL_DW.named(net.weight_label(index, neuron, inp)), value))
                     else:
                         cells.append(value)
                 rows.append(cells)
             tables.append(Table(title, columns, rows, _bias_caption(net, index, grad.biases)))
         else:
-            rows = [[f"∂L/∂{net.weight_label(index, j, i)}", grad.weights[j, i]]
+            rows = [[DL_DW.named(net.weight_label(index, j, i)), grad.weights[j, i]]
                     for j in range(layer.size) for i in range(layer.inputs)]
-            tables.append(Table(title, ["parameter", "gradient"], rows,
+            tables.append(Table(title, ["parameter", DL_DW.heading], rows,
                                 _bias_caption(net, index, grad.biases)))
     return tables
 
@@ -144,11 +148,11 @@ def gradient_tables(net: Network, step: Step) -> list[Table]:
 def _bias_caption(net: Network, index: int, biases: np.ndarray) -> Line:
     layer = net.layers[index]
     if layer.shared_bias:
-        return [(f"∂L/∂{net.bias_label(index, 0)} = Σ δ", biases[0])]
+        return [(f"{DL_DB.named(net.bias_label(index, 0))} = Σ δ", biases[0])]
     parts: Line = []
     for j in range(layer.size):
         parts += ["; "] if j else []
-        parts.append((f"∂L/∂{net.bias_label(index, j)}", biases[j]))
+        parts.append((DL_DB.named(net.bias_label(index, j)), biases[j]))
     return parts
 
 
@@ -156,7 +160,8 @@ def update_table(net: Network, step: Step, learning_rate: float) -> Table:
     """Every parameter in file order: old value, gradient, the optimizer's memory, new value."""
     optimizer = OPTIMIZERS[net.optimizer.name](net)
     slots = optimizer.slot_columns()
-    columns = ["parameter", "old", "gradient"] + [label for _, label in slots] + ["new"]
+    columns = ["parameter", W.heading, DL_DW.heading] + [label for _, label in slots] + [
+        W_UPDATED.heading]
     rows = []
     for label, layer, kind, j, i in parameter_columns(net):
         def pick(params):
@@ -218,8 +223,8 @@ def progress_table(run: Run, every: int = 1, hidden: int = 0, gap_at: int = 0) -
     net = run.network
     params = parameter_columns(net) if net.parameter_count <= ROW_PARAMETERS else []
     online = net.update == "online" and len(net.samples) > 1
-    columns = ["iteration"] + (["sample"] if online else []) + ["loss"]
-    columns += ["outputs a"] + [f"{label}⁺" for label, *_ in params]
+    columns = ["iteration"] + (["sample"] if online else []) + [LOSS.heading]
+    columns += ["outputs a"] + [W_UPDATED.named(label) for label, *_ in params]
     rows = []
     for index, step in enumerate(run.steps):
         if hidden and index == gap_at:           # the rows left out of a long run

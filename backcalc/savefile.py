@@ -79,10 +79,8 @@ def network_document(network: Network) -> dict:
         value = getattr(net, key)
         if value != getattr(defaults, key):
             doc[key] = value
-    if net.optimizer.name != "sgd":
-        opt = net.optimizer
-        doc["optimizer"] = {"name": opt.name, "beta1": opt.beta1, "beta2": opt.beta2,
-                            "epsilon": opt.epsilon}
+    if net.optimizer != defaults.optimizer:
+        doc["optimizer"] = net.optimizer.file_value()
     doc["layers"] = [_layer(net, layer) for layer in net.layers]
     progress = net.progress
     if progress.iteration or progress.updates:

@@ -187,8 +187,8 @@ def _check_pair(activation: str, loss: str, size: int) -> None:
     if trouble is None:
         return
     value, why = trouble
-    usable = [name for name, cls in ACTIVATIONS.items()
-              if name == cls.name and _trouble(name, loss, size) is None]
+    usable = [cls.name for cls in dict.fromkeys(ACTIVATIONS.values())     # each once
+              if _trouble(cls.name, loss, size) is None]
     raise InputError(f"{LOSSES[loss].name} is {why} for some outputs of a {activation} output "
                      f"layer (a = {format_exact(round(float(value), 6))}); give the output "
                      f"layer {_either(usable)}", field="--loss")
@@ -254,10 +254,7 @@ def _draw(sizes: list[int], loss: str, seed: int):
 def _target_kind(loss: str) -> str:
     """How a target is drawn: a class (one-hot) for cross-entropy, 0 or 1 for binary
     cross-entropy, else a value in [0, 1]."""
-    cls = LOSSES[loss]
-    if not cls.targets_are_probabilities:
-        return "uniform"
-    return "one-hot" if cls.name == "cross_entropy" else "binary"
+    return LOSSES[loss].target_kind
 
 
 def _rounded(values: np.ndarray) -> np.ndarray:

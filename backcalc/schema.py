@@ -25,6 +25,8 @@ from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .network import Network, OptimizerConfig
 from .numbers import format_exact
+from .optimizers import OPTIMIZERS
+from .optimizers import stored_memory
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_NAME = "network.schema.json"
@@ -92,14 +94,6 @@ NAMES = {
 ACTIVATION_PARAMETERS = {
     "alpha": "α in the activation's formula",
 }
-OPTIMIZER_PARAMETERS = {
-    "beta1": ("Adam's decay of the first moment (its momentum), in [0, 1).",
-              {"type": "number", "minimum": 0, "exclusiveMaximum": 1}),
-    "beta2": ("Adam's decay of the second moment, in [0, 1).",
-              {"type": "number", "minimum": 0, "exclusiveMaximum": 1}),
-    "epsilon": ("Adam's ε in the denominator, above 0.",
-                {"type": "number", "exclusiveMinimum": 0}),
-}
 SAMPLE = {
     "input": "The sample's input: a list of numbers, or one number for a single input.",
     "target": "The sample's target: a list of numbers (one per output neuron), or one number "
@@ -109,10 +103,8 @@ STATE = {
     "iteration": "The iteration the saved parameters are after.",
     "updates": "The optimizer steps taken so far (Adam's t; per sample in online mode).",
     "source": "The network file the run started from.",
-    "velocity": "Momentum's velocity v of every parameter, layer by layer.",
-    "m": "Adam's first moment m of every parameter, layer by layer.",
-    "v": "Adam's second moment v of every parameter, layer by layer.",
 }
+"""The state block's own keys; the optimizers' memory brings its words itself."""
 
 
 def _described(words: dict, keys, what: str) -> list:
@@ -210,17 +202,19 @@ def _activation() -> dict:
 
 def _optimizer() -> dict:
     config = OptimizerConfig()
-    names = sorted(netfile.OPTIMIZER_KEYS)
-    keys = _described(OPTIMIZER_PARAMETERS, set().union(*netfile.OPTIMIZER_KEYS.values()),
-                      "optimizer setting")
+    settings = netfile.optimizer_settings()
+    names = sorted(settings)
+    described: dict = {}          # each setting's key → its Setting (the first owner's words)
+    for keys in settings.values():
+        for key, setting in keys.items():
+            described.setdefault(key, setting)
     properties: dict = {"name": {"type": "string", "enum": names,
                                  "description": "The optimizer's name."}}
     conditions = []
-    for key in keys:
-        words, schema = OPTIMIZER_PARAMETERS[key]
-        owners = [name for name in names if key in netfile.OPTIMIZER_KEYS[name]]
-        properties[key] = {**schema, "default": getattr(config, key),
-                           "description": f"{words} Only for {' and '.join(owners)}."}
+    for key, setting in described.items():
+        owners = [name for name in names if key in settings[name]]
+        properties[key] = {**setting.schema(), "default": setting.default,
+                           "description": f"{setting.words} Only for {' and '.join(owners)}."}
         conditions.append({"if": {"required": [key]},
                            "then": {"properties": {"name": {"enum": owners}}}})
     mapping = {"type": "object", "properties": properties, "required": ["name"],
@@ -255,7 +249,8 @@ def _layer() -> dict:
 
 
 def _state() -> dict:
-    order = _described(STATE, netfile.STATE_KEYS, "state key")
+    words = {**STATE, **{memory.kind: memory.description for memory in stored_memory()}}
+    order = _described(words, netfile.state_keys(), "state key")
     count = {"type": "integer", "minimum": 0}
     slot = {"type": "array", "minItems": 1, "items": {
         "type": "object", "required": list(netfile.SLOT_KEYS), "additionalProperties": False,
@@ -263,9 +258,9 @@ def _state() -> dict:
                                    "description": "Shaped like the layer's weights."},
                        "biases": _vector("One value per neuron of the layer.")}}}
     pieces = {"iteration": count, "updates": count, "source": TEXT,
-              **{key: slot for key in netfile.STATE_SLOTS}}
+              **{key: slot for key in netfile.state_slots()}}
     return {"type": "object", "description": TOP["state"],
-            "properties": {key: {**pieces[key], "description": STATE[key]} for key in order},
+            "properties": {key: {**pieces[key], "description": words[key]} for key in order},
             "required": list(netfile.REQUIRED_STATE), "additionalProperties": False}
 
 
@@ -308,8 +303,7 @@ def network_schema() -> dict:
     probabilities = {"minimum": 0, "maximum": 1, "items": {"minimum": 0, "maximum": 1}}
     probability_losses = sorted(name for name, cls in LOSSES.items()
                                 if cls.targets_are_probabilities)
-    momentum_free = [name for name in sorted(netfile.OPTIMIZER_KEYS)
-                     if name != OptimizerConfig().name]
+    momentum_free = [name for name in sorted(OPTIMIZERS) if not OPTIMIZERS[name].takes_momentum]
     return {
         "$schema": DIALECT,
         "title": "backcalc network file",

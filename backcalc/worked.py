@@ -14,6 +14,14 @@ The engine's values stay the reference.  The recomputation is what lets
 ``check`` follow a student's own numbers (``evaluate`` with their values in
 place of the engine's) and try common slips: a quantity lists, under each slip's
 name, the operands or function a student making that slip would use.
+
+The rules come from where they belong: quantities' kinds and symbols from the
+catalogue (``quantities``); a = f(z), f′, δ and their slips from the layer's
+activation; the loss, ∂L/∂a, a closed-form δ and their slips from the loss (and its
+``FUSED`` pair); each parameter's update, its memory and update_sign from the
+optimizer (``Optimizer.worked_lines``).  What is built here is the network's own
+structure: z = Σ w·a + b, ∂L/∂a = Σ w·δ, the gradients, and the slips of that
+structure (transposed weights, a missing bias, the already updated weights).
 """
 
 from __future__ import annotations
@@ -21,16 +29,22 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
+from .activations import mistaken_for
 from .document import plain
 from .engine import Step
 from .equations import Equations, neuron_symbol
-from .losses import FUSED
+from .losses import fused_pair
 from .network import Network
 from .numbers import round_half_up
+from .optimizers import OPTIMIZERS, memory_kinds
+from .quantities import (A, B, DELTA, DL_DA, DL_DB, DL_DW, FPRIME, GRADIENTS_OF, INPUT, LOSS,
+                         SAMPLE_LOSS, TARGET, UPDATED_OF, W, Z)
+from .slips import MISSING_BIAS, TRANSPOSED_WEIGHTS, UPDATED_WEIGHTS_IN_DELTA
 
 MAX_TERMS = 8
 """Sums of more terms are written with their first and last terms only (values stay exact)."""
@@ -187,6 +201,28 @@ def _sum_tokens(pairs: list[tuple], limit: int | None = MAX_TERMS) -> list:
     return tokens
 
 
+def _layer_tokens(template: str, term: str, groups: dict, j: int,
+                  limit: int | None = MAX_TERMS) -> list:
+    """Tokens of a formula over a whole layer (softmax): {name} in ``template`` stands for
+    neuron j's operand of group ``name`` (a list of operand positions, one per neuron),
+    {terms} for the sum of ``term`` over every neuron, the middle elided past ``limit``."""
+    size = len(next(iter(groups.values())))
+    shown: list = list(range(size))
+    if limit is not None and size > limit:
+        shown = shown[:3] + [None] + shown[-1:]
+    terms: list = []
+    for k in shown:
+        if terms:
+            terms.append(" + ")
+        if k is None:
+            terms.append(f"… ({size - 4} more terms)")
+            continue
+        terms += _tokens(term, {name: positions[k] for name, positions in groups.items()})
+    own = {name: positions[j] for name, positions in groups.items()}
+    head, _, tail = template.partition("{terms}")
+    return _tokens(head, own) + terms + _tokens(tail, own)
+
+
 # --- building ----------------------------------------------------------------
 
 class _Builder:
@@ -202,9 +238,12 @@ class _Builder:
         decimals = network.round_intermediates
         self.rnd = (lambda x: x) if decimals is None else (lambda x: round_half_up(x, decimals))
         self.base = network.index_base
-        fused = FUSED.get((network.loss.name, network.layers[-1].activation.name))
-        self.fused = fused() if fused else None
-        self.others = [_other_activations(network, layer) for layer in network.layers]
+        self.fused = fused_pair(network.loss, network.layers[-1].activation)
+        self.optimizer = OPTIMIZERS[network.optimizer.name](network)
+        self.memory = {memory.kind: memory for memory in memory_kinds()}
+        # The activations a student might use instead of each layer's (wrong_activation).
+        self.others = [mistaken_for(layer.activation, network.relu_derivative_at_zero)
+                       for layer in network.layers]
 
     def add(self, q: Quantity) -> Quantity:
         self.quantities.append(q)
@@ -217,15 +256,30 @@ class _Builder:
         return key
 
     def computed(self, key: Key, symbol: str, value: float, operands: list[Key], tokens: list,
-                 compute: Compute, note: str = "", **slips) -> Key:
+                 compute: Compute, note: str = "", slips: dict | None = None) -> Key:
+        """A computed quantity; ``slips``: slip → variant → (operands, compute)."""
         rnd = self.rnd
-        slips = slips if self.with_slips else {}
+        slips = slips if self.with_slips and slips else {}
         self.add(Quantity(key, symbol, float(value), list(operands), tokens,
                           lambda v, f=compute: rnd(f(v)), note, self.iteration,
                           {name: {label: (ops, lambda v, f=f: rnd(f(v)))
                                   for label, (ops, f) in variants.items()}
                            for name, variants in slips.items()}))
         return key
+
+    @staticmethod
+    def named_slips(slips: dict, operands: dict) -> dict:
+        """A registry's slips, whose operands are names, with those names' keys."""
+        return {name: {label: ([operands[o] for o in names], compute)
+                       for label, (names, compute) in variants.items()}
+                for name, variants in slips.items()}
+
+    @staticmethod
+    def scaled_slips(slips: dict, operands: list[Key], compute: Compute) -> dict:
+        """Slips that change a quantity's own value (a sign, a factor): slip → function of
+        the right value, as slip → variant → (operands, compute)."""
+        return {name: {"": (operands, lambda v, f=compute, change=change: change(f(v)))}
+                for name, change in slips.items()}
 
     # --- the whole calculation ----------------------------------------------
     def build(self) -> Worked:
@@ -254,12 +308,12 @@ class _Builder:
         for l, layer in enumerate(net.layers):
             for j in range(layer.size):
                 for i in range(layer.inputs):
-                    params["W", l, j, i] = self.leaf(Key(-1, None, "W", l, j, i),
-                                                     net.weight_label(l, j, i),
+                    params["W", l, j, i] = self.leaf(Key(-1, None, W.kind, l, j, i),
+                                                     W.named(net.weight_label(l, j, i)),
                                                      before[l].weights[j, i])
                 bias_neuron = 0 if layer.shared_bias else j
-                params["b", l, j] = self.leaf(Key(-1, None, "b", l, bias_neuron),
-                                              net.bias_label(l, bias_neuron),
+                params["b", l, j] = self.leaf(Key(-1, None, B.kind, l, bias_neuron),
+                                              B.named(net.bias_label(l, bias_neuron)),
                                               before[l].biases[bias_neuron])
         return params
 
@@ -279,13 +333,15 @@ class _Builder:
 
     def activation_key(self, layer: int, neuron: int, sample: int) -> Key:
         if layer < 0:
-            return self.leaf(Key(None, sample, "x", 0, neuron), neuron_symbol("x", -1, neuron,
-                             self.base, self.tag(sample)), self.net.samples[sample].input[neuron])
-        return Key(self.step, sample, "a", layer, neuron)
+            return self.leaf(Key(None, sample, INPUT.kind, 0, neuron),
+                             neuron_symbol(INPUT.symbol, -1, neuron, self.base, self.tag(sample)),
+                             self.net.samples[sample].input[neuron])
+        return Key(self.step, sample, A.kind, layer, neuron)
 
     def target_key(self, neuron: int, sample: int) -> Key:
-        return self.leaf(Key(None, sample, "y", 0, neuron),
-                         f"y{str(neuron + self.base).translate(_SUB)}{self.tag(sample)}",
+        return self.leaf(Key(None, sample, TARGET.kind, 0, neuron),
+                         f"{TARGET.symbol}{str(neuron + self.base).translate(_SUB)}"
+                         f"{self.tag(sample)}",
                          self.net.samples[sample].target[neuron])
 
     def sym(self, letter: str, layer: int, neuron: int, sample: int) -> str:
@@ -302,11 +358,11 @@ class _Builder:
                 inputs = [self.activation_key(l - 1, i, sample) for i in range(n)]
                 bias = params["b", l, j]
                 tokens = _sum_tokens([(i, n + i) for i in range(n)], self.limit) + [" + ", 2 * n]
-                slips = {"missing_bias": {"": (weights + inputs + [ZERO], _dot_plus)}}
+                slips = {MISSING_BIAS: {"": (weights + inputs + [ZERO], _dot_plus)}}
                 if layer.size == n and n > 1:     # square: the transposed matrix
                     transposed = [params["W", l, i, j] for i in range(n)]
-                    slips["transposed_weights"] = {"": (transposed + inputs + [bias], _dot_plus)}
-                singles = slips.setdefault("transposed_weights", {})
+                    slips[TRANSPOSED_WEIGHTS] = {"": (transposed + inputs + [bias], _dot_plus)}
+                singles = slips.setdefault(TRANSPOSED_WEIGHTS, {})
                 swaps = self.with_slips and layer.weights.size <= MAX_SINGLE_SWAPS
                 for i in range(n if swaps else 0):     # one weight from another neuron
                     for k in range(layer.size):
@@ -316,38 +372,39 @@ class _Builder:
                             singles[f"{net.weight_label(l, k, i)} for "
                                     f"{net.weight_label(l, j, i)}"] = (
                                 swapped + inputs + [bias], _dot_plus)
-                self.computed(Key(s, sample, "z", l, j), self.sym("z", l, j, sample),
+                self.computed(Key(s, sample, Z.kind, l, j), self.sym(Z.symbol, l, j, sample),
                               trace.z[row, j], weights + inputs + [bias], tokens, _dot_plus,
-                              **slips)
-                if layer.activation.name != "softmax":
+                              slips=slips)
+                if layer.activation.elementwise:
                     self.activate(step, row, sample, l, j)
-            if layer.activation.name == "softmax":
+            if not layer.activation.elementwise:    # each a takes every z of the layer
                 for j in range(layer.size):
                     self.activate(step, row, sample, l, j)
 
     def activate(self, step: Step, row: int, sample: int, l: int, j: int) -> None:
         activation = self.net.layers[l].activation
-        s, a_symbol = self.step, self.sym("a", l, j, sample)
+        s, a_symbol = self.step, self.sym(A.symbol, l, j, sample)
         value = step.pass_.layers[l].a[row, j]
-        size = self.net.layers[l].size
-        if activation.name == "softmax":
-            zs = [Key(s, sample, "z", l, k) for k in range(size)]
-            self.computed(Key(s, sample, "a", l, j), a_symbol, value, zs,
-                          _softmax_tokens(j, size, self.limit), lambda v, j=j: _softmax(v)[j])
+        key = Key(s, sample, A.kind, l, j)
+        compute = partial(activation.forward_one, j)
+        if not activation.elementwise:
+            size = self.net.layers[l].size
+            zs = [Key(s, sample, Z.kind, l, k) for k in range(size)]
+            tokens = _layer_tokens(activation.forward_template, activation.forward_term,
+                                   {"z": list(range(size))}, j, self.limit)
+            self.computed(key, a_symbol, value, zs, tokens, compute)
             return
-        z = Key(s, sample, "z", l, j)
-        self.computed(Key(s, sample, "a", l, j), a_symbol, value, [z],
-                      _tokens(activation.forward_template, {"z": 0}),
-                      _elementwise(activation.forward),
-                      wrong_activation={g.name: ([z], _elementwise(g.forward))
-                                        for g in self.others[l]})
+        z = Key(s, sample, Z.kind, l, j)
+        self.computed(key, a_symbol, value, [z], _tokens(activation.forward_template, {"z": 0}),
+                      compute, slips=self.named_slips(activation.forward_slips(self.others[l]),
+                                                      {"z": z}))
 
     # --- loss -----------------------------------------------------------------
     def sample_loss(self, step: Step, row: int, sample: int) -> Key:
         net, s = self.net, self.step
         last = len(net.layers) - 1
         outputs = net.layers[-1].size
-        a = [Key(s, sample, "a", last, j) for j in range(outputs)]
+        a = [Key(s, sample, A.kind, last, j) for j in range(outputs)]
         y = [self.target_key(j, sample) for j in range(outputs)]
         loss = net.loss
         terms: list = []
@@ -365,24 +422,21 @@ class _Builder:
         def compute(v, loss=loss, n=outputs):
             av, yv = np.array([v[:n]]), np.array([v[n:]])
             return float(np.sum([self.rnd(t) for t in loss.terms(av, yv)[0]]))
-        slips = {}
-        if loss.name == "half_squared_error":
-            slips["missing_half"] = {"": (a + y, lambda v, f=compute: 2 * f(v))}
-        elif loss.name == "squared_error":
-            slips["extra_half"] = {"": (a + y, lambda v, f=compute: 0.5 * f(v))}
-        return self.computed(Key(s, sample, "sample_loss"), f"L{self.tag(sample)}" if self.tagged
-                             else "L", step.pass_.losses[row], a + y, tokens, compute, **slips)
+        return self.computed(Key(s, sample, SAMPLE_LOSS.kind),
+                             SAMPLE_LOSS.symbol + self.tag(sample), step.pass_.losses[row],
+                             a + y, tokens, compute,
+                             slips=self.scaled_slips(loss.loss_slips(), a + y, compute))
 
     def batch_loss(self, step: Step, rows: list[int]) -> None:
         keys = [self.sample_loss(step, row, sample) for row, sample in enumerate(rows)]
         if len(keys) == 1:
-            self.index[Key(self.step, None, "loss")] = self.index[keys[0]]
+            self.index[Key(self.step, None, LOSS.kind)] = self.index[keys[0]]
             return
         mean = self.net.reduction == "mean"
         tokens = (["(1/", str(len(keys)), ")("] if mean else []) + _sum_tokens(
             [(k,) for k in range(len(keys))], self.limit) + ([")"] if mean else [])
         count = len(keys)
-        self.computed(Key(self.step, None, "loss"), "L", step.loss, keys, tokens,
+        self.computed(Key(self.step, None, LOSS.kind), LOSS.symbol, step.loss, keys, tokens,
                       (lambda v: sum(v) / count) if mean else (lambda v: sum(v)),
                       note=f"{self.net.reduction} over the samples")
 
@@ -396,27 +450,28 @@ class _Builder:
             self.sample_loss_gradient(step, row, sample)
         else:
             following = net.layers[l + 1]
+            update = self.optimizer.stateless_update(self.learning_rate)
             for i in range(layer.size):
                 weights = [params["W", l + 1, j, i] for j in range(following.size)]
-                deltas = [Key(s, sample, "delta", l + 1, j) for j in range(following.size)]
+                deltas = [Key(s, sample, DELTA.kind, l + 1, j) for j in range(following.size)]
                 m = following.size
                 slips = {}
-                if net.optimizer.name == "sgd" and not net.momentum:
-                    # The next layer's weights as already updated: w − η·∂L/∂w, each term.
-                    grads = [Key(s, None, "dL/dW", l + 1, j, i) for j in range(m)]
-                    slips["updated_weights_in_delta"] = {"": (
+                if update is not None:
+                    # The next layer's weights as already updated (w − η·∂L/∂w), each term.
+                    grads = [Key(s, None, DL_DW.kind, l + 1, j, i) for j in range(m)]
+                    slips[UPDATED_WEIGHTS_IN_DELTA] = {"": (
                         weights + grads + deltas,
-                        lambda v, m=m, eta=self.learning_rate, rnd=self.rnd: math.fsum(
-                            rnd(v[k] - eta * v[m + k]) * v[2 * m + k] for k in range(m)))}
+                        lambda v, m=m, update=update, rnd=self.rnd: math.fsum(
+                            rnd(update(v[k], v[m + k])) * v[2 * m + k] for k in range(m)))}
                 if following.size == following.inputs and m > 1:
                     transposed = [params["W", l + 1, i, j] for j in range(m)]
-                    slips["transposed_weights"] = {"": (transposed + deltas, _dot)}
-                self.computed(Key(s, sample, "dL/da", l, i),
-                              f"∂L/∂{self.sym('a', l, i, sample)}", trace.dL_da[row, i],
+                    slips[TRANSPOSED_WEIGHTS] = {"": (transposed + deltas, _dot)}
+                self.computed(Key(s, sample, DL_DA.kind, l, i),
+                              self.sym(DL_DA.symbol, l, i, sample), trace.dL_da[row, i],
                               weights + deltas,
                               _sum_tokens([(j, m + j) for j in range(m)], self.limit), _dot,
-                              **slips)
-        if layer.activation.name != "softmax":
+                              slips=slips)
+        if layer.activation.elementwise:
             for j in range(layer.size):
                 self.fprime(step, row, sample, l, j)
         for j in range(layer.size):
@@ -428,77 +483,62 @@ class _Builder:
         outputs = net.layers[l].size
         loss = net.loss
         for j in range(outputs):
-            a, y = Key(s, sample, "a", l, j), self.target_key(j, sample)
+            a, y = Key(s, sample, A.kind, l, j), self.target_key(j, sample)
 
             def compute(v, n=outputs, loss=loss):
-                return float(loss.gradient(np.array([[v[0]]]), np.array([[v[1]]]))[0, 0]
-                             * (1.0 if loss.name != "mean_squared_error" else 1.0 / n))
+                return loss.gradient_one(v, n)
             tokens = _tokens(loss.gradient_template.replace("{n}", str(outputs)),
                              {"a": 0, "y": 1})
-            slips = {"delta_sign": {"": ([a, y], lambda v, f=compute: -f(v))}}
-            if loss.name == "half_squared_error":
-                slips["missing_half"] = {"": ([a, y], lambda v, f=compute: 2 * f(v))}
-            elif loss.name == "squared_error":
-                slips["extra_half"] = {"": ([a, y], lambda v, f=compute: 0.5 * f(v))}
-            self.computed(Key(s, sample, "dL/da", l, j), f"∂L/∂{self.sym('a', l, j, sample)}",
-                          step.pass_.layers[l].dL_da[row, j], [a, y], tokens, compute, **slips)
+            self.computed(Key(s, sample, DL_DA.kind, l, j), self.sym(DL_DA.symbol, l, j, sample),
+                          step.pass_.layers[l].dL_da[row, j], [a, y], tokens, compute,
+                          slips=self.scaled_slips(loss.gradient_slips(), [a, y], compute))
 
     def fprime(self, step: Step, row: int, sample: int, l: int, j: int) -> None:
         activation = self.net.layers[l].activation
         s = self.step
-        z, a = Key(s, sample, "z", l, j), Key(s, sample, "a", l, j)
+        z, a = Key(s, sample, Z.kind, l, j), Key(s, sample, A.kind, l, j)
         trace = step.pass_.layers[l]
         template, note = activation.prime_template(float(trace.z[row, j]))
-        derivative = _elementwise_derivative(activation)
         self.computed(
-            Key(s, sample, "fprime", l, j),
-            f"{activation.prime_symbol}({self.sym('z', l, j, sample)})", trace.fprime[row, j],
-            [z, a], _tokens(template, {"z": 0, "a": 1}), derivative, note,
-            derivative_of_z={"": ([a, z], derivative)},
-            wrong_activation={g.name: ([z, a], _elementwise_derivative(g))
-                              for g in self.others[l]})
+            Key(s, sample, FPRIME.kind, l, j),
+            f"{activation.prime_symbol}({self.sym(Z.symbol, l, j, sample)})",
+            trace.fprime[row, j], [z, a], _tokens(template, {"z": 0, "a": 1}),
+            activation.derivative_one, note,
+            slips=self.named_slips(activation.derivative_slips(self.others[l]), {"z": z, "a": a}))
 
     def delta(self, step: Step, row: int, sample: int, l: int, j: int) -> None:
         net, s = self.net, self.step
         layer = net.layers[l]
+        activation = layer.activation
         value = step.pass_.layers[l].delta[row, j]
-        symbol = self.sym("δ", l, j, sample)
-        key = Key(s, sample, "delta", l, j)
+        symbol = self.sym(DELTA.symbol, l, j, sample)
+        key = Key(s, sample, DELTA.kind, l, j)
         last = l == len(net.layers) - 1
-        if last and self.fused and self.fused.delta_template:     # a closed form of δ
+        template = self.fused.delta_template_for(net.samples[sample].target) \
+            if last and self.fused else None
+        if template:                                    # a closed form of δ
             outputs = layer.size
-            a = Key(s, sample, "a", l, j)
+            a = Key(s, sample, A.kind, l, j)
             ys = [self.target_key(k, sample) for k in range(outputs)]
-            fused = self.fused
-            total = sum(net.samples[sample].target)
-            template = fused.delta_template
-            if type(fused).__name__ == "SoftmaxCrossEntropy" and total != 1:
-                template = "{a}·Σy − {y}"
-
-            def compute(v, j=j, n=outputs, fused=fused):
-                y = np.array([v[1:]])
-                a_row = np.zeros((1, n))
-                a_row[0, j] = v[0]
-                return float(fused.hand_delta(None, a_row, y)[0, j])
+            compute = partial(self.fused.delta_one, j)
             self.computed(key, symbol, value, [a] + ys, _tokens(template, {"a": 0, "y": 1 + j}),
-                          compute, f"{net.loss.name} with {layer.activation.name}",
-                          delta_sign={"": ([a] + ys, lambda v, f=compute: -f(v))})
+                          compute, f"{net.loss.name} with {activation.name}",
+                          slips=self.scaled_slips(self.fused.delta_slips(), [a] + ys, compute))
             return
-        if layer.activation.name == "softmax":
+        if not activation.elementwise:                  # δ = Jᵀ·∂L/∂a over the layer
             size = layer.size
-            grads = [Key(s, sample, "dL/da", l, k) for k in range(size)]
-            outs = [Key(s, sample, "a", l, k) for k in range(size)]
-            tokens = [size + j, "(", j, " − (",
-                      *_sum_tokens([(k, size + k) for k in range(size)], self.limit), "))"]
-
-            def compute(v, j=j, n=size):
-                return float(v[n + j] * (v[j] - sum(v[k] * v[n + k] for k in range(n))))
-            self.computed(key, symbol, value, grads + outs, tokens, compute,
-                          "softmax: δᵢ = aᵢ(∂L/∂aᵢ − Σₖ ∂L/∂aₖ·aₖ)")
+            grads = [Key(s, sample, DL_DA.kind, l, k) for k in range(size)]
+            outs = [Key(s, sample, A.kind, l, k) for k in range(size)]
+            tokens = _layer_tokens(activation.delta_template, activation.delta_term,
+                                   {"g": list(range(size)), "a": list(range(size, 2 * size))},
+                                   j, self.limit)
+            self.computed(key, symbol, value, grads + outs, tokens,
+                          partial(activation.delta_one, j), activation.delta_note)
             return
-        grad, fprime = Key(s, sample, "dL/da", l, j), Key(s, sample, "fprime", l, j)
-        self.computed(key, symbol, value, [grad, fprime], [0, "·", 1],
-                      lambda v: 0.0 if v[1] == 0 else v[0] * v[1])
+        grad, fprime = Key(s, sample, DL_DA.kind, l, j), Key(s, sample, FPRIME.kind, l, j)
+        self.computed(key, symbol, value, [grad, fprime],
+                      _tokens(activation.delta_template, {"g": 0, "f": 1}),
+                      partial(activation.delta_one, j))
 
     # --- gradients and updates ---------------------------------------------------
     def gradients(self, step: Step, rows: list[int], l: int) -> None:
@@ -513,30 +553,33 @@ class _Builder:
             for i in range(layer.inputs):
                 operands = []
                 for sample in rows:
-                    operands += [Key(s, sample, "delta", l, j),
+                    operands += [Key(s, sample, DELTA.kind, l, j),
                                  self.activation_key(l - 1, i, sample)]
                 pairs = [(2 * k, 2 * k + 1) for k in range(count)]
                 tokens = wrap[0] + _sum_tokens(pairs, self.limit) + wrap[1]
-                self.computed(Key(s, None, "dL/dW", l, j, i),
-                              f"∂L/∂{net.weight_label(l, j, i)}", grads.weights[j, i], operands,
-                              tokens, lambda v, c=scale: c * sum(v[k] * v[k + 1]
-                                                                 for k in range(0, len(v), 2)))
+                self.computed(Key(s, None, DL_DW.kind, l, j, i),
+                              DL_DW.named(net.weight_label(l, j, i)), grads.weights[j, i],
+                              operands, tokens,
+                              lambda v, c=scale: c * sum(v[k] * v[k + 1]
+                                                         for k in range(0, len(v), 2)))
         neurons = range(layer.size) if not layer.shared_bias else [0]
         for j in neurons:
             sources = range(layer.size) if layer.shared_bias else [j]
-            operands = [Key(s, sample, "delta", l, k) for k in sources for sample in rows]
+            operands = [Key(s, sample, DELTA.kind, l, k) for k in sources for sample in rows]
             tokens = wrap[0] + _sum_tokens([(k,) for k in range(len(operands))], self.limit) + \
                 wrap[1]
-            self.computed(Key(s, None, "dL/db", l, j), f"∂L/∂{net.bias_label(l, j)}",
+            self.computed(Key(s, None, DL_DB.kind, l, j), DL_DB.named(net.bias_label(l, j)),
                           grads.biases[j], operands, tokens, lambda v, c=scale: c * sum(v),
                           "one shared bias: the sum of its layer's δ" if layer.shared_bias else "")
 
     def updates(self, step: Step, params: dict, slots: dict) -> tuple[dict, dict]:
-        from .optimizers import OPTIMIZERS
         net = self.net
-        optimizer = OPTIMIZERS[net.optimizer.name](net)
+        # Each line's formula is the same for every parameter: its tokens are made once.
+        lines = [(line, _tokens(line.template, {
+            **{name: position for position, name in enumerate(line.operands)},
+            **{name: Const(symbol, value) for name, (symbol, value) in line.constants.items()}}))
+            for line in self.optimizer.worked_lines(self.learning_rate, step.progress.updates)]
         new_params, new_slots = {}, dict(slots)
-        t = step.progress.updates
         for l, layer in enumerate(net.layers):
             cells = [("W", j, i) for j in range(layer.size) for i in range(layer.inputs)]
             cells += [("b", j, 0) for j in (range(layer.size) if not layer.shared_bias else [0])]
@@ -547,20 +590,52 @@ class _Builder:
                 else:
                     before, label = params["b", l, j], net.bias_label(l, j)
                     after = step.parameters[l].biases[j]
-                grad = Key(self.step, None, f"dL/d{kind}", l, j, i)
-                key = Key(self.step, None, f"{kind}+", l, j, i)
+                grad = Key(self.step, None, GRADIENTS_OF[kind].kind, l, j, i)
+                updated = UPDATED_OF[kind]
+                key = Key(self.step, None, updated.kind, l, j, i)
                 if kind == "b" and not net.update_biases:
-                    self.computed(key, f"{label}⁺", after, [before], [0], lambda v: v[0],
+                    self.computed(key, updated.named(label), after, [before], [0], lambda v: v[0],
                                   "kept fixed: update_biases is false")
                 else:
-                    explain = UPDATE_RULES[optimizer.name]
-                    explain(self, optimizer, key, label, before, grad, after, slots, new_slots,
-                            (kind, l, j, i), t, step)
+                    self.update_lines(step, lines, (kind, l, j, i), label, key, before, grad,
+                                      after, slots, new_slots)
                 new_params[(kind, l, j, i) if kind == "W" else (kind, l, j)] = key
             if layer.shared_bias:
                 for j in range(1, layer.size):
                     new_params["b", l, j] = new_params["b", l, 0]
         return new_params, new_slots
+
+    def update_lines(self, step: Step, lines: list, cell: tuple, label: str, key: Key,
+                     before: Key, grad: Key, after: float, slots: dict, new_slots: dict) -> None:
+        """One parameter's update as the optimizer writes it (``Optimizer.worked_lines``,
+        each with its tokens): its memory's lines, then the parameter's own."""
+        kind, l, j, i = cell
+        names = {"theta": before, "grad": grad}     # operand name → key
+
+        def operand(name: str) -> Key:
+            if name not in names:                   # "<memory>_before": as the step found it
+                names[name] = self.slot(slots, name[:-len("_before")], cell)
+            return names[name]
+        for line, tokens in lines:
+            operands = [operand(name) for name in line.operands]
+            slips = {slip: {variant: ([operand(name) for name in ops], compute)
+                            for variant, (ops, compute) in variants.items()}
+                     for slip, variants in line.slips.items()}
+            tokens = list(tokens)
+            memory = line.memory
+            if memory is None:                      # the parameter after the update
+                self.computed(key, UPDATED_OF[kind].named(label), after, operands, tokens,
+                              line.compute, slips=slips)
+                continue
+            memory_key = Key(self.step, None, f"{memory.kind}:{kind}", l, j, i)
+            if memory.stored:
+                value = _stored(step, memory.kind, cell)
+                new_slots[memory.kind, kind, l, j, i] = memory_key
+            else:                                   # worked out from the engine's values
+                value = self.rnd(line.compute([self.index[o].value for o in operands]))
+            self.computed(memory_key, memory.named(label), value, operands, tokens,
+                          line.compute, slips=slips)
+            names[memory.kind] = memory_key
 
     def slot(self, slots: dict, name: str, cell: tuple, value: float = 0.0) -> Key:
         """The optimizer memory a step starts from (0 when the run has none yet)."""
@@ -569,75 +644,15 @@ class _Builder:
         if key not in slots:
             label = self.net.weight_label(l, j, i) if kind == "W" else self.net.bias_label(l, j)
             slots[key] = self.leaf(Key(-1, None, f"{name}:{kind}", l, j, i),
-                                   f"{name[0]}[{label}]", value)
+                                   self.memory[name].named(label), value)
         return slots[key]
 
 
-def _sgd(builder, optimizer, key, label, before, grad, after, slots, new_slots, cell, t, step):
-    net = builder.net
-    eta = Const("η", builder.learning_rate)
-    kind, l, j, i = cell
-    mu = net.momentum
-    if not mu:
-        builder.computed(key, f"{label}⁺", after, [before, grad], [0, " − ", eta, "·", 1],
-                         lambda v, e=eta.value: v[0] - e * v[1],
-                         update_sign={"": ([before, grad], lambda v, e=eta.value: v[0] + e * v[1])})
-        return
-    old = builder.slot(slots, "velocity", cell)
-    velocity = step.progress.slots["velocity"][l]
-    value = velocity.weights[j, i] if kind == "W" else velocity.biases[j]
-    vkey = Key(builder.step, None, f"velocity:{kind}", l, j, i)
-    builder.computed(vkey, f"v[{label}]", value, [old, grad],
-                     [Const("μ", mu), "·", 0, " − ", eta, "·", 1],
-                     lambda v, e=eta.value: mu * v[0] - e * v[1])
-    new_slots["velocity", kind, l, j, i] = vkey
-    builder.computed(key, f"{label}⁺", after, [before, vkey], [0, " + ", 1],
-                     lambda v: v[0] + v[1],
-                     update_sign={"": ([before, old, grad], lambda v, e=eta.value:
-                                       v[0] + mu * v[1] + e * v[2])})
-
-
-def _adam(builder, optimizer, key, label, before, grad, after, slots, new_slots, cell, t, step):
-    c = builder.net.optimizer
-    kind, l, j, i = cell
-    eta = Const("η", builder.learning_rate)
-    b1, b2, eps = Const("β₁", c.beta1), Const("β₂", c.beta2), Const("ε", c.epsilon)
-    keys = {}
-    for name, beta, square in (("m", b1, False), ("v", b2, True)):
-        old = builder.slot(slots, name, cell)
-        stored = step.progress.slots[name][l]
-        value = stored.weights[j, i] if kind == "W" else stored.biases[j]
-        k = Key(builder.step, None, f"{name}:{kind}", l, j, i)
-        one_minus = Const(f"(1 − {beta.symbol})", 1 - beta.value)
-        tokens = [beta, "·", 0, " + ", one_minus, "·", 1] + (["²"] if square else [])
-        builder.computed(k, f"{name}[{label}]", value, [old, grad], tokens,
-                         lambda v, b=beta.value, sq=square: b * v[0] + (1 - b) *
-                         (v[1] * v[1] if sq else v[1]))
-        new_slots[name, kind, l, j, i] = k
-        keys[name] = k
-    corrected = {}
-    for name, beta in (("m", b1), ("v", b2)):
-        stored = _stored_slot(step, name, cell) / (1 - beta.value ** t)
-        k = Key(builder.step, None, f"{name}^:{kind}", l, j, i)
-        builder.computed(k, f"{name}̂[{label}]", builder.rnd(stored), [keys[name]],
-                         [0, " / ", Const(f"(1 − {beta.symbol}^{t})", 1 - beta.value ** t)],
-                         lambda v, b=beta.value: v[0] / (1 - b ** t))
-        corrected[name] = k
-    builder.computed(key, f"{label}⁺", after, [before, corrected["m"], corrected["v"]],
-                     [0, " − ", eta, "·", 1, " / (√", 2, " + ", eps, ")"],
-                     lambda v, e=eta.value: v[0] - e * v[1] / (math.sqrt(v[2]) + eps.value),
-                     update_sign={"": ([before, corrected["m"], corrected["v"]],
-                                       lambda v, e=eta.value: v[0] + e * v[1] /
-                                       (math.sqrt(v[2]) + eps.value))})
-
-
-def _stored_slot(step: Step, name: str, cell: tuple) -> float:
+def _stored(step: Step, name: str, cell: tuple) -> float:
+    """The engine's value of memory ``name`` for one parameter after the step's update."""
     kind, l, j, i = cell
     stored = step.progress.slots[name][l]
     return float(stored.weights[j, i] if kind == "W" else stored.biases[j])
-
-
-UPDATE_RULES = {"sgd": _sgd, "adam": _adam}
 
 
 # --- the functions quantities compute ------------------------------------------
@@ -654,37 +669,6 @@ def _dot(v: Sequence[float]) -> float:
     return math.fsum(v[i] * v[n + i] for i in range(n))
 
 
-def _elementwise(function) -> Compute:
-    return lambda v: float(function(np.array([[v[0]]], dtype=float))[0, 0])
-
-
-def _elementwise_derivative(activation) -> Compute:
-    """f′ from operands [z, a], the way a hand calculation writes it."""
-    def compute(v):
-        z, a = np.array([[v[0]]], dtype=float), np.array([[v[1]]], dtype=float)
-        return float(activation.hand_derivative(z, a)[0, 0])
-    return compute
-
-
-def _softmax(v: Sequence[float]) -> np.ndarray:
-    z = np.array(v, dtype=float)
-    e = np.exp(z - z.max())
-    return e / e.sum()
-
-
-def _softmax_tokens(j: int, size: int, limit: int | None) -> list:
-    tokens: list = ["e^", j, " / ("]
-    shown = list(range(size)) if limit is None or size <= limit else [0, 1, 2, None, size - 1]
-    for n, k in enumerate(shown):
-        tokens.append(" + " if n else "")
-        if k is None:
-            tokens.append(f"… ({size - 4} more terms)")
-        else:
-            tokens += ["e^", k]
-    tokens.append(")")
-    return [t for t in tokens if t != ""]
-
-
 def build(network: Network, steps: list[Step], learning_rate: float | None = None,
           limit: int | None = MAX_TERMS, with_slips: bool = False) -> Worked:
     """The worked calculation of ``steps`` (consecutive); sums of more than ``limit``
@@ -692,16 +676,3 @@ def build(network: Network, steps: list[Step], learning_rate: float | None = Non
     ``with_slips`` also records the slips a student could make (for ``check``)."""
     rate = network.learning_rate if learning_rate is None else learning_rate
     return _Builder(network, steps, rate, limit, with_slips).build()
-
-
-def _other_activations(network: Network, layer) -> list:
-    """Every element-wise activation but the layer's own (for the wrong_activation slip)."""
-    from .activations import ACTIVATIONS
-    others, seen = [], {layer.activation.name, "softmax", "identity"}
-    for name, cls in ACTIVATIONS.items():
-        if name not in seen:
-            seen.add(name)
-            options = ({"derivative_at_zero": network.relu_derivative_at_zero}
-                       if name == "relu" else {})
-            others.append(cls(**options))
-    return others
