@@ -111,6 +111,8 @@ def _write(out_dir: Path, name: str, width: int, record: list[str]) -> None:
     text = "\n".join(record)
     # The version line names the installed version, which may legitimately differ.
     text = re.sub(r"version \S+", "version X", text)
+    # `new` points at the schema where backcalc is installed, which differs between copies.
+    text = re.sub(r"file://\S*/backcalc/networks/", "file://<backcalc>/networks/", text)
     (out_dir / f"{name}-w{width}.txt").write_text(text, encoding="utf-8")
 
 
