@@ -290,14 +290,8 @@ def _number(written: str) -> str:
 
 
 def _power(power: Power, fmt) -> str:
-    """An exponent, e^{z_{1}^{( 2 )}}.
-
-    Written as before the formulas were tokens, byte for byte: from its text, whose
-    caret raises only what directly follows it, so a substituted number shows as
-    e^{0}.160673139 and a negative one as e\\text{\\^{}}(- 0.09) (a known fault: the
-    exponent's tokens in braces, ``"^{" + tokens_latex(power.tokens, fmt) + "}"``,
-    are right, and change what ``--format latex`` prints)."""
-    return math("^" + plain(power.tokens, fmt))
+    """An exponent, its tokens in braces: e^{z_{1}^{( 2 )}}, e^{0.160673139}, e^{- 0.09}."""
+    return "^{" + tokens_latex(power.tokens, fmt) + "}"
 
 
 def _table(table: TextTable) -> str:

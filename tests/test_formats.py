@@ -596,3 +596,14 @@ def test_a_tiny_terminal_width_draws_without_a_traceback(columns):
     for args in (["run", "mazur"], ["show", "mazur"], ["examples"], ["step", "mazur", "-n", "3"]):
         result = run_cli(*args, columns=columns)
         assert result.exit_code == 0, (args, result.exception)
+
+
+def test_latex_raises_a_whole_substituted_exponent():
+    """e^{0.160673139}, not e^{0}.160673139 (the caret once raised only the first
+    character); a negative exponent in parentheses inside the braces, never a literal ^."""
+    tex = invoke("run", "softmax-classifier", "--explain", "--format", "latex").stdout
+    assert "e^{0.160673139}" in tex
+    assert "e^{(- 0.090377832)}" in tex
+    assert "e^{z_{1}^{( 2 )}}" in tex
+    assert r"\text{\^{}}" not in tex
+    assert not re.search(r"e\^\{\d\}\.", tex)
