@@ -4,8 +4,8 @@ Shown only where someone watches and nothing reads: standard error is a terminal
 the output is not a document for a program (``--format json`` or ``csv``), colour
 is not refused (``NO_COLOR``) and the terminal can redraw a line (``TERM`` is not
 ``dumb``).  Shown only for work that lasts: it appears after ``DELAY`` seconds (the
-environment variable ``BACKCALC_PROGRESS_DELAY`` sets another, 0 to show it at once:
-it is there for tests) and is erased when the work ends, so what the command writes
+environment variable ``BACKCALC_PROGRESS_DELAY`` sets another, 0 to show it with the
+first counts: it is there for tests) and is erased when the work ends, so what the command writes
 is the same with or without it.
 
 The callback the work calls (``work_progress.Callback``) only notes the counts and,
@@ -76,15 +76,17 @@ class _Bar:
         self.closed = False
         self.lock = threading.Lock()
         self.timer = None
-        if delay <= 0:
-            self._start()
-        else:
+        self.at_once = delay <= 0           # (then the bar starts with the first counts)
+        if not self.at_once:
             self.timer = threading.Timer(delay, self._start)
             self.timer.daemon = True
             self.timer.start()
 
     def __call__(self, done: int, total: int | None) -> None:
         self.done, self.total = done, total
+        if self.at_once:
+            self.at_once = False
+            self._start()
         if self.progress is not None:
             now = time.monotonic()
             if now >= self.next_redraw:

@@ -31,7 +31,7 @@ AnswersInput = Union[str, Path, dict, list]
 """An answers file's path, a bundled seed's name, or the answers as a dict (or a list
 of dicts, one per block)."""
 
-GIVEN = "<answers>"            # how answers given as a dict are named in messages
+GIVEN = "the answers given"     # how answers given as a dict are named in messages
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
