@@ -196,13 +196,13 @@ class Engine:
         derivative = "hand_derivative" if self.rounding else "derivative"
         self.derivatives = [getattr(activation, derivative) for activation in self.activations]
         output = self.activations[-1].name
-        fused = FUSED.get((network.loss.name, output))
-        self.fused = fused() if fused else None
+        pair = FUSED.get((network.loss.name, output))
+        fused: Any = pair() if pair else None
+        self.fused = fused
         # A fused output's δ: from the rounded a when rounding, as a hand calculation has it.
-        self.fused_delta = self.fused and (self.fused.hand_delta if self.rounding
-                                           else self.fused.delta)
+        self.fused_delta = fused and (fused.hand_delta if self.rounding else fused.delta)
         self.from_z = self.fused is not None and not self.rounding   # loss and ∂L/∂a from z
-        self.optimizer = OPTIMIZERS[network.optimizer.name](network)
+        self.optimizer: Any = OPTIMIZERS[network.optimizer.name](network)
         self.inputs = np.array([s.input for s in network.samples])
         self.targets = np.array([s.target for s in network.samples])
 

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 from .work_progress import Callback
 
@@ -69,9 +69,9 @@ class _Bar:
 
     def __init__(self, description: str, unit: str, delay: float):
         self.description, self.unit = description, unit
-        self.done, self.total = 0, None
-        self.progress = None
-        self.task = None
+        self.done, self.total = 0, None      # type: int, int | None
+        self.progress: Any = None            # rich's Progress, once shown
+        self.task: Any = None
         self.next_redraw = 0.0
         self.closed = False
         self.lock = threading.Lock()

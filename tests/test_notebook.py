@@ -137,3 +137,15 @@ def test_answers_text_writes_numbers_as_given():
     assert answers_text({"a2": np.array([0.25, 1e-05]), "w5+": 1, "x": "0.50", "y": "oops",
                          "z": float("inf")}) == (
         '"a2": [0.25, 1e-05]\n"w5+": 1\n"x": 0.50\n"y": "oops"\n"z": "inf"\n')
+
+
+def test_the_python_api_documents_examples_that_run():
+    from pathlib import Path
+    text = (Path(__file__).parent.parent / "docs" / "python-api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 4
+    namespace: dict = {}
+    for block in blocks:
+        exec(block, namespace)
+    assert namespace["later"].run.final.loss == pytest.approx(0.0197881430, abs=1e-10)
+    assert namespace["result"].check.first_wrong.key == "w5+"

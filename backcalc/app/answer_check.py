@@ -24,7 +24,7 @@ from ..examples import resolve_answers
 from ..formats import Choice, Output, check_target
 from ..limits import MAX_PARAMETERS
 from ..work_progress import Callback, counting
-from .inputs import NetworkInput, load, with_rounding
+from .inputs import NetworkInput, load, source_of, with_rounding
 from .results import CheckOutcome
 
 AnswersInput = Union[str, Path, dict, list]
@@ -45,11 +45,11 @@ def check(network: NetworkInput, answers: AnswersInput, *, tolerance: float | No
     net = with_rounding(load(network, max_parameters), round_decimals)
     if isinstance(answers, (dict, list)):
         display, path = GIVEN, None
-        check_target(choice.path, choice.force, [net.source_path])
+        check_target(choice.path, choice.force, [source_of(net)])
         given = parse_answers(answers_text(answers), net, display)
     else:
         path, display = resolve_answers(str(answers))
-        check_target(choice.path, choice.force, [net.source_path, path])
+        check_target(choice.path, choice.force, [source_of(net), path])
         given = load_answers(path, net, display)
     with counting(progress, None):
         result = check_answers(net, given, tolerance=tolerance, learning_rate=learning_rate)

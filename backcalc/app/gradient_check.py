@@ -10,7 +10,7 @@ from ..limits import GRADCHECK_MAX_PARAMETERS
 from ..network import Network
 from ..report import parameter_columns
 from ..work_progress import Callback, counting
-from .inputs import NetworkInput, load
+from .inputs import NetworkInput, load, source_of
 from .results import GradcheckOutcome
 
 EVALUATIONS_PER_PARAMETER = 4
@@ -24,7 +24,7 @@ def gradcheck(network: NetworkInput, *, choice: Choice | None = None,
     a mismatch).  ``progress(done, total)`` counts the loss evaluations."""
     choice = choice if choice is not None else Choice()
     net = load(network, max_parameters)
-    check_target(choice.path, choice.force, [net.source_path])
+    check_target(choice.path, choice.force, [source_of(net)])
     with counting(progress, evaluations(net)):
         result = check_gradients(net)
     output = Output(net.title, lambda: gradcheck_report(result),

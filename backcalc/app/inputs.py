@@ -27,6 +27,12 @@ def load(network: NetworkInput, max_parameters: int = MAX_PARAMETERS) -> Network
     return net
 
 
+def source_of(net: Network) -> Path | None:
+    """The file the network was read from (None: made in memory), which no output of
+    the command may overwrite."""
+    return Path(str(net.source_path)) if net.source_path is not None else None
+
+
 def with_rounding(net: Network, round_decimals: int | None) -> Network:
     """The network with ``round_decimals`` (--round) standing for its round_intermediates."""
     if round_decimals is None:

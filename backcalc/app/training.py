@@ -9,7 +9,7 @@ reported after the results, which are not lost.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..curve import LossHistory
 from ..engine import Outcome, Run, train, train_untraced
@@ -20,7 +20,7 @@ from ..limits import MAX_PARAMETERS
 from ..network import Network
 from ..savefile import check_save_target
 from ..work_progress import Callback
-from .inputs import NetworkInput, explainer, load, with_rounding
+from .inputs import NetworkInput, explainer, load, source_of, with_rounding
 from .results import Note, TrainingResult
 from .shown_steps import ShownSteps
 from .state import load_state, save_run, state_path
@@ -69,7 +69,7 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
     plot_path = Path(plot) if plot is not None else None
     if plot_path is not None:
         from ..plot import check_plot
-        check_plot(plot_path, [net.source_path, state_path()], choice.force,
+        check_plot(plot_path, [source_of(net), state_path()], choice.force,
                    {"--save": save, "-o": choice.path})
     first = net.progress.iteration + 1
     per_iteration = len(net.samples) if net.update == "online" else 1
@@ -98,7 +98,8 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
 
     def sections(result: Outcome) -> list:
         from ..report import step_report          # (JSON and CSV need no report)
-        return step_report(result, result.trained.learning_rate, iterations, full=full,
+        run: Any = result       # quiet, an Outcome: step_report reads only what it has
+        return step_report(run, result.trained.learning_rate, iterations, full=full,
                            quiet=quiet, every=every, hidden=getattr(shown, "hidden", 0),
                            gap_at=compact[0] if compact else 0,
                            after_step=explain_step(result) if explain_step else None,
@@ -133,8 +134,8 @@ def _train(net: Network, iterations: int, choice: Choice, sections: Callable, *,
     that stopped or a save that failed the result's ``error``."""
     save_path = Path(save) if save is not None else None
     if save_path is not None:
-        check_save_target(save_path, net.source_path)
-    check_target(choice.path, choice.force, [net.source_path, save_path, state_path()], "-o",
+        check_save_target(save_path, source_of(net))
+    check_target(choice.path, choice.force, [source_of(net), save_path, state_path()], "-o",
                  {"--save": save_path})
     outcome: Outcome
     if traced:
