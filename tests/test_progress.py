@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from backcalc import app
 from backcalc.app.gradient_check import evaluations
 from backcalc.cli import cli
-from backcalc.netfile import load_network
 from backcalc.progress_bar import DELAY_VARIABLE, wanted
 
 pty = pytest.importorskip("pty")
