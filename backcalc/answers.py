@@ -82,7 +82,11 @@ def written_unit(text: str | None, value: float) -> float:
 
 def load_answers(path, network: Network, display: str | None = None) -> list[Answer]:
     display = display or str(path)
-    text = read_text(path, display)
+    return parse_answers(read_text(path, display), network, display)
+
+
+def parse_answers(text: str, network: Network, display: str) -> list[Answer]:
+    """The answers written in ``text`` (an answers file's content), named ``display``."""
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
         raise InputError(f"the file is empty, expected answers (keys such as {KEY_FORMS})",
                          file=display, line=1)

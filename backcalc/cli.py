@@ -1,8 +1,12 @@
-"""The ``backcalc`` command: a thin click layer over the library.
+"""The ``backcalc`` command: its commands and options, over the application layer.
 
-Each command reads its network, calls ``engine.train``, hands the result to a
-report and a renderer, and saves the state.  All of backcalc's own errors are
-turned into one line and exit status 2 in one place, ``BackcalcGroup.main``.
+Each command hands its options to the use of the same name in ``app`` (which
+computes and saves, and never prints), writes the result through ``terminal``, and
+exits with the result's status.  All of backcalc's own errors are turned into one
+line and exit status 2 in one place, ``BackcalcGroup.main``.
+
+Importing this module loads neither NumPy nor the library: ``app`` loads each use's
+module when the command runs, so `backcalc --help` starts at once.
 """
 
 from __future__ import annotations
@@ -14,12 +18,34 @@ import sys
 from pathlib import Path
 
 import click
+from click.shell_completion import CompletionItem
 
-from .errors import BackcalcError, ComputationError, InputError, LimitError, StateError
+from . import app, terminal
+from .errors import BackcalcError, OptionError
+from .examples import answers_paths, example_paths
+from .formats import DEFAULT_MAX_ROWS, FORMATS, Choice
+from .limits import GRADCHECK_MAX_PARAMETERS, MAX_PARAMETERS
 from .numbers import DEFAULT_PRECISION
+from .progress_bar import progress_bar, wanted
 
-FORMATS = ("table", "json", "markdown", "latex", "csv", "html")   # formats.FORMATS' keys
-DEFAULT_MAX_ROWS = 50                                              # layout.DEFAULT_MAX_ROWS
+
+class BackcalcCommand(click.Command):
+    """A value that does not fit the network (``OptionError``: a --layer it does not
+    have) is a usage error of the option that gave it, as click reports its own."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OptionError as error:
+            raise click.BadParameter(error.message, ctx=ctx,
+                                     param_hint=_option_name(self, error.option)) from None
+
+
+def _option_name(command: click.Command, name: str) -> str:
+    for param in command.params:
+        if param.name == name:
+            return next((opt for opt in param.opts if opt.startswith("--")), param.opts[0])
+    return name
 
 
 class BackcalcGroup(click.Group):
@@ -28,6 +54,8 @@ class BackcalcGroup(click.Group):
     backcalc's own errors and click's usage errors exit with status 2, Ctrl-C
     with 130; a closed pipe (``| head``) ends quietly.
     """
+
+    command_class = BackcalcCommand
 
     def invoke(self, ctx):
         # Ctrl-C inside a command: our one line, not click's (which first prints a newline).
@@ -115,7 +143,6 @@ def output_options(command):
     @click.option("--force", is_flag=True, help="Let -o (and --plot) replace an existing file.")
     @functools.wraps(command)
     def wrapper(*args, fmt, precision, max_rows, output_path, fragment, force, **kwargs):
-        from .formats import Choice
         if fragment and fmt != "latex":
             raise click.UsageError("--fragment goes with --format latex")
         out = Choice(fmt, precision, max_rows or None, output_path, fragment, force)
@@ -170,17 +197,14 @@ def training_options(command):
 
 def _complete_network(ctx, param, incomplete: str):
     """Shell completion of NETWORK: the bundled examples' names, then files."""
-    from .examples import example_paths
     return _completions(example_paths(), incomplete)
 
 
 def _complete_answers(ctx, param, incomplete: str):
-    from .examples import answers_paths
     return _completions(answers_paths(), incomplete)
 
 
 def _completions(bundled: dict, incomplete: str) -> list:
-    from click.shell_completion import CompletionItem
     names = [CompletionItem(name) for name in bundled if name.startswith(incomplete)]
     return names + [CompletionItem(incomplete, type="file")]
 
@@ -199,156 +223,20 @@ def cli():
 # --- helpers -------------------------------------------------------------------
 
 def max_parameters_option(default: int):
-    """--max-parameters: the size of network a command accepts (kept in the click
-    context, where ``_load`` and ``_load_state`` read it)."""
-    def decorate(command):
-        @click.option("--max-parameters", type=click.IntRange(min=1), default=default,
-                      show_default=True, help="Refuse networks with more weights and biases "
-                      "than this (raise it for a larger network).")
-        @functools.wraps(command)
-        def wrapper(*args, max_parameters, **kwargs):
-            click.get_current_context().meta["max_parameters"] = max_parameters
-            return command(*args, **kwargs)
-        return wrapper
-    return decorate
+    """--max-parameters: the size of network a command accepts."""
+    return click.option("--max-parameters", type=click.IntRange(min=1), default=default,
+                        show_default=True, help="Refuse networks with more weights and biases "
+                        "than this (raise it for a larger network).")
 
 
-MAX_PARAMETERS = 1_000_000        # netfile.MAX_PARAMETERS
-GRADCHECK_MAX_PARAMETERS = 20_000
-"""gradcheck runs two forward passes per parameter: a larger network takes minutes."""
-
-
-def _limit() -> int:
-    return click.get_current_context().meta.get("max_parameters", MAX_PARAMETERS)
-
-
-def _load(network: str):
-    from .examples import resolve
-    from .netfile import load_network
-    path, display = resolve(network)
-    net = load_network(path, display, _limit())
-    net.source_path = path
-    return net
-
-
-def _rounded(net, round_decimals: int | None):
-    """The network with --round applied (it stands for the file's round_intermediates)."""
-    if round_decimals is not None:
-        net.round_intermediates = round_decimals
-    return net
-
-
-def _explainer(net, explain: bool, layer, neuron):
-    """The ``after_step`` hook writing out each shown step (None without --explain)."""
-    if not explain:
-        return None
-    from .explain import Selection, explain_sections
-    if layer is not None and layer > len(net.layers):
-        raise click.BadParameter(f"the network has layers 1 to {len(net.layers)}, found {layer}",
-                                 param_hint="--layer")
-    sizes = [net.layers[layer - 1].size] if layer is not None else [l.size for l in net.layers]
-    base = net.index_base
-    if neuron is not None and not base <= neuron < max(sizes) + base:
-        where = f"layer {layer}" if layer is not None else "the largest layer"
-        raise click.BadParameter(f"{where} has neurons {base} to {max(sizes) + base - 1}, "
-                                 f"found {neuron}", param_hint="--neuron")
-    selection = Selection(layer, neuron)
-    return lambda result: (lambda step: explain_sections(result, step, selection))
-
-
-def _load_state():
-    from .netfile import load_network
-    from .savefile import STATE_DIR, state_path
-    path = state_path()
-    shown = f"{STATE_DIR}/{path.name}"
-    if not path.exists():
-        raise StateError(f"no saved state in {shown}: start with `backcalc run NETWORK` "
-                         "or `backcalc step NETWORK --iterations N`")
-    try:
-        net = load_network(path, shown, _limit())
-        net.source_path = path
-        return net
-    except LimitError:
-        raise
-    except InputError as error:
-        what = "damaged" if _written_by_backcalc(path) else "not a state backcalc wrote"
-        raise StateError(f"the saved state is {what} ({error}); delete {STATE_DIR}/ and start "
-                         "again with `backcalc run NETWORK`") from None
-
-
-def _written_by_backcalc(path: Path) -> bool:
-    from .savefile import SAVED_MARK
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(len(SAVED_MARK)) == SAVED_MARK.encode()
-    except OSError:
-        return False
-
-
-def _save(run, save_path: Path | None) -> str:
-    """Write --save, then the state (not advanced if --save fails); the line saying so."""
-    from .savefile import STATE_DIR, save_network, state_path
-    if save_path is not None:
-        save_network(run.trained, save_path)
-    save_network(run.trained, state_path())
-    message = (f"State after iteration {run.trained.progress.iteration} saved to "
-               f"{STATE_DIR}/state.yaml; continue with `backcalc step --iterations N`.")
-    if save_path is not None:
-        message += f" Network saved to {save_path}."
-    return message
-
-
-def _train_and_show(net, iterations: int, out, learning_rate, save_path: Path | None, keep,
-                    sections, after=None, trace: bool = True) -> None:
-    """Train, save, show; then report a stopped run or a failed save in one line.
-
-    ``after(result)`` runs once the run is saved (step's --plot); ``trace=False`` when
-    no step will be looked at (``engine.train``)."""
-    from .engine import train
-    from .formats import check_target
-    from .savefile import check_save_target, state_path
-    if save_path is not None:
-        check_save_target(save_path, net.source_path)
-    check_target(out.path, out.force, [net.source_path, save_path, state_path()], "-o",
-                 {"--save": save_path})
-    result = train(net, iterations, learning_rate=learning_rate, keep=keep, trace=trace)
-    progressed = result.trained.progress.iteration > net.progress.iteration
-    saved, problem = None, None
-    if progressed or not result.stopped:   # a run that did nothing keeps the old state
-        try:
-            saved = _save(result, save_path)
-        except BackcalcError as error:       # shown after the results, which are not lost
-            problem = error
-    _show(out, _run_output(result, sections))
-    if after is not None:
-        after(result)
-    if result.stopped:
-        where = f"{net.source}: " if net.source else ""
-        kept = (f"the state after iteration {result.trained.progress.iteration} is saved"
-                if saved else f"nothing was saved ({problem})" if problem
-                else "nothing was saved")
-        problem = ComputationError(f"{where}{result.stopped}; {kept}")
-    document_on_stdout = out.to_stdout and out.format != "table"
-    if saved and not (problem and document_on_stdout):
-        click.echo(saved, err=document_on_stdout)
-    if problem:
-        raise problem
-
-
-def _run_output(result, sections):
-    from .csvout import RUN_COLUMNS, run_rows
-    from .formats import Output
-    from .jsonout import run_document
-    return Output(result.network.title, lambda: sections(result), lambda: run_document(result),
-                  lambda: (RUN_COLUMNS, run_rows(result)))
-
-
-def _show(out, output) -> None:
-    """Write the output as chosen; with -o, say where it went (on standard error)."""
-    from .formats import write
-    write(output, out)
-    if out.path is not None:
-        click.echo(f"Wrote {out.path} ({out.format}).", err=True)
+def _finish(result, out) -> None:
+    """Write the result; then report what went wrong after the work (a run that stopped,
+    a save that failed), and exit with the result's status."""
+    terminal.write_output(result, out)
+    if result.error is not None:
+        raise result.error
+    if result.status:
+        raise click.exceptions.Exit(result.status)
 
 
 # --- commands ------------------------------------------------------------------
@@ -360,7 +248,8 @@ def _show(out, output) -> None:
 @output_options
 @training_options
 @max_parameters_option(MAX_PARAMETERS)
-def run(network, explain, layer, neuron, round_decimals, out, learning_rate, save_path):
+def run(network, explain, layer, neuron, round_decimals, out, learning_rate, save_path,
+        max_parameters):
     """One iteration in full: forward pass, loss, backward pass, gradients, update.
 
     NETWORK is a network file, or the name of a bundled example (see
@@ -371,15 +260,9 @@ def run(network, explain, layer, neuron, round_decimals, out, learning_rate, sav
 
     Example: backcalc run mazur --explain --format latex -o mazur.tex
     """
-    net = _rounded(_load(network), round_decimals)
-    explainer = _explainer(net, explain, layer, neuron)
-
-    def sections(result):
-        from .report import run_report            # (JSON and CSV need no report)
-        return run_report(result, result.trained.learning_rate,
-                          explainer(result) if explainer else None)
-
-    _train_and_show(net, 1, out, learning_rate, save_path, None, sections)
+    _finish(app.run(network, learning_rate=learning_rate, round_decimals=round_decimals,
+                    explain=explain, layer=layer, neuron=neuron, save=save_path,
+                    save_state=True, choice=out, max_parameters=max_parameters), out)
 
 
 @cli.command()
@@ -399,7 +282,7 @@ def run(network, explain, layer, neuron, round_decimals, out, learning_rate, sav
 @training_options
 @max_parameters_option(MAX_PARAMETERS)
 def step(network, iterations, full, every, quiet, plot_path, explain, layer, neuron,
-         round_decimals, out, learning_rate, save_path):
+         round_decimals, out, learning_rate, save_path, max_parameters):
     """Run N iterations, one compact row each; continue from the last run/step.
 
     With no NETWORK, continues from .backcalc/state.yaml (written by the last
@@ -408,90 +291,13 @@ def step(network, iterations, full, every, quiet, plot_path, explain, layer, neu
 
     Example: backcalc run mazur && backcalc step --iterations 3
     """
-    from .savefile import state_path
-    net = _rounded(_load(network) if network else _load_state(), round_decimals)
-    full = full or explain
-    explainer = _explainer(net, explain, layer, neuron)
-    if plot_path is not None:
-        from .plot import check_plot
-        check_plot(plot_path, [net.source_path, state_path()], out.force,
-                   {"--save": save_path, "-o": out.path})
-    first = net.progress.iteration + 1
-    per_iteration = len(net.samples) if net.update == "online" else 1
-    compact = None
-    if out.format in ("json", "csv"):            # every step is in the document
-        shown = None
-    elif quiet:
-        shown = _never
-    else:
-        # A compact table keeps its first and last rows (--max-rows in all), so memory
-        # stays flat however many iterations run.
-        from .layout import TAIL_ROWS, split_limit
-        compact = split_limit(out.max_rows, TAIL_ROWS) if out.max_rows else None
-        shown = ShownSteps(first=first, every=every, last=first + iterations - 1,
-                           rows_per_iteration=per_iteration, limit=None if full else compact)
-    drawn = not quiet and out.format not in ("json", "csv")
-    history = None
-    if drawn or plot_path:
-        from .curve import LossHistory
-        history = LossHistory(iterations * per_iteration, first, per_iteration,
-                              keep_all=plot_path is not None)
-
-    def keep(step) -> bool:
-        if history is not None:
-            history.add(step.loss)
-        return shown is None or shown(step)
-
-    def plot(result) -> None:
-        if plot_path is not None:
-            from .plot import plot_losses
-            plot_losses(history, result.network.title, plot_path)
-            click.echo(f"Loss curve drawn in {plot_path}.", err=True)
-
-    def sections(result):
-        from .report import step_report           # (JSON and CSV need no report)
-        return step_report(result, result.trained.learning_rate, iterations, full=full,
-                           quiet=quiet, every=every, hidden=getattr(shown, "hidden", 0),
-                           gap_at=compact[0] if compact else 0,
-                           after_step=explainer(result) if explainer else None,
-                           history=history if drawn else None)
-
-    # Steps nobody will look at (--quiet, no --plot) are computed without their trace.
-    _train_and_show(net, iterations, out, learning_rate, save_path, keep, sections,
-                    after=plot, trace=shown is not _never or history is not None)
-
-
-def _never(step) -> bool:
-    return False
-
-
-class ShownSteps:
-    """Which steps `step` shows: every K-th iteration and the last; in a compact table
-    only the first ``head`` and last ``tail`` of those rows (one row per update).
-
-    ``hidden`` counts the rows left out between them, for the report's gap marker.
-    """
-
-    def __init__(self, *, first: int, every: int, last: int, rows_per_iteration: int,
-                 limit: tuple | None):
-        self.first, self.every, self.last, self.limit = first, every, last, limit
-        shown_iterations = (last - first) // every + 1
-        if (last - first) % every:
-            shown_iterations += 1                      # the last iteration is always shown
-        self.total = shown_iterations * rows_per_iteration
-        self.seen = 0
-        self.hidden = 0
-
-    def __call__(self, step) -> bool:
-        if not ((step.iteration - self.first) % self.every == 0 or step.iteration == self.last):
-            return False
-        row, self.seen = self.seen, self.seen + 1
-        if self.limit is not None and not step.diverged:
-            head, tail = self.limit
-            if head <= row < self.total - tail:
-                self.hidden += 1
-                return False
-        return True
+    with progress_bar("Training", "iterations", wanted(out.format)) as progress:
+        result = app.step(network, iterations=iterations, full=full, every=every, quiet=quiet,
+                          plot=plot_path, explain=explain, layer=layer, neuron=neuron,
+                          round_decimals=round_decimals, learning_rate=learning_rate,
+                          save=save_path, save_state=True, choice=out,
+                          max_parameters=max_parameters, progress=progress)
+    _finish(result, out)
 
 
 @cli.command()
@@ -500,22 +306,14 @@ def examples():
 
     Example: backcalc examples
     """
-    from rich.table import Table
-    from .examples import list_examples
-    from .render_rich import console
-    table = Table("name", "description", title="Bundled networks", title_justify="left",
-                  box=None, highlight=False)
-    for example in list_examples():
-        table.add_row(example.name, example.description)
-    console().print(table)
-    click.echo("Run one with `backcalc run NAME`; copy it with `backcalc run NAME --save my.yaml`.")
+    terminal.examples_table(app.examples())
 
 
 @cli.command()
 @click.argument("network", shell_complete=_complete_network)
 @output_options
 @max_parameters_option(GRADCHECK_MAX_PARAMETERS)
-def gradcheck(network, out):
+def gradcheck(network, out, max_parameters):
     """Compare every analytic gradient with a central finite difference.
 
     For every parameter θ, in file order, the gradient backcalc computes is set
@@ -526,18 +324,10 @@ def gradcheck(network, out):
 
     Example: backcalc gradcheck mazur
     """
-    from .csvout import record_rows
-    from .formats import Output, check_target
-    from .gradcheck import gradcheck as check_gradients
-    from .gradcheck import gradcheck_document, gradcheck_report
-    net = _load(network)
-    check_target(out.path, out.force, [net.source_path])
-    result = check_gradients(net)
-    _show(out, Output(net.title, lambda: gradcheck_report(result),
-                      lambda: gradcheck_document(result),
-                      lambda: record_rows(gradcheck_document(result)["parameters"])))
-    if result.mismatches:
-        raise click.exceptions.Exit(1)
+    with progress_bar("Checking gradients", "losses", wanted(out.format)) as progress:
+        result = app.gradcheck(network, choice=out, max_parameters=max_parameters,
+                               progress=progress)
+    _finish(result, out)
 
 
 @cli.command()
@@ -550,7 +340,7 @@ def gradcheck(network, out):
 @output_options
 @learning_rate_option
 @max_parameters_option(MAX_PARAMETERS)
-def check(network, answers, tolerance, round_decimals, out, learning_rate):
+def check(network, answers, tolerance, round_decimals, out, learning_rate, max_parameters):
     """Check a student's answers: each right or wrong, the first wrong step, and why.
 
     ANSWERS is a YAML file of what was computed by hand, any subset: z1: [0.3775,
@@ -561,24 +351,11 @@ def check(network, answers, tolerance, round_decimals, out, learning_rate):
 
     Example: backcalc check mazur seed001
     """
-    from .answers import load_answers
-    from .check import check as check_answers
-    from .check_report import check_document, check_report
-    from .csvout import record_rows
-    from .examples import resolve_answers
-    from .formats import Output, check_target
-    net = _rounded(_load(network), round_decimals)
-    path, display = resolve_answers(answers)
-    check_target(out.path, out.force, [net.source_path, path])
-    result = check_answers(net, load_answers(path, net, display), tolerance=tolerance,
-                           learning_rate=learning_rate)
-    rate = net.learning_rate if learning_rate is None else learning_rate
-    _show(out, Output(f"Checking {display} against {net.title}",
-                      lambda: check_report(result, display, rate, tolerance),
-                      lambda: check_document(result),
-                      lambda: record_rows(check_document(result)["results"])))
-    if not result.passed:
-        raise click.exceptions.Exit(1)
+    with progress_bar("Checking answers", "", wanted(out.format)) as progress:
+        result = app.check(network, answers, tolerance=tolerance, round_decimals=round_decimals,
+                           learning_rate=learning_rate, choice=out,
+                           max_parameters=max_parameters, progress=progress)
+    _finish(result, out)
 
 
 @cli.command()
@@ -591,7 +368,7 @@ def check(network, answers, tolerance, round_decimals, out, learning_rate):
               show_default=True, help="Decimals shown.")
 @round_option
 @max_parameters_option(MAX_PARAMETERS)
-def show(network, values, sample, precision, round_decimals):
+def show(network, values, sample, precision, round_decimals, max_parameters):
     """Check a network file and draw it: inputs, layers, every weight on its edge.
 
     The inputs come first, then each layer as a column of neurons, each with its
@@ -602,31 +379,13 @@ def show(network, values, sample, precision, round_decimals):
 
     Example: backcalc show mazur --values
     """
-    from .drawing import show_report
-    from .render_rich import console as terminal, render
-    net = _rounded(_load(network), round_decimals)
-    if sample > len(net.samples):
-        raise click.BadParameter(f"the network has {len(net.samples)} sample"
-                                 f"{'s' if len(net.samples) != 1 else ''}, found {sample}",
-                                 param_hint="--sample")
-    console = terminal()
-    render(show_report(net, width=console.width, values=values, sample=sample,
-                       precision=precision, command=network), console, precision)
+    console = terminal.console()
+    terminal.draw(app.show(network, values=values, sample=sample, precision=precision,
+                           round_decimals=round_decimals, width=console.width,
+                           max_parameters=max_parameters), console)
 
 
 # --- schema and new: files to start from -------------------------------------------
-
-def _write_or_print(text: str, output: Path | None, force: bool, done: str) -> None:
-    """Standard output, or -o FILE (never an existing file without --force)."""
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    from .formats import check_target
-    from .savefile import write_atomically
-    check_target(output, force, [])
-    write_atomically(output, text)
-    click.echo(done)
-
 
 @cli.command()
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
@@ -643,10 +402,7 @@ def schema(output, force):
 
     Example: backcalc schema -o network.schema.json
     """
-    from .schema import schema_text
-    _write_or_print(schema_text(), output, force,
-                    f"Schema written to {output}; point a network file at it with its first "
-                    f"line: # yaml-language-server: $schema={output.name if output else ''}")
+    terminal.write_text(app.schema(output, force))
 
 
 @cli.command()
@@ -687,14 +443,10 @@ def new(arch, activation, loss, learning_rate, seed, weights, biases, input_, ta
 
     Example: backcalc new 2-3-1 --activation relu,sigmoid -o net.yaml
     """
-    from .scaffold import Request, scaffold
-    request = Request(arch, activation=activation, loss=loss, learning_rate=learning_rate,
-                      seed=seed, weights=weights, biases=biases, input=input_, target=target,
-                      name=name)
-    text = scaffold(request, str(output) if output is not None else None)
-    _write_or_print(text, output, force,
-                    f"Network written to {output}; edit its numbers, then `backcalc run "
-                    f"{output}`.")
+    terminal.write_text(app.new(arch, activation=activation, loss=loss,
+                                learning_rate=learning_rate, seed=seed, weights=weights,
+                                biases=biases, input=input_, target=target, name=name,
+                                output=output, force=force))
 
 
 def main() -> None:

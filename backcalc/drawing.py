@@ -25,7 +25,6 @@ from rich.cells import cell_len
 from .conventions import SHOW, conventions
 from .document import Line, Section, Table
 from .engine import Engine
-from .errors import ComputationError
 from .network import Network
 from .numbers import DEFAULT_PRECISION, format_number
 from .report import about, neuron_label
@@ -53,17 +52,12 @@ class Values:
 
 def forward_values(net: Network, sample: int) -> Values:
     """z, a and the loss of sample ``sample`` (0-based) with the file's parameters."""
-    engine = Engine(net)
-    x = engine.inputs[sample:sample + 1]
-    y = engine.targets[sample:sample + 1]
-    traces = engine.forward(net.params, x)
-    z = [trace.z[0] for trace in traces]
-    a = [trace.a[0] for trace in traces]
-    try:
-        _, losses, _ = engine.losses(traces[-1], y, [sample])
-    except ComputationError as error:
-        return Values(z, a, None, str(error))
-    return Values(z, a, float(losses[0]))
+    evaluation = Engine(net).evaluate(net.params, [sample])
+    z = [layer.z[0] for layer in evaluation.layers]
+    a = [layer.a[0] for layer in evaluation.layers]
+    if evaluation.loss is None:
+        return Values(z, a, None, evaluation.problem)
+    return Values(z, a, float(evaluation.loss.per_sample[0]))
 
 
 def show_report(net: Network, *, width: int = 80, values: bool = False, sample: int = 1,

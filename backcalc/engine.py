@@ -13,22 +13,31 @@ value is kept in the trace returned to the caller:
 Hidden δ always uses the weights from before the update (the update happens
 only once the whole backward pass is done).
 
-What a run records is the caller's choice, on the one code path: ``train``'s
-``keep`` chooses the steps kept, and ``trace=False`` (``step --quiet``) skips the
-work whose only use is to be shown — each step's loss, the gradients of fixed
-biases, ∂L/∂a and f'(z) of an output layer whose δ has a closed form (``FUSED``).
-Every value that feeds the update, and every check that stops a run, is computed
-exactly as with the full trace, so the parameters are the same to the last bit.
+One entry per use, each silencing floating-point warnings once (an overflow
+becomes inf and is reported as such, SPEC):
+
+* ``train``          — iterations with every step's trace (the ``keep`` ones kept);
+* ``train_untraced`` — iterations for their outcome only (``step --quiet``): it skips
+  the work whose only use is to be shown — each step's loss, the gradients of fixed
+  biases, ∂L/∂a and f'(z) of an output layer whose δ has a closed form (``FUSED``).
+  Every value that feeds the update, and every check that stops a run, is computed
+  on the same code path as with the trace, so the parameters are the same to the
+  last bit;
+* ``Engine.run_pass`` and ``Engine.gradients`` — one traced pass and its gradients
+  (gradcheck's analytic side);
+* ``Engine.evaluate`` — a forward pass and its loss (gradcheck's θ ± h, show --values).
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Literal, overload
 
 import numpy as np
 
+from . import work_progress
 from .errors import ComputationError
 from .losses import FUSED
 from .network import Network, Params, Progress
@@ -37,14 +46,20 @@ from .optimizers import OPTIMIZERS
 
 
 @dataclass
-class LayerTrace:
-    """One layer's values in one pass, a row per sample."""
+class Forward:
+    """One layer's forward values in one pass, a row per sample."""
 
     z: np.ndarray
     a: np.ndarray
-    dL_da: np.ndarray | None = None      # (untraced: None for a FUSED output layer)
-    fprime: np.ndarray | None = None     # None for softmax (no element-wise derivative)
-    delta: np.ndarray | None = None
+
+
+@dataclass
+class LayerTrace(Forward):
+    """One layer's values in one pass, forward and backward, a row per sample."""
+
+    dL_da: np.ndarray
+    fprime: np.ndarray | None            # None for softmax (no element-wise derivative)
+    delta: np.ndarray
 
 
 @dataclass
@@ -55,9 +70,9 @@ class Pass:
     inputs: np.ndarray                   # (samples, inputs)
     targets: np.ndarray                  # (samples, outputs)
     layers: list[LayerTrace]
-    terms: np.ndarray | None             # loss term per output neuron, (samples, outputs)
-    losses: np.ndarray | None            # each sample's loss, (samples,)
-    loss: float | None                   # reduced over the samples (None: not traced)
+    terms: np.ndarray                    # loss term per output neuron, (samples, outputs)
+    losses: np.ndarray                   # each sample's loss, (samples,)
+    loss: float                          # reduced over the samples
 
     @property
     def outputs(self) -> np.ndarray:
@@ -65,22 +80,30 @@ class Pass:
 
 
 @dataclass
-class Step:
-    """One update: its pass, the reduced gradients, the parameters before and after."""
+class Update:
+    """One update: the parameters after it and where the run stands.
+
+    ``train_untraced`` records its last update so; ``train``'s are ``Step``s."""
 
     iteration: int
-    pass_: Pass
-    gradients: list[Params]              # reduced, as used by the update (untraced: a fixed
-                                         # bias's gradient is None)
-    before: list[Params]
     parameters: list[Params]             # after the update
     progress: Progress                   # optimizer memory after the update
-    ends_iteration: bool = True          # online mode: the iteration's last sample
-    diverged: bool = False               # its update made a parameter non-finite
-    slots_before: dict = field(default_factory=dict)   # optimizer memory before the update
+    ends_iteration: bool                 # online mode: the iteration's last sample
+    diverged: bool                       # its update made a parameter non-finite
+
+
+@dataclass
+class Step(Update):
+    """One update with everything behind it: its pass, the reduced gradients, the
+    parameters and optimizer memory before it."""
+
+    pass_: Pass
+    gradients: list[Params]              # reduced, as used by the update
+    before: list[Params]
+    slots_before: dict                   # optimizer memory before the update
 
     @property
-    def loss(self) -> float | None:
+    def loss(self) -> float:
         return self.pass_.loss
 
 
@@ -93,13 +116,35 @@ class Final:
     loss: float
 
 
+@dataclass
+class LossValues:
+    """A pass's loss: the term per output neuron, each sample's loss, their reduction."""
+
+    terms: np.ndarray                    # (samples, outputs)
+    per_sample: np.ndarray               # (samples,)
+    total: float
+
+
+@dataclass
+class Evaluation:
+    """A forward pass and its loss, with no backward pass."""
+
+    layers: list[Forward]
+    loss: LossValues | None              # None: the loss is undefined for these outputs
+    problem: str | None = None           # why it is undefined
+
+
+ProgressCallback = work_progress.Callback
+
 SMALL_ARRAY = 64    # entries up to which Python floats are quicker than a NumPy call
+NOT_TRACED = np.empty(0)
+"""Stands for a value ``train_untraced`` does not compute (nothing reads it)."""
 
 
 def _all_finite(values: np.ndarray) -> bool:
     """No inf or nan in ``values``: their sum is finite (a sum with an inf or a nan in it
     is not), or else every entry is looked at (finite values whose sum overflows).
-    Called under ``QUIET_ARITHMETIC``, as an overflowing NumPy sum would warn."""
+    Called with warnings silenced, as an overflowing NumPy sum would warn."""
     total = sum(values.ravel().tolist()) if values.size <= SMALL_ARRAY else values.sum()
     return math.isfinite(total) or bool(np.isfinite(values).all())
 
@@ -120,14 +165,27 @@ def make_rounder(decimals: int | None) -> Callable[[np.ndarray], np.ndarray]:
     return round_array
 
 
-# Warnings are never wanted from the arithmetic: an overflow becomes inf and is reported
-# as such (SPEC).  One errstate per step, not one per part, as entering one costs as much as
-# a small array operation.
-QUIET_ARITHMETIC = dict(over="ignore", invalid="ignore", divide="ignore")
+def quiet_arithmetic() -> Any:
+    """Warnings are never wanted from the arithmetic: an overflow becomes inf and is
+    reported as such (SPEC).  Entered once per entry point, not once per part, as
+    entering it costs as much as a small array operation."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
+def _silenced(entry):
+    """An entry point: its arithmetic runs under ``quiet_arithmetic``."""
+    @functools.wraps(entry)
+    def silenced(*args, **kwargs):
+        with quiet_arithmetic():
+            return entry(*args, **kwargs)
+    return silenced
 
 
 class Engine:
-    """Runs a network's passes and updates; holds no parameter state itself."""
+    """Runs a network's passes and updates; holds no parameter state itself.
+
+    The public methods are entry points (``run_pass``, ``gradients``, ``evaluate``);
+    the private ones are their parts, run under the entry's silenced warnings."""
 
     def __init__(self, network: Network, learning_rate: float | None = None):
         self.network = network
@@ -135,195 +193,236 @@ class Engine:
         self.round = make_rounder(network.round_intermediates)
         self.rounding = network.round_intermediates is not None
         self.activations = [layer.activation for layer in network.layers]
+        derivative = "hand_derivative" if self.rounding else "derivative"
+        self.derivatives = [getattr(activation, derivative) for activation in self.activations]
         output = self.activations[-1].name
-        fused = FUSED.get((network.loss.name, output))
-        self.fused = fused() if fused else None
+        pair = FUSED.get((network.loss.name, output))
+        fused: Any = pair() if pair else None
+        self.fused = fused
+        # A fused output's δ: from the rounded a when rounding, as a hand calculation has it.
+        self.fused_delta = fused and (fused.hand_delta if self.rounding else fused.delta)
         self.from_z = self.fused is not None and not self.rounding   # loss and ∂L/∂a from z
-        self.optimizer = OPTIMIZERS[network.optimizer.name](network)
+        self.optimizer: Any = OPTIMIZERS[network.optimizer.name](network)
         self.inputs = np.array([s.input for s in network.samples])
         self.targets = np.array([s.target for s in network.samples])
 
-    # --- one pass ------------------------------------------------------------
-    def forward(self, params: list[Params], x: np.ndarray) -> list[LayerTrace]:
-        with np.errstate(**QUIET_ARITHMETIC):
-            return self._forward(params, x)
+    # --- entry points ----------------------------------------------------------
+    @_silenced
+    def run_pass(self, params: list[Params], indices: list[int]) -> Pass:
+        """Forward pass, loss and backward pass of these samples (0-based)."""
+        return self._pass(params, indices, self.inputs[indices], self.targets[indices])
 
-    def _forward(self, params: list[Params], x: np.ndarray) -> list[LayerTrace]:
-        r = self.round
-        traces = []
-        a = x
-        for p, activation in zip(params, self.activations):
-            z = r(a @ p.weights.T + p.biases)
-            a = r(activation.forward(z))
-            traces.append(LayerTrace(z, a))
-        return traces
+    @_silenced
+    def gradients(self, params: list[Params], pass_: Pass) -> list[Params]:
+        """The pass's reduced ∂L/∂W and ∂L/∂b; a shared bias gets the sum of its layer's δ."""
+        return self._gradients(pass_.inputs, [t.a for t in pass_.layers],
+                               [t.delta for t in pass_.layers], len(pass_.sample_indices),
+                               with_fixed_biases=True)
 
-    def loss_terms(self, out: LayerTrace, y: np.ndarray, where: list[int]) -> np.ndarray:
-        if self.from_z:
-            return self.fused.terms(out.z, out.a, y)
-        self.check_domain(out, where)
-        return self.network.loss.terms(out.a, y)
+    @_silenced
+    def evaluate(self, params: list[Params], indices: list[int]) -> Evaluation:
+        """z and a of every layer for these samples, and their loss (or why it is undefined).
 
-    def check_domain(self, out: LayerTrace, where: list[int]) -> None:
-        """Refuse outputs the loss is undefined for (computed from a; none from z)."""
-        if self.from_z:
-            return
-        loss = self.network.loss
-        bad = loss.domain_error(out.a)
-        if bad is not None:
-            sample, neuron = np.argwhere(bad)[0]
-            base = self.network.index_base
-            raise ComputationError(
-                f"{loss.name} is undefined for output a = {float(out.a[sample, neuron])!r} "
-                f"(sample {where[sample] + 1}, output neuron {neuron + base}): it needs outputs "
-                f"in [0, 1]; use a sigmoid or softmax output layer")
+        Each call is one unit of work for ``work_progress`` (gradcheck's count)."""
+        x, y = self.inputs[indices], self.targets[indices]
+        zs, outs = self._forward(params, x)
+        layers = [Forward(z, a) for z, a in zip(zs, outs)]
+        work_progress.tick()
+        try:
+            return Evaluation(layers, self._losses(zs[-1], outs[-1], y, indices))
+        except ComputationError as error:
+            return Evaluation(layers, None, str(error))
 
     def reduce(self, values: np.ndarray) -> np.ndarray:
         """Combine per-sample values (axis 0) by the file's reduction."""
         total = values.sum(axis=0)
         return total / values.shape[0] if self.network.reduction == "mean" else total
 
-    def backward(self, params: list[Params], x: np.ndarray, y: np.ndarray,
-                 traces: list[LayerTrace]) -> None:
-        """Fill in ∂L/∂a, f'(z) and δ of every layer, output first."""
-        with np.errstate(**QUIET_ARITHMETIC):
-            self._backward(params, y, traces)
-
-    def _backward(self, params: list[Params], y: np.ndarray, traces: list[LayerTrace],
-                  trace: bool = True) -> None:
-        """Without ``trace``, an output layer whose δ has a closed form (``FUSED``) gets no
-        ∂L/∂a and f'(z): nothing uses them but the tables."""
+    # --- one pass ------------------------------------------------------------
+    def _forward(self, params: list[Params], x: np.ndarray) -> tuple[list, list]:
+        """z and a of every layer."""
         r = self.round
-        derivative_of = "hand_derivative" if self.rounding else "derivative"
-        fused = self.fused
-        fused_delta = fused and (fused.hand_delta if self.rounding else fused.delta)
-        last = len(traces) - 1
-        for index in range(last, -1, -1):
-            t = traces[index]
-            activation = self.activations[index]
-            if index < last:
-                t.dL_da = r(traces[index + 1].delta @ params[index + 1].weights)
-            elif fused and not trace:
-                t.delta = r(fused_delta(t.z, t.a, y))
-                continue
-            elif self.from_z:                 # (rounding: from the rounded a, as written)
-                t.dL_da = r(fused.gradient(t.z, t.a, y))
-            else:
-                t.dL_da = r(self.network.loss.gradient(t.a, y))
-            fprime = getattr(activation, derivative_of)(t.z, t.a)
-            t.fprime = None if fprime is None else r(fprime)
-            if index == last and fused:
-                t.delta = r(fused_delta(t.z, t.a, y))
-            else:
-                t.delta = r(activation.backward(t.z, t.a, t.dL_da, t.fprime))
+        zs, outs = [], []
+        a = x
+        for p, activation in zip(params, self.activations):
+            z = r(a @ p.weights.T + p.biases)
+            a = r(activation.forward(z))
+            zs.append(z)
+            outs.append(a)
+        return zs, outs
 
-    def run_pass(self, params: list[Params], indices: list[int]) -> Pass:
-        with np.errstate(**QUIET_ARITHMETIC):
-            return self._pass(params, indices, self.inputs[indices], self.targets[indices])
-
-    def _pass(self, params: list[Params], indices: list[int], x: np.ndarray, y: np.ndarray,
-              trace: bool = True) -> Pass:
-        """Forward, loss, backward; without ``trace`` the loss is not computed (its domain
-        is still checked, so a run stops where it would)."""
-        traces = self._forward(params, x)
-        for index, layer in enumerate(traces):
-            if not _all_finite(layer.z):
+    def _check_finite(self, zs: list[np.ndarray]) -> None:
+        for index, z in enumerate(zs):
+            if not _all_finite(z):
                 raise ComputationError(f"z of layer {index + 1} overflows float64 (the run "
                                        "diverges; try a smaller learning rate)")
-        if trace:
-            terms, losses, loss = self._losses(traces[-1], y, indices)
-        else:
-            self.check_domain(traces[-1], indices)
-            terms = losses = loss = None
-        self._backward(params, y, traces, trace)
-        return Pass(indices, x, y, traces, terms, losses, loss)
 
-    def losses(self, out: LayerTrace, y: np.ndarray, indices: list[int]) -> tuple:
+    def _check_domain(self, a: np.ndarray, where: list[int]) -> None:
+        """Refuse outputs the loss is undefined for (computed from a; none from z)."""
+        if self.from_z:
+            return
+        loss = self.network.loss
+        bad = loss.domain_error(a)
+        if bad is not None:
+            sample, neuron = np.argwhere(bad)[0]
+            base = self.network.index_base
+            raise ComputationError(
+                f"{loss.name} is undefined for output a = {float(a[sample, neuron])!r} "
+                f"(sample {where[sample] + 1}, output neuron {neuron + base}): it needs outputs "
+                f"in [0, 1]; use a sigmoid or softmax output layer")
+
+    def _losses(self, z: np.ndarray, a: np.ndarray, y: np.ndarray,
+                indices: list[int]) -> LossValues:
         """Loss terms per output, each sample's loss, and their reduction."""
-        with np.errstate(**QUIET_ARITHMETIC):
-            return self._losses(out, y, indices)
-
-    def _losses(self, out: LayerTrace, y: np.ndarray, indices: list[int]) -> tuple:
-        terms = self.round(self.loss_terms(out, y, indices))
+        if self.from_z:
+            terms = self.fused.terms(z, a, y)
+        else:
+            self._check_domain(a, indices)
+            terms = self.network.loss.terms(a, y)
+        terms = self.round(terms)
         losses = self.round(terms.sum(axis=1))
-        return terms, losses, float(self.round(self.reduce(losses)))
+        return LossValues(terms, losses, float(self.round(self.reduce(losses))))
 
-    def gradients(self, params: list[Params], pass_: Pass) -> list[Params]:
-        """Reduced ∂L/∂W and ∂L/∂b; a shared bias gets the sum of its layer's δ."""
-        with np.errstate(**QUIET_ARITHMETIC):
-            return self._gradients(pass_)
+    def _backward(self, params: list[Params], y: np.ndarray, zs: list, outs: list,
+                  traced: bool) -> tuple[list, list, list]:
+        """∂L/∂a, f'(z) and δ of every layer, computed output first.
 
-    def _gradients(self, pass_: Pass, trace: bool = True) -> list[Params]:
-        """Without ``trace``, fixed biases (``update_biases: false``) get no gradient."""
+        Untraced, an output layer whose δ has a closed form (``FUSED``) gets only its δ:
+        nothing uses its ∂L/∂a and f'(z) but the tables (``NOT_TRACED`` stands for them).
+        """
         r = self.round
-        scale = 1.0 / len(pass_.sample_indices) if self.network.reduction == "mean" else 1.0
-        biases = trace or self.network.update_biases
+        fused = self.fused
+        count = len(zs)
+        last = count - 1
+        dL_das: list = [NOT_TRACED] * count
+        fprimes: list = [None] * count
+        deltas: list = [NOT_TRACED] * count
+        for index in range(last, -1, -1):
+            z, a = zs[index], outs[index]
+            if index < last:
+                dL_da = r(deltas[index + 1] @ params[index + 1].weights)
+            elif fused and not traced:
+                deltas[index] = r(self.fused_delta(z, a, y))
+                continue
+            elif self.from_z:                 # (rounding: from the rounded a, as written)
+                dL_da = r(fused.gradient(z, a, y))
+            else:
+                dL_da = r(self.network.loss.gradient(a, y))
+            fprime = self.derivatives[index](z, a)
+            fprime = None if fprime is None else r(fprime)
+            if index == last and fused:
+                delta = r(self.fused_delta(z, a, y))
+            else:
+                delta = r(self.activations[index].backward(z, a, dL_da, fprime))
+            dL_das[index], fprimes[index], deltas[index] = dL_da, fprime, delta
+        return dL_das, fprimes, deltas
+
+    def _pass(self, params: list[Params], indices: list[int], x: np.ndarray,
+              y: np.ndarray) -> Pass:
+        """Forward, loss, backward, with every value."""
+        zs, outs = self._forward(params, x)
+        self._check_finite(zs)
+        loss = self._losses(zs[-1], outs[-1], y, indices)
+        dL_das, fprimes, deltas = self._backward(params, y, zs, outs, traced=True)
+        layers = [LayerTrace(*values) for values in zip(zs, outs, dL_das, fprimes, deltas)]
+        return Pass(indices, x, y, layers, loss.terms, loss.per_sample, loss.total)
+
+    def _gradients(self, x: np.ndarray, outs: list, deltas: list, samples: int,
+                   with_fixed_biases: bool) -> list[Params]:
+        """Reduced ∂L/∂W and ∂L/∂b.  Without ``with_fixed_biases``, fixed biases
+        (``update_biases: false``) get no gradient (``NOT_TRACED``)."""
+        r = self.round
+        scale = 1.0 / samples if self.network.reduction == "mean" else 1.0
+        biases = with_fixed_biases or self.network.update_biases
         grads = []
-        previous = pass_.inputs
-        for layer, t in zip(self.network.layers, pass_.layers):
-            dW = t.delta.T @ previous
+        previous = x
+        for layer, a, delta in zip(self.network.layers, outs, deltas):
+            dW = delta.T @ previous
             if scale != 1.0:                       # (× 1.0 changes no float)
                 dW = np.multiply(dW, scale, out=dW)
-            db = None
+            db = NOT_TRACED
             if biases:
-                db = t.delta.sum(axis=0) * scale
+                db = delta.sum(axis=0) * scale
                 if layer.shared_bias:
                     db = np.full_like(db, db.sum())
                 db = r(db)
             grads.append(Params(r(dW), db))
-            previous = t.a
+            previous = a
         return grads
 
+    def _untraced_gradients(self, params: list[Params], indices: list[int], x: np.ndarray,
+                            y: np.ndarray) -> list[Params]:
+        """``_pass`` then ``_gradients``, keeping only what the update needs: the loss is
+        not computed (its domain is still checked, so a run stops where it would)."""
+        zs, outs = self._forward(params, x)
+        self._check_finite(zs)
+        self._check_domain(outs[-1], indices)
+        deltas = self._backward(params, y, zs, outs, traced=False)[2]
+        return self._gradients(x, outs, deltas, len(indices), with_fixed_biases=False)
+
     # --- iterations ----------------------------------------------------------
-    def steps(self, iterations: int, trace: bool = True) -> Iterator[Step]:
-        """Yield one ``Step`` per update: per iteration in batch mode, per sample online.
+    @overload
+    def _updates(self, iterations: int, traced: Literal[True], reached: Reached,
+                 progress: ProgressCallback | None) -> Iterator[Step]: ...
 
-        ``trace=False``: each step's pass has no loss, and a fixed bias no gradient."""
-        steps = self.quiet_steps(iterations, trace)
-        while True:
-            with np.errstate(**QUIET_ARITHMETIC):
-                step = next(steps, None)
-            if step is None:
-                return
-            yield step
+    @overload
+    def _updates(self, iterations: int, traced: Literal[False], reached: Reached,
+                 progress: ProgressCallback | None) -> Iterator[Update]: ...
 
-    def quiet_steps(self, iterations: int, trace: bool = True) -> Iterator[Step]:
-        """``steps``, for a caller that runs it under ``np.errstate(**QUIET_ARITHMETIC)``
-        (``train``: one errstate for the run, not one per step)."""
-        params, progress = self.network.params, self.network.progress
-        updates, slots = progress.updates, progress.slots
+    def _updates(self, iterations: int, traced: bool, reached: Reached,
+                 progress: ProgressCallback | None) -> Iterator[Update]:
+        """One ``Update`` per update (a ``Step`` when ``traced``): per iteration in batch
+        mode, per sample online.  A run that cannot go on raises ``ComputationError``
+        after yielding the step that stopped it; ``reached`` holds the parameters after
+        the last whole iteration, ``progress(done, iterations)`` hears of each."""
+        params, start = self.network.params, self.network.progress
+        updates, slots = start.updates, start.slots
         count = len(self.network.samples)
         batches = ([list(range(count))] if self.network.update == "batch"
                    else [[i] for i in range(count)])
         data = [(indices, self.inputs[indices], self.targets[indices]) for indices in batches]
         last = data[-1]
         checked = None                 # parameters already found finite
-        for iteration in range(progress.iteration + 1, progress.iteration + iterations + 1):
+        if progress is not None:
+            progress(0, iterations)
+        for iteration in range(start.iteration + 1, start.iteration + iterations + 1):
             for batch in data:
-                indices = batch[0]
+                indices, x, y = batch
                 try:
-                    pass_ = self._pass(params, indices, batch[1], batch[2], trace)
+                    if traced:
+                        pass_ = self._pass(params, indices, x, y)
+                        grads = self._gradients(x, [t.a for t in pass_.layers],
+                                                [t.delta for t in pass_.layers], len(indices),
+                                                with_fixed_biases=True)
+                    else:
+                        grads = self._untraced_gradients(params, indices, x, y)
                 except ComputationError as error:
                     where = f"sample {indices[0] + 1} of " if len(data) > 1 else ""
                     raise ComputationError(f"{where}iteration {iteration}: {error}") from None
-                grads = self._gradients(pass_, trace)
                 updates += 1
                 slots_before = slots
                 new_params, slots = self.optimizer.step(
                     params, grads, slots, updates, self.learning_rate, self.round)
-                problem = self.non_finite(new_params, checked)
+                problem = self._non_finite(new_params, checked)
+                now = Progress(iteration, updates, slots)
                 # A diverging step is still shown (its values are what they are); the run
                 # ends with it, and its update is not kept.
-                yield Step(iteration, pass_, grads, params, new_params,
-                           Progress(iteration, updates, slots), ends_iteration=batch is last,
-                           diverged=problem is not None, slots_before=slots_before)
+                if traced:
+                    yield Step(iteration, new_params, now, batch is last, problem is not None,
+                               pass_, grads, params, slots_before)
+                else:
+                    yield Update(iteration, new_params, now, batch is last, problem is not None)
                 if problem:
                     where = f"sample {indices[0] + 1} of " if len(data) > 1 else ""
                     raise ComputationError(f"{where}iteration {iteration}: {problem}")
                 params = checked = new_params
+                if batch is last:
+                    reached.params, reached.progress = new_params, now
+                    if progress is not None:
+                        progress(iteration - start.iteration, iterations)
 
-    def non_finite(self, new_params: list[Params],
-                   checked: list[Params] | None = None) -> str | None:
+    def _non_finite(self, new_params: list[Params],
+                    checked: list[Params] | None = None) -> str | None:
         """What makes an update unusable (a parameter no longer finite), or None.
 
         An array that is the very array in ``checked`` (parameters already found
@@ -341,61 +440,96 @@ class Engine:
                         "(the run diverges; try a smaller learning rate)")
         return None
 
-    def final(self, params: list[Params]) -> Final:
+    def _final(self, params: list[Params]) -> Final:
         """Forward pass of every sample with the given parameters, and the reduced loss."""
-        traces = self.forward(params, self.inputs)
-        _, losses, loss = self.losses(traces[-1], self.targets,
-                                      list(range(len(self.network.samples))))
-        return Final(traces[-1].a, losses, loss)
+        zs, outs = self._forward(params, self.inputs)
+        loss = self._losses(zs[-1], outs[-1], self.targets,
+                            list(range(len(self.network.samples))))
+        return Final(outs[-1], loss.per_sample, loss.total)
 
 
 @dataclass
-class Run:
-    """The result of ``train``: every step (or those kept), the final values, the new network.
+class Outcome:
+    """What a run ends with: the new network, its outputs and loss, why it stopped.
 
     A run that could not go on (an overflow, a divergence, a loss undefined for the
     outputs) says why in ``stopped``; its ``trained`` network holds the parameters
     after the last whole iteration whose values were all finite, and ``final`` is
-    None when the loss is undefined for them.
+    None when the loss is undefined for them.  ``last`` is the last update made (a
+    diverging one too), None when there was none.
     """
 
     network: Network
-    steps: list[Step]
     final: Final | None
     trained: Network
-    stopped: str | None = None
+    stopped: str | None
+    last: Update | None
 
 
+@dataclass
+class Run(Outcome):
+    """The result of ``train``: the outcome, and every step (or those kept)."""
+
+    steps: list[Step]
+
+
+@_silenced
 def train(network: Network, iterations: int = 1, *, learning_rate: float | None = None,
-          keep: Callable[[Step], bool] | None = None, trace: bool = True) -> Run:
+          keep: Callable[[Step], bool] | None = None,
+          progress: ProgressCallback | None = None) -> Run:
     """Run ``iterations`` iterations; keep the steps ``keep`` accepts (all by default),
-    and the last.
-
-    ``trace=False`` is for runs whose steps nobody looks at (``step --quiet``): a
-    step's loss is then None and a fixed bias has no gradient; the parameters, the
-    optimizer's memory, ``final`` and where a run stops are exactly as with the trace.
-    """
+    and the last.  ``progress(done, iterations)`` hears of each iteration done."""
     engine = Engine(network, learning_rate)
+    reached = Reached(network)
     kept: list[Step] = []
-    params, progress = network.params, network.progress   # after the last whole iteration
-    stopped, last = None, None
+    last: Step | None = None
     try:
-        with np.errstate(**QUIET_ARITHMETIC):      # (``keep`` too runs under it)
-            for last in engine.quiet_steps(iterations, trace):
-                if keep is None or keep(last):
-                    kept.append(last)
-                if last.ends_iteration and not last.diverged:
-                    params, progress = last.parameters, last.progress
+        for last in engine._updates(iterations, True, reached, progress):
+            if keep is None or keep(last):
+                kept.append(last)
     except ComputationError as error:
-        stopped = str(error)
+        reached.stopped = str(error)
     if last is not None and (not kept or kept[-1] is not last):
         kept.append(last)                  # the last step is always shown
-    trained = network.with_params(params, progress)
-    if learning_rate is not None:
-        trained.learning_rate = learning_rate
+    final, trained, stopped = reached.outcome(engine, learning_rate)
+    return Run(network, final, trained, stopped, last, kept)
+
+
+@_silenced
+def train_untraced(network: Network, iterations: int = 1, *,
+                   learning_rate: float | None = None,
+                   progress: ProgressCallback | None = None) -> Outcome:
+    """``train`` for runs whose steps nobody looks at (``step --quiet``): the same
+    parameters, optimizer memory, ``final`` and stop, without the steps' values."""
+    engine = Engine(network, learning_rate)
+    reached = Reached(network)
+    last: Update | None = None
     try:
-        final = engine.final(params)
-    except ComputationError as error:      # the last update left the loss's domain
-        final = None
-        stopped = stopped or f"after iteration {progress.iteration}: {error}"
-    return Run(network, kept, final, trained, stopped)
+        for last in engine._updates(iterations, False, reached, progress):
+            pass
+    except ComputationError as error:
+        reached.stopped = str(error)
+    final, trained, stopped = reached.outcome(engine, learning_rate)
+    return Outcome(network, final, trained, stopped, last)
+
+
+class Reached:
+    """How far a run got: the parameters after its last whole iteration whose update
+    was finite, and why it stopped (None: it did not)."""
+
+    def __init__(self, network: Network):
+        self.network = network
+        self.params, self.progress = network.params, network.progress
+        self.stopped: str | None = None
+
+    def outcome(self, engine: Engine,
+                learning_rate: float | None) -> tuple[Final | None, Network, str | None]:
+        """The final values, the trained network and why the run stopped."""
+        trained = self.network.with_params(self.params, self.progress)
+        if learning_rate is not None:
+            trained.learning_rate = learning_rate
+        try:
+            return engine._final(self.params), trained, self.stopped
+        except ComputationError as error:      # the last update left the loss's domain
+            return None, trained, (self.stopped or
+                                   f"after iteration {self.progress.iteration}: {error}")

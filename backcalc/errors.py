@@ -44,6 +44,17 @@ class LimitError(InputError):
     """Input refused for its size (a limit the user may raise), not for a mistake in it."""
 
 
+class OptionError(InputError):
+    """An option's value does not fit the network (a layer or sample it does not have).
+
+    ``option`` names it as the Python API does (``layer``); the command line shows it
+    as its option (``--layer``)."""
+
+    def __init__(self, message: str, *, option: str):
+        self.option = option
+        super().__init__(message, field=option)
+
+
 class StateError(BackcalcError):
     """The saved state in ``.backcalc/`` is missing or unusable."""
 

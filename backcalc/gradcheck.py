@@ -7,7 +7,7 @@ parameters) is compared with
     numeric = (L(θ + h) − L(θ − h)) / 2h,     h = STEP · max(1, |θ|),
 
 where L is the loss the update uses, computed by the same engine
-(``Engine.forward`` and ``Engine.losses``): in batch mode the loss of all samples
+(``Engine.evaluate``): in batch mode the loss of all samples
 reduced as the file says (mean or sum), in online mode each sample's own loss,
 checked sample by sample.  A shared bias is one parameter: every neuron's bias of
 its layer moves together.  Fixed biases (``update_biases: false``) are checked too.
@@ -207,13 +207,10 @@ def _with_value(params: list[Params], layer: int, kind: str, j: int, i: int, val
 
 def _loss_at(engine: Engine, params: list[Params], pass_: Pass) -> tuple:
     """(reduced loss, traces) with these parameters; the loss is an error message if undefined."""
-    indices = pass_.sample_indices
-    traces = engine.forward(params, pass_.inputs)
-    try:
-        _, _, loss = engine.losses(traces[-1], pass_.targets, indices)
-    except ComputationError as error:
-        return str(error), traces
-    return loss, traces
+    evaluation = engine.evaluate(params, pass_.sample_indices)
+    if evaluation.loss is None:
+        return evaluation.problem, evaluation.layers
+    return evaluation.loss.total, evaluation.layers
 
 
 def _undefined(loss: float, points: dict) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .errors import InputError, LimitError
+from .limits import MAX_PARAMETERS
 from .losses import LOSSES
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
 from .optimizers import OPTIMIZERS
@@ -213,11 +214,6 @@ def _looks_like_decimal_comma(text: str) -> bool:
 
 
 # --- the public entry points -------------------------------------------------
-
-MAX_PARAMETERS = 1_000_000
-"""Networks with more weights and biases are refused before anything is computed with
-them (``--max-parameters`` raises the limit)."""
-
 
 def load_network(path, display: str | None = None,
                  max_parameters: int = MAX_PARAMETERS) -> Network:

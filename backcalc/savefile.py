@@ -1,4 +1,4 @@
-"""Writing networks back to YAML: ``--save PATH`` and the state in ``.backcalc/``.
+"""Writing networks back to YAML: ``--save PATH`` and the state (``app/state.py``).
 
 A saved file is a valid network file in the user's own conventions (weight
 orientation, names, options) with the parameters after the last update, plus
@@ -20,15 +20,7 @@ import yaml
 from .errors import InputError
 from .network import Layer, Network
 
-STATE_DIR = ".backcalc"
-STATE_FILE = "state.yaml"
-
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-def state_path(folder: Path | None = None) -> Path:
-    return (folder or Path.cwd()) / STATE_DIR / STATE_FILE
-
 
 def _plain(array: np.ndarray) -> list:
     return np.asarray(array, dtype=float).tolist()

@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from backcalc import load_network, parse_network_text, train  # noqa: E402
+from backcalc import load_network, parse_network_text, train, train_untraced  # noqa: E402
 from backcalc.network import Sample  # noqa: E402
 
 MAZUR = REPO / "backcalc" / "networks" / "mazur.yaml"
@@ -292,7 +292,7 @@ def large_hand_loop(net, iterations: int, stable: bool):
 
 def backcalc_loop(net, iterations: int):
     """The library's loop as `step --quiet` runs it: nothing kept, no per-step trace."""
-    run = train(net, iterations, keep=lambda step: False, trace=False)
+    run = train_untraced(net, iterations)
     return [p.weights for p in run.trained.params], run.final.loss
 
 
@@ -493,7 +493,7 @@ def pytorch(repeat: int, tiny_iterations: int, large_iterations: int) -> list[Ro
 MEASUREMENTS = ("startup", "tiny", "large", "rendering", "memory", "pytorch")
 
 NOTES = """\
-train() runs as `step --quiet` runs it: train(net, N, keep=..., trace=False).  Hand loops:
+train() runs as `step --quiet` runs it: train_untraced(net, N).  Hand loops:
 the least NumPy doing the same forward pass, backward pass and update (no loss per
 iteration, no checks).  "Same formulas" computes backcalc's own numerically stable
 formulas (σ from e^−|z|, σ′ = a·σ(−z), δ = 0 where f′ = 0, softmax/cross-entropy

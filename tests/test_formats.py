@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backcalc import cli as cli_module
+from backcalc.cli import cli
 from backcalc.formats import FORMATS
 from backcalc.layout import DEFAULT_MAX_ROWS
 from backcalc.render_latex import math, text
@@ -35,9 +35,13 @@ MAZUR_SHOWN = ["0.3775", "0.593269992", "1.105905967", "0.75136507", "0.29837110
 
 
 def test_the_cli_lists_every_registered_format_and_the_layout_default():
-    # cli.py names them without importing the renderers (a lean start-up).
-    assert set(cli_module.FORMATS) == set(FORMATS)
-    assert cli_module.DEFAULT_MAX_ROWS == DEFAULT_MAX_ROWS
+    # --help offers the registry's formats and shows the default the renderers use.
+    for command in ("run", "step", "check", "gradcheck"):
+        options = {param.name: param for param in cli.commands[command].params}
+        assert set(options["fmt"].type.choices) == set(FORMATS)
+        assert options["max_rows"].default == DEFAULT_MAX_ROWS
+    after = invoke("run", "--help").stdout.split("--max-rows", 1)[1]
+    assert after.split("[default: ", 1)[1].startswith(f"{DEFAULT_MAX_ROWS};")
 
 
 # --- the same numbers in every format ------------------------------------------

@@ -1,0 +1,93 @@
+"""`check`: a student's answers against the network's calculation.
+
+The answers are an answers file (a path, or a bundled seed's name) or, from Python,
+the same keys in a dict (``{"a2": [0.75, 0.77], "w5+": 0.35}``; a list of dicts for
+several blocks).  A dict is written out as an answers file's text and read as one,
+so its keys and numbers are checked exactly as a file's are; each number counts as
+written by ``repr`` (0.35 has two decimals), and a number given as a string keeps
+the digits written (``"0.3500"`` has four).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Union
+
+from ..answers import load_answers, parse_answers
+from ..check import check as check_answers
+from ..check_report import check_document, check_report
+from ..csvout import record_rows
+from ..examples import resolve_answers
+from ..formats import Choice, Output, check_target
+from ..limits import MAX_PARAMETERS
+from ..work_progress import Callback, counting
+from .inputs import NetworkInput, load, source_of, with_rounding
+from .results import CheckOutcome
+
+AnswersInput = Union[str, Path, dict, list]
+"""An answers file's path, a bundled seed's name, or the answers as a dict (or a list
+of dicts, one per block)."""
+
+GIVEN = "the answers given"     # how answers given as a dict are named in messages
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def check(network: NetworkInput, answers: AnswersInput, *, tolerance: float | None = None,
+          round_decimals: int | None = None, learning_rate: float | None = None,
+          choice: Choice | None = None, max_parameters: int = MAX_PARAMETERS,
+          progress: Callback | None = None) -> CheckOutcome:
+    """Each answer right or wrong, the first wrong step, and why (``status`` 1 when an
+    answer is wrong).  ``progress`` hears when the check starts (its length unknown)."""
+    choice = choice if choice is not None else Choice()
+    net = with_rounding(load(network, max_parameters), round_decimals)
+    if isinstance(answers, (dict, list)):
+        display, path = GIVEN, None
+        check_target(choice.path, choice.force, [source_of(net)])
+        given = parse_answers(answers_text(answers), net, display)
+    else:
+        path, display = resolve_answers(str(answers))
+        check_target(choice.path, choice.force, [source_of(net), path])
+        given = load_answers(path, net, display)
+    with counting(progress, None):
+        result = check_answers(net, given, tolerance=tolerance, learning_rate=learning_rate)
+    rate = net.learning_rate if learning_rate is None else learning_rate
+    output = Output(f"Checking {display} against {net.title}",
+                    lambda: check_report(result, display, rate, tolerance),
+                    lambda: check_document(result),
+                    lambda: record_rows(check_document(result)["results"]))
+    return CheckOutcome(output, choice, status=0 if result.passed else 1, check=result)
+
+
+def answers_text(answers: dict | list) -> str:
+    """Answers given as a dict (or a list of them) as an answers file's text, one key a line."""
+    if isinstance(answers, dict):
+        return "".join(f"{_key(key)}: {_value(value)}\n" for key, value in answers.items())
+    return "".join(f"- {_value(block)}\n" for block in answers) or "[]\n"
+
+
+def _key(key) -> str:
+    return json.dumps(str(key), ensure_ascii=False)
+
+
+def _value(value) -> str:
+    """A value in YAML's flow style; numbers as written (``repr``, or a string's digits)."""
+    if hasattr(value, "tolist"):                  # a NumPy array or number
+        value = value.tolist()
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else json.dumps(repr(value))
+    if isinstance(value, str):
+        number = value.strip()
+        return number if _NUMBER.fullmatch(number) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(k)}: {_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+

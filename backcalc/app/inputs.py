@@ -1,0 +1,67 @@
+"""What every use starts from: the network (a path, a bundled example's name, or a
+``Network``) with the options that change it, and the options checked against it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Union
+
+from ..errors import OptionError
+from ..examples import resolve
+from ..limits import MAX_PARAMETERS
+from ..netfile import load_network
+from ..network import Network
+
+NetworkInput = Union[str, Path, Network]
+"""A network file's path, a bundled example's name (``"mazur"``), or a ``Network``."""
+
+
+def load(network: NetworkInput, max_parameters: int = MAX_PARAMETERS) -> Network:
+    """The network, read and checked (a ``Network`` is taken as it is)."""
+    if isinstance(network, Network):
+        return network
+    path, display = resolve(str(network))
+    net = load_network(path, display, max_parameters)
+    net.source_path = path
+    return net
+
+
+def source_of(net: Network) -> Path | None:
+    """The file the network was read from (None: made in memory), which no output of
+    the command may overwrite."""
+    return Path(str(net.source_path)) if net.source_path is not None else None
+
+
+def with_rounding(net: Network, round_decimals: int | None) -> Network:
+    """The network with ``round_decimals`` (--round) standing for its round_intermediates."""
+    if round_decimals is None:
+        return net
+    return replace(net, round_intermediates=round_decimals)
+
+
+def check_sample(net: Network, sample: int) -> None:
+    """``sample`` (counted from 1) is one of the network's samples."""
+    if sample > len(net.samples):
+        raise OptionError(f"the network has {len(net.samples)} sample"
+                          f"{'s' if len(net.samples) != 1 else ''}, found {sample}",
+                          option="sample")
+
+
+def explainer(net: Network, explain: bool, layer: int | None, neuron: int | None):
+    """The ``after_step`` hook writing out each shown step (None without ``explain``):
+    ``explainer(run)(step)`` gives the step's worked sections."""
+    if not explain:
+        return None
+    from ..explain import Selection, explain_sections
+    if layer is not None and layer > len(net.layers):
+        raise OptionError(f"the network has layers 1 to {len(net.layers)}, found {layer}",
+                          option="layer")
+    sizes = [net.layers[layer - 1].size] if layer is not None else [l.size for l in net.layers]
+    base = net.index_base
+    if neuron is not None and not base <= neuron < max(sizes) + base:
+        where = f"layer {layer}" if layer is not None else "the largest layer"
+        raise OptionError(f"{where} has neurons {base} to {max(sizes) + base - 1}, "
+                          f"found {neuron}", option="neuron")
+    selection = Selection(layer, neuron)
+    return lambda run: (lambda step: explain_sections(run, step, selection))

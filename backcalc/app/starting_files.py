@@ -1,0 +1,47 @@
+"""`new` and `schema`: files to start from, returned as text or written to a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..formats import check_target
+from ..savefile import write_atomically
+from .results import FileText
+
+
+def new(arch: str, *, activation: str | None = None, loss: str | None = None,
+        learning_rate: float | None = None, seed: int | str | None = None,
+        weights: str | None = None, biases: str | None = None, input: str | None = None,
+        target: str | None = None, name: str | None = None,
+        output: str | Path | None = None, force: bool = False) -> FileText:
+    """A network file to edit, from layer sizes such as ``"2-3-1"`` (options as for
+    `backcalc new`); written to ``output`` when given (never over a file unless ``force``)."""
+    from ..scaffold import Request, scaffold
+    request = Request(arch, activation=activation, loss=loss, learning_rate=learning_rate,
+                      seed=seed, weights=weights, biases=biases, input=input, target=target,
+                      name=name)
+    text = scaffold(request, str(output) if output is not None else None)
+    return _written(text, output, force,
+                    f"Network written to {output}; edit its numbers, then `backcalc run "
+                    f"{output}`.")
+
+
+def schema(output: str | Path | None = None, force: bool = False) -> FileText:
+    """The JSON Schema of a network file; written to ``output`` when given."""
+    from ..schema import schema_text
+    target = Path(output) if output is not None else None
+    return _written(schema_text(), output, force,
+                    f"Schema written to {output}; point a network file at it with its first "
+                    f"line: # yaml-language-server: $schema={target.name if target else ''}",
+                    language="json")
+
+
+def _written(text: str, output: str | Path | None, force: bool, done: str,
+             language: str = "yaml") -> FileText:
+    """The text, written to ``output`` if given (never an existing file without ``force``)."""
+    if output is None:
+        return FileText(text, language=language)
+    path = Path(output)
+    check_target(path, force, [])
+    write_atomically(path, text)
+    return FileText(text, path, done, language)

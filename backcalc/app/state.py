@@ -1,0 +1,90 @@
+"""Where `run` and `step` keep the network between commands: ``.backcalc/state.yaml``.
+
+The policy, in one place: `run` and `step` save the network after their last update
+to the state file in the current folder (and first to ``--save PATH``, so that a
+refused --save leaves the state where it was); a run that stopped before changing
+anything keeps the old state; `step` with no NETWORK continues from the state, which
+must be a file backcalc wrote and still readable — a damaged one (backcalc's mark,
+unreadable now) is told apart from a foreign one (someone else's file there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..engine import Outcome
+from ..errors import BackcalcError, InputError, LimitError, StateError
+from ..limits import MAX_PARAMETERS
+from ..netfile import load_network
+from ..network import Network
+from ..savefile import SAVED_MARK, save_network
+
+STATE_DIR = ".backcalc"
+STATE_FILE = "state.yaml"
+SHOWN = f"{STATE_DIR}/{STATE_FILE}"      # as messages name it
+
+
+def state_path(folder: Path | None = None) -> Path:
+    return (folder or Path.cwd()) / STATE_DIR / STATE_FILE
+
+
+def load_state(max_parameters: int = MAX_PARAMETERS) -> Network:
+    """The network the last `run` or `step` in this folder saved."""
+    path = state_path()
+    if not path.exists():
+        raise StateError(f"no saved state in {SHOWN}: start with `backcalc run NETWORK` "
+                         "or `backcalc step NETWORK --iterations N`")
+    try:
+        net = load_network(path, SHOWN, max_parameters)
+    except LimitError:
+        raise
+    except InputError as error:
+        what = "damaged" if written_by_backcalc(path) else "not a state backcalc wrote"
+        raise StateError(f"the saved state is {what} ({error}); delete {STATE_DIR}/ and start "
+                         "again with `backcalc run NETWORK`") from None
+    net.source_path = path
+    return net
+
+
+def written_by_backcalc(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(SAVED_MARK)) == SAVED_MARK.encode()
+    except OSError:
+        return False
+
+
+@dataclass
+class Saved:
+    """What saving a run did: the line saying so, or why it failed (None: nothing saved)."""
+
+    message: str | None = None
+    problem: BackcalcError | None = None
+
+
+def save_run(outcome: Outcome, before: Network, save_path: Path | None,
+             state: bool = True) -> Saved:
+    """Write --save, then the state (``state``); a failure is kept, not raised, so that
+    the results are still shown."""
+    progressed = outcome.trained.progress.iteration > before.progress.iteration
+    if not progressed and outcome.stopped:   # a run that did nothing keeps the old state
+        return Saved()
+    try:
+        return Saved(_save(outcome.trained, save_path, state))
+    except BackcalcError as error:
+        return Saved(problem=error)
+
+
+def _save(trained: Network, save_path: Path | None, state: bool) -> str | None:
+    """Write --save, then the state (not advanced if --save fails); the line saying so."""
+    if save_path is not None:
+        save_network(trained, save_path)
+    message = []
+    if state:
+        save_network(trained, state_path())
+        message.append(f"State after iteration {trained.progress.iteration} saved to {SHOWN}; "
+                       "continue with `backcalc step --iterations N`.")
+    if save_path is not None:
+        message.append(f"Network saved to {save_path}.")
+    return " ".join(message) or None

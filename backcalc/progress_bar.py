@@ -1,0 +1,121 @@
+"""A progress bar on standard error while long work runs, for the command line.
+
+Shown only where someone watches and nothing reads: standard error is a terminal,
+the output is not a document for a program (``--format json`` or ``csv``), colour
+is not refused (``NO_COLOR``) and the terminal can redraw a line (``TERM`` is not
+``dumb``).  Shown only for work that lasts: it appears after ``DELAY`` seconds (the
+environment variable ``BACKCALC_PROGRESS_DELAY`` sets another, 0 to show it with the
+first counts: it is there for tests) and is erased when the work ends, so what the command writes
+is the same with or without it.
+
+The callback the work calls (``work_progress.Callback``) only notes the counts and,
+every ``REDRAW`` seconds at most, hands them to rich, whose own thread draws the bar:
+the iteration loop pays a function call.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from .work_progress import Callback
+
+DELAY = 1.0                      # seconds of work before the bar appears
+DELAY_VARIABLE = "BACKCALC_PROGRESS_DELAY"
+REDRAW = 0.1                     # seconds between two updates of the counts
+DOCUMENT_FORMATS = ("json", "csv")
+
+
+def wanted(output_format: str = "table", stream=None) -> bool:
+    """Whether a bar may be drawn on ``stream`` (standard error) for this output."""
+    stream = sys.stderr if stream is None else stream
+    if output_format in DOCUMENT_FORMATS:
+        return False
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextmanager
+def progress_bar(description: str, unit: str, shown: bool) -> Iterator[Callback | None]:
+    """The callback to hand the work (None when ``shown`` is false), drawing a bar of
+    ``unit``s done (an elapsed time when their number is not known)."""
+    if not shown:
+        yield None
+        return
+    bar = _Bar(description, unit, _delay())
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def _delay() -> float:
+    try:
+        return max(0.0, float(os.environ.get(DELAY_VARIABLE, DELAY)))
+    except ValueError:
+        return DELAY
+
+
+class _Bar:
+    """The callback, and the rich progress bar it starts after the delay."""
+
+    def __init__(self, description: str, unit: str, delay: float):
+        self.description, self.unit = description, unit
+        self.done, self.total = 0, None      # type: int, int | None
+        self.progress: Any = None            # rich's Progress, once shown
+        self.task: Any = None
+        self.next_redraw = 0.0
+        self.closed = False
+        self.lock = threading.Lock()
+        self.timer = None
+        self.at_once = delay <= 0           # (then the bar starts with the first counts)
+        if not self.at_once:
+            self.timer = threading.Timer(delay, self._start)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self.done, self.total = done, total
+        if self.at_once:
+            self.at_once = False
+            self._start()
+        if self.progress is not None:
+            now = time.monotonic()
+            if now >= self.next_redraw:
+                self.next_redraw = now + REDRAW
+                self.progress.update(self.task, completed=done, total=total)
+
+    def _start(self) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+            counted = self.total is not None
+            columns = [TextColumn("{task.description}"), BarColumn()]
+            if counted:
+                columns += [MofNCompleteColumn(), TextColumn(self.unit), TimeRemainingColumn()]
+            else:
+                columns += [TimeElapsedColumn()]
+            progress = Progress(*columns, console=Console(file=sys.stderr), transient=True)
+            self.task = progress.add_task(self.description, total=self.total,
+                                          completed=self.done)
+            progress.start()
+            self.progress = progress
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.progress is not None:
+                self.progress.stop()

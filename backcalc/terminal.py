@@ -1,0 +1,49 @@
+"""What the command line writes: a result's output and the lines after it, a drawing,
+the list of examples.  (Rendering only: ``cli.py`` declares, ``app`` computes.)"""
+
+from __future__ import annotations
+
+import click
+
+from .formats import Choice, write
+
+
+def write_output(result, choice: Choice) -> None:
+    """The result's output as chosen; with -o, say where it went (on standard error);
+    then the result's notes (what was saved, the plot drawn)."""
+    write(result.output, choice)
+    if choice.path is not None:
+        click.echo(f"Wrote {choice.path} ({choice.format}).", err=True)
+    for note in result.notes:
+        click.echo(note.text, err=note.to_stderr)
+
+
+def console():
+    """The console a drawing is laid out for and drawn on."""
+    from .render_rich import console as terminal
+    return terminal()
+
+
+def draw(drawing, on) -> None:
+    """A ``show`` drawing, on the console it was laid out for."""
+    from .render_rich import render
+    render(drawing.sections, on, drawing.precision)
+
+
+def examples_table(examples) -> None:
+    """The bundled networks as a table, and how to use them."""
+    from rich.table import Table
+    table = Table("name", "description", title="Bundled networks", title_justify="left",
+                  box=None, highlight=False)
+    for example in examples:
+        table.add_row(example.name, example.description)
+    console().print(table)
+    click.echo("Run one with `backcalc run NAME`; copy it with `backcalc run NAME --save my.yaml`.")
+
+
+def write_text(result) -> None:
+    """``new`` and ``schema``: the file's text, or the line saying where it was written."""
+    if result.path is None:
+        click.echo(result.text, nl=False)
+    else:
+        click.echo(result.message)
