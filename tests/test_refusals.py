@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import backcalc.yamlsource
@@ -461,6 +462,93 @@ def test_nesting_at_the_limit_is_read(count_first, monkeypatch):
     for _ in range(98):
         value = value[0]
     assert value == [1]
+
+
+# Nesting deeper than libyaml's own limit (1,000 levels in libyaml 0.2.6, which refuses
+# with its own message up to a thousand characters ahead of the events it has given) is
+# refused with backcalc's line, at level 101, whatever libyaml does.  Each text: a style of
+# nesting, and where its level 101 starts.
+NESTINGS = {
+    "flow-lists": (lambda k: "layers: " + "[" * k + "]" * k + "\n", "1:108"),
+    "flow-mappings": (lambda k: "a: " + "{a: " * k + "1" + "}" * k + "\n", "1:400"),
+    "block-lists": (lambda k: "- " * k + "1\n", "1:201"),
+    "block-lists-of-flow-lists": (lambda k: "layers:\n  - " + "[" * k + "]" * k + "\n", "2:103"),
+}
+BLOCK_MAPPINGS = (lambda k: "".join(" " * i + "a:\n" for i in range(k)), "101:101")
+
+
+@pytest.mark.parametrize("style, levels", [
+    *((style, levels) for style in NESTINGS for levels in (150, 1000, 1001, 5000, 100_000)),
+    *(("block-mappings", levels) for levels in (150, 1000, 1001, 2000)),   # k²/2 characters
+])
+def test_deep_nesting_is_refused_with_backcalc_own_line(style, levels):
+    make, where = NESTINGS.get(style, BLOCK_MAPPINGS)
+    assert refuse_text(make(levels)) == f"Error: net.yaml:{where}: {TOO_DEEP}"
+
+
+class ReadsAheadLoader(yaml.SafeLoader):
+    """A stand-in for a libyaml with a nesting limit of its own, 120 levels, that reads
+    ahead: it refuses a document nested deeper with its own message before giving a
+    single event, as libyaml 0.2.6 does past 1,000 levels."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        depth = 0
+        for event in yaml.parse(stream, Loader=yaml.SafeLoader):
+            depth += isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent))
+            depth -= isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent))
+            if depth > 120:
+                raise yaml.scanner.ScannerError("while increasing flow level", None,
+                                                "LIMIT OF THE STAND-IN LOADER", event.start_mark)
+
+
+@pytest.mark.parametrize("style", [*NESTINGS, "block-mappings"])
+@pytest.mark.parametrize("levels", [121, 5000])      # composed directly, levels counted first
+def test_a_loader_limit_of_its_own_never_shows(style, levels, monkeypatch):
+    monkeypatch.setattr(backcalc.yamlsource, "_Loader", ReadsAheadLoader)
+    make, where = NESTINGS.get(style, BLOCK_MAPPINGS)
+    text = make(levels if style != "block-mappings" else min(levels, 2000))
+    assert refuse_text(text) == f"Error: net.yaml:{where}: {TOO_DEEP}"
+
+
+def test_nesting_at_the_limit_is_read_by_a_loader_with_a_limit_of_its_own(monkeypatch):
+    monkeypatch.setattr(backcalc.yamlsource, "_Loader", ReadsAheadLoader)
+    value = backcalc.yamlsource.load_yaml("a: " + "[" * 99 + "1" + "]" * 99 + "\n", "n").value
+    expected = 1
+    for _ in range(99):
+        expected = [expected]
+    assert value["a"] == expected
+
+
+def test_the_first_problem_in_the_file_is_the_one_reported():
+    deep = "[" * 1001 + "]" * 1001
+    # nesting too deep before a syntax error, a control character (U+0001, after text
+    # that is not ASCII: libyaml counts its place in bytes) or libyaml's own limit
+    assert refuse_text(f"name: é\na: {deep[:150]}1, }}\n") == f"Error: net.yaml:2:103: {TOO_DEEP}"
+    assert refuse_text(f"name: é\na: {deep[:150]}\x01\n") == f"Error: net.yaml:2:103: {TOO_DEEP}"
+    assert refuse_text(f"name: é\na: {deep}\nb: {deep}\n") == f"Error: net.yaml:2:103: {TOO_DEEP}"
+    # a syntax error or a control character before it
+    assert refuse_text(f"a: [1, }}\nb: {deep}\n").startswith("Error: net.yaml:1:8: invalid YAML: ")
+    assert refuse_text(f"a: e\x01\nb: {deep}\n") == (
+        "Error: net.yaml:1:5: expected text, found the control character U+0001, which YAML "
+        "does not allow (a binary file?)")
+
+
+class NeverUsedLoader(yaml.SafeLoader):
+    def __init__(self, stream):
+        raise AssertionError("the slow parser ran")
+
+
+def test_the_slow_parser_is_left_out_when_no_level_can_be_too_deep(monkeypatch):
+    # A large matrix (more "[" than are composed unchecked) read, or refused for a syntax
+    # error at its very end: libyaml alone decides.
+    monkeypatch.setattr(backcalc.yamlsource, "_LimitlessLoader", NeverUsedLoader)
+    rows = ", ".join(f"[{i}, {i}]" for i in range(3000))
+    assert len(backcalc.yamlsource.load_yaml(f"a: [{rows}]\n", "n").value["a"]) == 3000
+    line = refuse_text(f"a: [{rows}]\nb: [1, }}\n")
+    assert line.startswith("Error: net.yaml:2:8: invalid YAML: ")
+    line = refuse_text(f"a: [{rows}, }}\n")
+    assert line.startswith("Error: net.yaml:1:")
 
 
 def test_brackets_in_quoted_text_are_not_nesting():
