@@ -261,12 +261,21 @@ def _char_at(text: str, line: int, column: int) -> str:
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> InputError:
     """A character YAML text may not hold (NUL, other control characters)."""
-    before = text[: exc.position]
+    position = _refused_at(exc, text)
+    before = text[:position]
     line = before.count("\n") + 1
-    column = exc.position - (before.rfind("\n") + 1) + 1
+    column = position - (before.rfind("\n") + 1) + 1
     return InputError(f"expected text, found the control character U+{exc.character:04X}, "
                       "which YAML does not allow (a binary file?)",
                       file=file, line=line, column=column)
+
+
+def _refused_at(exc: yaml.reader.ReaderError, text: str) -> int:
+    """Where in ``text`` the refused character is: PyYAML's reader counts characters,
+    libyaml the bytes of the text in UTF-8."""
+    if issubclass(_Loader, yaml.reader.Reader):
+        return exc.position
+    return len(text.encode("utf-8")[:exc.position].decode("utf-8", "ignore"))
 
 
 def _empty(text: str, file: str) -> InputError:
@@ -383,7 +392,7 @@ def _text_before(exc: yaml.YAMLError, text: str) -> str:
     reader refuses (it checks the whole text before giving a single event)."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if isinstance(exc, yaml.reader.ReaderError):
-        end = exc.position + 1             # libyaml counts bytes, PyYAML characters
+        end = _refused_at(exc, text)
     elif mark is not None:
         end = mark.index + 1
     else:

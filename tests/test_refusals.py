@@ -634,6 +634,14 @@ def test_nul_byte():
         "does not allow (a binary file?)")
 
 
+def test_a_control_character_after_text_that_is_not_ascii():
+    # libyaml gives the place of the character in bytes of UTF-8: é is two
+    Path("net.yaml").write_text("name: Café\n" + BASE + "description: é\x01\n", encoding="utf-8")
+    assert refused(["run", "net.yaml"]) == (
+        "Error: net.yaml:13:15: expected text, found the control character U+0001, which YAML "
+        "does not allow (a binary file?)")
+
+
 def test_error_in_a_bundled_example_name_is_not_masked(in_tmp):
     # A file the user names explicitly with .yaml is never taken for an example.
     assert refused(["run", "mazur.yaml"]) == (
