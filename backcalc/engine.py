@@ -29,6 +29,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from . import killpoints
 from .errors import ComputationError
 from .losses import FUSED
 from .network import Network, Params, Progress
@@ -381,7 +382,7 @@ def train(network: Network, iterations: int = 1, *, learning_rate: float | None 
     stopped, last = None, None
     try:
         with np.errstate(**QUIET_ARITHMETIC):      # (``keep`` too runs under it)
-            for last in engine.quiet_steps(iterations, trace):
+            for last in killpoints.each_step(engine.quiet_steps(iterations, trace)):
                 if keep is None or keep(last):
                     kept.append(last)
                 if last.ends_iteration and not last.diverged:

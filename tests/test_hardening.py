@@ -2,7 +2,9 @@
 
 * Killing ``step`` at any moment (SIGKILL included) leaves the previous state readable:
   the state is written only after the iterations, through a temporary file and a
-  rename (``savefile.write_atomically``).
+  rename (``savefile.write_atomically``).  The moments are named points, where the
+  test-only hook ``BACKCALC_TEST_KILL_AT`` (``backcalc/killpoints.py``) has the step
+  signal itself: no delay is guessed, so a loaded machine changes nothing.
 * Ctrl-C (SIGINT) ends with status 130 and one line, no traceback, the state untouched.
 * A network over ``--max-parameters``, a YAML alias bomb, an oversized file and an
   object-constructing tag are refused early with one exact line, in network files and
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -63,50 +66,90 @@ def backcalc_process(*args: str) -> subprocess.Popen:
 
 
 # --- an interrupted step never loses the state ----------------------------------------
+# The signal comes at an exact point of the step, named by the test-only hook
+# BACKCALC_TEST_KILL_AT (backcalc/killpoints.py): during the iterations, or during the
+# writing of the state (before its temporary file, half of it written, all of it
+# fsynced, after the rename).
 
-def test_sigkill_at_any_moment_leaves_the_previous_state_readable():
+POINTS = ("iteration", "before-temporary", "half-written", "synced", "replaced")
+TEMPORARY = re.compile(r"\.state\.yaml\..+\.tmp")
+
+
+def interrupted_step(point: str, signal_name: str, iterations: int = 10):
+    """``backcalc step -n ITERATIONS -q`` sent ``signal_name`` at ``point``; its status
+    and standard error.  It runs the backcalc these tests import (an installed copy, or
+    the source tree when pytest runs from it)."""
+    package_folder = str(Path(backcalc.__file__).parent.parent)
+    environment = {**os.environ, "BACKCALC_TEST_KILL_AT": f"{point}:{signal_name}",
+                   "PYTHONPATH": os.pathsep.join(filter(None, [package_folder,
+                                                               os.environ.get("PYTHONPATH")]))}
+    process = subprocess.run([sys.executable, "-m", "backcalc", "step", "-n", str(iterations),
+                              "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True, env=environment, timeout=60)
+    return process.returncode, process.stderr
+
+
+def left_in_state_folder() -> list[Path]:
+    return [p for p in Path(".backcalc").iterdir() if p.name != "state.yaml"]
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_sigkill_at_any_point_leaves_the_old_state_or_the_whole_new_one(point):
     invoke("run", "mazur")
     before = STATE.read_bytes()
-    # Kill a short step at moments spread over its whole life: start-up, the
-    # iterations, the writing of the state.  Each time the state is the old one or
-    # a whole new one, never half of one.
-    reached = {1}
-    for delay in (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 1.0, 1.3):
-        process = backcalc_process("step", "-n", "1000", "-q")
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-        iteration = state_iteration()                # parses: never half-written
-        assert iteration in (min(reached), max(reached), max(reached) + 1000)
-        reached.add(iteration)
-        assert not [p for p in Path(".backcalc").iterdir() if p.name != "state.yaml"], \
-            "a temporary file was left behind"
-    # And a kill that finds nothing to interrupt changes nothing.
-    if reached == {1}:
+    status, _ = interrupted_step(point, "SIGKILL")
+    assert status == -signal.SIGKILL
+    iteration = state_iteration()                # parses: never half-written
+    if point == "replaced":
+        assert iteration == 11
+    else:
         assert STATE.read_bytes() == before
+    left = left_in_state_folder()
+    if point in ("half-written", "synced"):
+        # Killed between creating the temporary file and renaming it, nothing can remove
+        # it: it stays, hidden and named after the state, and is never read.
+        assert len(left) == 1 and TEMPORARY.fullmatch(left[0].name), left
+        written = left[0].read_text()
+    else:
+        assert not left, "a temporary file was left behind"
+    # The next step continues from the state, whichever it is.  From the old one it
+    # writes the very state the killed step was writing: the temporary file held half
+    # of it, or all of it (so each kill came where it was meant to).
+    if point == "replaced":
+        assert "loss after iteration 12 = " in invoke("step", "-q").stdout
+    else:
+        invoke("step", "-n", "10", "-q")
+        new = STATE.read_text()
+        assert state_iteration() == 11
+        if point == "half-written":
+            assert written == new[: len(new) // 2]
+        elif point == "synced":
+            assert written == new
 
 
 def test_sigkill_during_a_long_step_keeps_the_state_from_before_it():
     invoke("run", "mazur")
     before = STATE.read_bytes()
-    process = backcalc_process("step", "-n", "10000000", "-q")
-    time.sleep(1.5)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    status, _ = interrupted_step("iteration", "SIGKILL", iterations=10_000_000)
+    assert status == -signal.SIGKILL
     assert STATE.read_bytes() == before
+    assert not left_in_state_folder()
     assert "loss after iteration 2 = " in invoke("step", "-q").stdout
 
 
-def test_ctrl_c_is_one_line_status_130_and_keeps_the_state():
+@pytest.mark.parametrize("point", POINTS)
+def test_ctrl_c_is_one_line_status_130_and_keeps_the_state(point):
     invoke("run", "mazur")
     before = STATE.read_bytes()
-    process = backcalc_process("step", "-n", "10000000", "-q")
-    time.sleep(1.5)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130
+    iterations = 10_000_000 if point == "iteration" else 10        # a long step, or a short one
+    status, stderr = interrupted_step(point, "SIGINT", iterations)
+    assert status == 130
     assert stderr == "Interrupted.\n"
-    assert STATE.read_bytes() == before
+    assert not left_in_state_folder(), "a temporary file was left behind"
+    if point == "replaced":                      # too late: the whole new state is written
+        assert state_iteration() == 11
+    else:
+        assert STATE.read_bytes() == before
 
 
 def test_the_network_file_is_never_written():
