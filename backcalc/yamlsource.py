@@ -363,6 +363,9 @@ def _too_deep_before(exc: yaml.YAMLError, text: str, file: str) -> InputError | 
     parser is slow, so it runs only when the levels libyaml's events opened, plus every
     character after the last of them that could open another, exceed ``MAX_DEPTH``: an
     ordinary syntax error, even at the end of a large file, costs one more libyaml parse.
+    It follows ever longer beginnings of that text (a beginning's levels are levels of the
+    whole), so a level too deep near the start is found at once: on a long line of
+    brackets the parser's work grows with the square of the brackets it has open.
     """
     head = _text_before(exc, text)
     if _openers(head) <= MAX_DEPTH:
@@ -373,7 +376,12 @@ def _too_deep_before(exc: yaml.YAMLError, text: str, file: str) -> InputError | 
     if too_deep or _Loader is _LimitlessLoader or \
             levels.open + _openers(head[levels.position:]) <= MAX_DEPTH:
         return too_deep
-    return _follow(_Levels(file), head, _LimitlessLoader)
+    size = 256
+    while True:
+        too_deep = _follow(_Levels(file), _beginning(head, size), _LimitlessLoader)
+        if too_deep or size >= len(head):
+            return too_deep
+        size *= 8
 
 
 def _follow(levels: _Levels, text: str, loader) -> InputError | None:
@@ -385,6 +393,13 @@ def _follow(levels: _Levels, text: str, loader) -> InputError | None:
     except yaml.YAMLError:
         pass                               # the text ends where the document failed
     return None
+
+
+def _beginning(text: str, size: int) -> str:
+    """The first ``size`` characters of ``text``, less any - ? : at their end: what those
+    mean depends on the character after them ("- 1" opens a list, "-1" is a number), so
+    without them the levels of the beginning are levels of the whole text."""
+    return text[:size].rstrip("-?:")
 
 
 def _text_before(exc: yaml.YAMLError, text: str) -> str:
@@ -399,7 +414,7 @@ def _text_before(exc: yaml.YAMLError, text: str) -> str:
         end = len(text)
     head = text[:max(end, 0)]
     refused = yaml.reader.Reader.NON_PRINTABLE.search(head)
-    return head[:refused.start()] if refused else head
+    return _beginning(head, refused.start() if refused else len(head))
 
 
 class _Builder:

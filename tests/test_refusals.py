@@ -503,12 +503,14 @@ class ReadsAheadLoader(yaml.SafeLoader):
 
 
 @pytest.mark.parametrize("style", [*NESTINGS, "block-mappings"])
-@pytest.mark.parametrize("levels", [121, 5000])      # composed directly, levels counted first
-def test_a_loader_limit_of_its_own_never_shows(style, levels, monkeypatch):
+@pytest.mark.parametrize("count_first", [False, True],
+                         ids=["composed-directly", "levels-counted-first"])
+def test_a_loader_limit_of_its_own_never_shows(style, count_first, monkeypatch):
     monkeypatch.setattr(backcalc.yamlsource, "_Loader", ReadsAheadLoader)
+    if count_first:
+        monkeypatch.setattr(backcalc.yamlsource, "_UNCHECKED_OPENERS", 0)
     make, where = NESTINGS.get(style, BLOCK_MAPPINGS)
-    text = make(levels if style != "block-mappings" else min(levels, 2000))
-    assert refuse_text(text) == f"Error: net.yaml:{where}: {TOO_DEEP}"
+    assert refuse_text(make(150)) == f"Error: net.yaml:{where}: {TOO_DEEP}"
 
 
 def test_nesting_at_the_limit_is_read_by_a_loader_with_a_limit_of_its_own(monkeypatch):
@@ -532,6 +534,23 @@ def test_the_first_problem_in_the_file_is_the_one_reported():
     assert refuse_text(f"a: e\x01\nb: {deep}\n") == (
         "Error: net.yaml:1:5: expected text, found the control character U+0001, which YAML "
         "does not allow (a binary file?)")
+
+
+class FailsAtMinusOneLoader(yaml.SafeLoader):
+    """A stand-in for a loader that fails, for a reason of its own, at the first -1."""
+
+    def __init__(self, stream):
+        index = stream.index("-1")
+        raise yaml.scanner.ScannerError(None, None, "REFUSED BY THE STAND-IN LOADER",
+                                        yaml.Mark("<text>", index, 0, index, None, None))
+
+
+def test_a_failure_at_a_dash_is_not_taken_for_a_level_too_deep(monkeypatch):
+    # 100 levels of lists whose innermost item is the number -1: the text up to where the
+    # loader failed ends with "-", which alone would open level 101.
+    monkeypatch.setattr(backcalc.yamlsource, "_Loader", FailsAtMinusOneLoader)
+    assert refuse_text("- " * 100 + "-1\n") == (
+        "Error: net.yaml:1:201: invalid YAML: REFUSED BY THE STAND-IN LOADER")
 
 
 class NeverUsedLoader(yaml.SafeLoader):
