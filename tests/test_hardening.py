@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -60,11 +61,6 @@ def state_iteration() -> int:
     return yaml.safe_load(STATE.read_text())["state"]["iteration"]
 
 
-def backcalc_process(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "backcalc", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-
-
 # --- an interrupted step never loses the state ----------------------------------------
 # The signal comes at an exact point of the step, named by the test-only hook
 # BACKCALC_TEST_KILL_AT (backcalc/killpoints.py): during the iterations, or during the
@@ -73,20 +69,61 @@ def backcalc_process(*args: str) -> subprocess.Popen:
 
 POINTS = ("iteration", "before-temporary", "half-written", "synced", "replaced")
 TEMPORARY = re.compile(r"\.state\.yaml\..+\.tmp")
+LONG, SHORT = 10_000_000, 10          # iterations of a long step and of a short one
+STEPS = [*((point, "SIGKILL", SHORT) for point in POINTS), ("iteration", "SIGKILL", LONG),
+         *((point, "SIGINT", LONG if point == "iteration" else SHORT) for point in POINTS)]
 
 
-def interrupted_step(point: str, signal_name: str, iterations: int = 10):
-    """``backcalc step -n ITERATIONS -q`` sent ``signal_name`` at ``point``; its status
-    and standard error.  It runs the backcalc these tests import (an installed copy, or
-    the source tree when pytest runs from it)."""
+@dataclass
+class Interrupted:
+    """``backcalc step -n ITERATIONS -q``, signalled at its point, in ``folder``."""
+
+    folder: Path
+    before: bytes               # the state it started from (after `backcalc run mazur`)
+    status: int
+    stderr: str
+
+
+@pytest.fixture(scope="module")
+def interrupted_steps(tmp_path_factory) -> dict:
+    """Every step of ``STEPS``, each in a folder of its own holding the state of
+    ``backcalc run mazur``, started together (most of their time is Python starting).
+    They run the backcalc these tests import (an installed copy, or the source tree
+    when pytest runs from it)."""
+    start = tmp_path_factory.mktemp("mazur")
+    here = os.getcwd()
+    os.chdir(start)
+    try:
+        invoke("run", "mazur")
+    finally:
+        os.chdir(here)
+    before = (start / STATE).read_bytes()
     package_folder = str(Path(backcalc.__file__).parent.parent)
-    environment = {**os.environ, "BACKCALC_TEST_KILL_AT": f"{point}:{signal_name}",
-                   "PYTHONPATH": os.pathsep.join(filter(None, [package_folder,
-                                                               os.environ.get("PYTHONPATH")]))}
-    process = subprocess.run([sys.executable, "-m", "backcalc", "step", "-n", str(iterations),
-                              "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             text=True, env=environment, timeout=60)
-    return process.returncode, process.stderr
+    started = {}
+    for point, signal_name, iterations in STEPS:
+        folder = tmp_path_factory.mktemp(f"{point}-{signal_name}")
+        (folder / STATE).parent.mkdir()
+        (folder / STATE).write_bytes(before)
+        environment = {**os.environ, "BACKCALC_TEST_KILL_AT": f"{point}:{signal_name}",
+                       "PYTHONPATH": os.pathsep.join(filter(None, [
+                           package_folder, os.environ.get("PYTHONPATH")]))}
+        started[point, signal_name, iterations] = folder, subprocess.Popen(
+            [sys.executable, "-m", "backcalc", "step", "-n", str(iterations), "-q"],
+            cwd=folder, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+    steps = {}
+    for key, (folder, process) in started.items():
+        _, stderr = process.communicate(timeout=120)
+        steps[key] = Interrupted(folder, before, process.returncode, stderr)
+    return steps
+
+
+def interrupted_step(steps: dict, monkeypatch, point: str, signal_name: str,
+                     iterations: int = SHORT) -> Interrupted:
+    """The step signalled at ``point``, its folder made the current one."""
+    step = steps[point, signal_name, iterations]
+    monkeypatch.chdir(step.folder)
+    return step
 
 
 def left_in_state_folder() -> list[Path]:
@@ -94,16 +131,15 @@ def left_in_state_folder() -> list[Path]:
 
 
 @pytest.mark.parametrize("point", POINTS)
-def test_sigkill_at_any_point_leaves_the_old_state_or_the_whole_new_one(point):
-    invoke("run", "mazur")
-    before = STATE.read_bytes()
-    status, _ = interrupted_step(point, "SIGKILL")
-    assert status == -signal.SIGKILL
+def test_sigkill_at_any_point_leaves_the_old_state_or_the_whole_new_one(
+        point, interrupted_steps, monkeypatch):
+    step = interrupted_step(interrupted_steps, monkeypatch, point, "SIGKILL")
+    assert step.status == -signal.SIGKILL
     iteration = state_iteration()                # parses: never half-written
     if point == "replaced":
         assert iteration == 11
     else:
-        assert STATE.read_bytes() == before
+        assert STATE.read_bytes() == step.before
     left = left_in_state_folder()
     if point in ("half-written", "synced"):
         # Killed between creating the temporary file and renaming it, nothing can remove
@@ -118,7 +154,7 @@ def test_sigkill_at_any_point_leaves_the_old_state_or_the_whole_new_one(point):
     if point == "replaced":
         assert "loss after iteration 12 = " in invoke("step", "-q").stdout
     else:
-        invoke("step", "-n", "10", "-q")
+        invoke("step", "-n", str(SHORT), "-q")
         new = STATE.read_text()
         assert state_iteration() == 11
         if point == "half-written":
@@ -127,29 +163,28 @@ def test_sigkill_at_any_point_leaves_the_old_state_or_the_whole_new_one(point):
             assert written == new
 
 
-def test_sigkill_during_a_long_step_keeps_the_state_from_before_it():
-    invoke("run", "mazur")
-    before = STATE.read_bytes()
-    status, _ = interrupted_step("iteration", "SIGKILL", iterations=10_000_000)
-    assert status == -signal.SIGKILL
-    assert STATE.read_bytes() == before
+def test_sigkill_during_a_long_step_keeps_the_state_from_before_it(interrupted_steps,
+                                                                   monkeypatch):
+    step = interrupted_step(interrupted_steps, monkeypatch, "iteration", "SIGKILL", LONG)
+    assert step.status == -signal.SIGKILL
+    assert STATE.read_bytes() == step.before
     assert not left_in_state_folder()
     assert "loss after iteration 2 = " in invoke("step", "-q").stdout
 
 
 @pytest.mark.parametrize("point", POINTS)
-def test_ctrl_c_is_one_line_status_130_and_keeps_the_state(point):
-    invoke("run", "mazur")
-    before = STATE.read_bytes()
-    iterations = 10_000_000 if point == "iteration" else 10        # a long step, or a short one
-    status, stderr = interrupted_step(point, "SIGINT", iterations)
-    assert status == 130
-    assert stderr == "Interrupted.\n"
+def test_ctrl_c_is_one_line_status_130_and_keeps_the_state(point, interrupted_steps,
+                                                           monkeypatch):
+    # during a long step, or while a short one writes the state
+    step = interrupted_step(interrupted_steps, monkeypatch, point, "SIGINT",
+                            LONG if point == "iteration" else SHORT)
+    assert step.status == 130
+    assert step.stderr == "Interrupted.\n"
     assert not left_in_state_folder(), "a temporary file was left behind"
     if point == "replaced":                      # too late: the whole new state is written
         assert state_iteration() == 11
     else:
-        assert STATE.read_bytes() == before
+        assert STATE.read_bytes() == step.before
 
 
 def test_the_network_file_is_never_written():
