@@ -112,9 +112,15 @@ def interrupted_steps(tmp_path_factory) -> dict:
             cwd=folder, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True)
     steps = {}
-    for key, (folder, process) in started.items():
-        _, stderr = process.communicate(timeout=120)
-        steps[key] = Interrupted(folder, before, process.returncode, stderr)
+    try:
+        for key, (folder, process) in started.items():
+            _, stderr = process.communicate(timeout=120)
+            steps[key] = Interrupted(folder, before, process.returncode, stderr)
+    finally:                                    # a step the hook failed to stop: end it
+        for _, process in started.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     return steps
 
 
