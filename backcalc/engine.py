@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterator, Literal, overload
 
 import numpy as np
 
-from . import work_progress
+from . import killpoints, work_progress
 from .errors import ComputationError
 from .losses import FUSED
 from .network import Network, Params, Progress
@@ -484,7 +484,7 @@ def train(network: Network, iterations: int = 1, *, learning_rate: float | None 
     kept: list[Step] = []
     last: Step | None = None
     try:
-        for last in engine._updates(iterations, True, reached, progress):
+        for last in killpoints.each_step(engine._updates(iterations, True, reached, progress)):
             if keep is None or keep(last):
                 kept.append(last)
     except ComputationError as error:
@@ -505,7 +505,8 @@ def train_untraced(network: Network, iterations: int = 1, *,
     reached = Reached(network)
     last: Update | None = None
     try:
-        for last in engine._updates(iterations, False, reached, progress):
+        for last in killpoints.each_step(engine._updates(iterations, False, reached,
+                                                         progress)):
             pass
     except ComputationError as error:
         reached.stopped = str(error)

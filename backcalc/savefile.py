@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from . import killpoints
 from .errors import InputError
 from .network import Layer, Network
 
@@ -147,16 +148,24 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         mode = target.stat().st_mode & 0o7777 if target.exists() else _default_mode()
+        killpoints.reached("before-temporary")
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent,
                                          prefix=f".{target.name}.", suffix=".tmp",
                                          delete=False) as handle:
             temporary = handle.name
-            handle.write(text)
+            # in two parts only for the test hook's "half-written" (else the second is empty)
+            half = len(text) // 2 if killpoints.POINT == "half-written" else len(text)
+            handle.write(text[:half])
+            handle.flush()
+            killpoints.reached("half-written")
+            handle.write(text[half:])
             handle.flush()
             os.fsync(handle.fileno())
+            killpoints.reached("synced")
         os.chmod(temporary, mode)
         os.replace(temporary, target)
         temporary = None
+        killpoints.reached("replaced")
     except OSError as exc:
         raise InputError(f"cannot write the file ({exc.strerror or exc})", file=shown) from None
     finally:

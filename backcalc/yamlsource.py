@@ -28,7 +28,10 @@ MAX_DEPTH = 100
 
 libyaml's C composer recurses once per level and overflows the C stack (the process
 dies with SIGSEGV) somewhere above 20 000 levels, so deep documents are refused
-before they are composed."""
+before they are composed.  Newer libyaml (0.2.6) refuses more than 1,000 levels itself,
+reading up to a thousand characters ahead of the events it has given: whatever
+libyaml refuses is checked again (``_too_deep_before``), so a document too deep is
+always refused with backcalc's own message, whatever libyaml's limits."""
 
 _UNCHECKED_OPENERS = 2_000
 """Up to this many characters that could open a list or mapping, a document is composed
@@ -36,6 +39,9 @@ without first counting its depth: it cannot nest deeper than that (far below the
 depth at which libyaml crashes), and its exact depth is checked afterwards."""
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LimitlessLoader = yaml.SafeLoader
+"""PyYAML's own parser: far slower than libyaml, but with no nesting limit of its own
+and no recursion (it keeps its states on a list), so it can follow any depth."""
 _constructor = yaml.constructor.SafeConstructor()
 
 _TAG = "tag:yaml.org,2002:"
@@ -255,12 +261,21 @@ def _char_at(text: str, line: int, column: int) -> str:
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> InputError:
     """A character YAML text may not hold (NUL, other control characters)."""
-    before = text[: exc.position]
+    position = _refused_at(exc, text)
+    before = text[:position]
     line = before.count("\n") + 1
-    column = exc.position - (before.rfind("\n") + 1) + 1
+    column = position - (before.rfind("\n") + 1) + 1
     return InputError(f"expected text, found the control character U+{exc.character:04X}, "
                       "which YAML does not allow (a binary file?)",
                       file=file, line=line, column=column)
+
+
+def _refused_at(exc: yaml.reader.ReaderError, text: str) -> int:
+    """Where in ``text`` the refused character is: PyYAML's reader counts characters,
+    libyaml the bytes of the text in UTF-8."""
+    if issubclass(_Loader, yaml.reader.Reader):
+        return exc.position
+    return len(text.encode("utf-8")[:exc.position].decode("utf-8", "ignore"))
 
 
 def _empty(text: str, file: str) -> InputError:
@@ -275,12 +290,8 @@ def load_yaml(text: str, file: str) -> Document:
         if len(_OPENER_RE.findall(text)) > _UNCHECKED_OPENERS:
             _check_depth(text, file)
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, text, file) from None
-    except yaml.reader.ReaderError as exc:
-        raise _reader_error(exc, text, file) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", file=file) from None
+        raise _too_deep_before(exc, text, file) or _yaml_error(exc, text, file) from None
     except RecursionError:
         raise InputError("invalid YAML: nested too deeply", file=file) from None
     if node is None:
@@ -294,8 +305,39 @@ def load_yaml(text: str, file: str) -> Document:
     return Document(value, file, _mark(node))
 
 
+def _yaml_error(exc: yaml.YAMLError, text: str, file: str) -> InputError:
+    """What PyYAML refused, in one line."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        return _syntax_error(exc, text, file)
+    if isinstance(exc, yaml.reader.ReaderError):
+        return _reader_error(exc, text, file)
+    return InputError(f"invalid YAML: {' '.join(str(exc).split())}", file=file)
+
+
 _TOO_DEEP = (f"nested too deeply: expected lists and mappings at most {MAX_DEPTH} levels "
              f"inside one another, found a level {MAX_DEPTH + 1} here")
+
+
+class _Levels:
+    """Follows parse events, counting the lists and mappings open, up to one level too many."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.open = 0
+        self.position = 0          # where the last event followed starts (a character index)
+
+    def follow(self, events) -> None:
+        """Raise the ``InputError`` of the first level deeper than ``MAX_DEPTH``."""
+        for event in events:
+            self.position = event.start_mark.index
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                self.open += 1
+                if self.open > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise InputError(_TOO_DEEP, file=self.file, line=mark.line + 1,
+                                     column=mark.column + 1)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                self.open -= 1
 
 
 def _check_depth(text: str, file: str) -> None:
@@ -304,16 +346,75 @@ def _check_depth(text: str, file: str) -> None:
     libyaml's parser keeps its own stack (no recursion), so its events can be
     counted safely at any depth; this stops at the first level too many.
     """
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise InputError(_TOO_DEEP, file=file, line=mark.line + 1,
-                                 column=mark.column + 1)
-        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            depth -= 1
+    _Levels(file).follow(yaml.parse(text, Loader=_Loader))
+
+
+def _openers(text: str) -> int:
+    return len(_OPENER_RE.findall(text))
+
+
+def _too_deep_before(exc: yaml.YAMLError, text: str, file: str) -> InputError | None:
+    """The refusal of a level deeper than ``MAX_DEPTH`` before the place libyaml failed.
+
+    libyaml has limits of its own (a nesting depth, in 0.2.6: 1,000 levels) and reads
+    ahead of the events it gives, so it may refuse a document too deep, with its own
+    message, before its events reach level ``MAX_DEPTH + 1``.  The text up to where it
+    failed is then followed with PyYAML's own parser, which has no such limit.  That
+    parser is slow, so it runs only when the levels libyaml's events opened, plus every
+    character after the last of them that could open another, exceed ``MAX_DEPTH``: an
+    ordinary syntax error, even at the end of a large file, costs one more libyaml parse.
+    It follows ever longer beginnings of that text (a beginning's levels are levels of the
+    whole), so a level too deep near the start is found at once: on a long line of
+    brackets the parser's work grows with the square of the brackets it has open.
+    """
+    head = _text_before(exc, text)
+    if _openers(head) <= MAX_DEPTH:
+        return None
+    levels = _Levels(file)
+    too_deep = _follow(levels, head, _Loader)
+    # past the last event libyaml gave, each further level needs a character to open it
+    if too_deep or _Loader is _LimitlessLoader or \
+            levels.open + _openers(head[levels.position:]) <= MAX_DEPTH:
+        return too_deep
+    size = 256
+    while True:
+        too_deep = _follow(_Levels(file), _beginning(head, size), _LimitlessLoader)
+        if too_deep or size >= len(head):
+            return too_deep
+        size *= 8
+
+
+def _follow(levels: _Levels, text: str, loader) -> InputError | None:
+    """The refusal of a level too deep among ``text``'s events, up to any failure."""
+    try:
+        levels.follow(yaml.parse(text, Loader=loader))
+    except InputError as too_deep:
+        return too_deep
+    except yaml.YAMLError:
+        pass                               # the text ends where the document failed
+    return None
+
+
+def _beginning(text: str, size: int) -> str:
+    """The first ``size`` characters of ``text``, less any - ? : at their end: what those
+    mean depends on the character after them ("- 1" opens a list, "-1" is a number), so
+    without them the levels of the beginning are levels of the whole text."""
+    return text[:size].rstrip("-?:")
+
+
+def _text_before(exc: yaml.YAMLError, text: str) -> str:
+    """The text up to and including the place ``exc`` names, less any character PyYAML's
+    reader refuses (it checks the whole text before giving a single event)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        end = _refused_at(exc, text)
+    elif mark is not None:
+        end = mark.index + 1
+    else:
+        end = len(text)
+    head = text[:max(end, 0)]
+    refused = yaml.reader.Reader.NON_PRINTABLE.search(head)
+    return _beginning(head, refused.start() if refused else len(head))
 
 
 class _Builder:

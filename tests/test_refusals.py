@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import backcalc.yamlsource
@@ -463,6 +464,112 @@ def test_nesting_at_the_limit_is_read(count_first, monkeypatch):
     assert value == [1]
 
 
+# Nesting deeper than libyaml's own limit (1,000 levels in libyaml 0.2.6, which refuses
+# with its own message up to a thousand characters ahead of the events it has given) is
+# refused with backcalc's line, at level 101, whatever libyaml does.  Each text: a style of
+# nesting, and where its level 101 starts.
+NESTINGS = {
+    "flow-lists": (lambda k: "layers: " + "[" * k + "]" * k + "\n", "1:108"),
+    "flow-mappings": (lambda k: "a: " + "{a: " * k + "1" + "}" * k + "\n", "1:400"),
+    "block-lists": (lambda k: "- " * k + "1\n", "1:201"),
+    "block-lists-of-flow-lists": (lambda k: "layers:\n  - " + "[" * k + "]" * k + "\n", "2:103"),
+}
+BLOCK_MAPPINGS = (lambda k: "".join(" " * i + "a:\n" for i in range(k)), "101:101")
+
+
+@pytest.mark.parametrize("style, levels", [
+    *((style, levels) for style in NESTINGS for levels in (150, 1000, 1001, 5000, 100_000)),
+    *(("block-mappings", levels) for levels in (150, 1000, 1001, 2000)),   # k²/2 characters
+])
+def test_deep_nesting_is_refused_with_backcalc_own_line(style, levels):
+    make, where = NESTINGS.get(style, BLOCK_MAPPINGS)
+    assert refuse_text(make(levels)) == f"Error: net.yaml:{where}: {TOO_DEEP}"
+
+
+class ReadsAheadLoader(yaml.SafeLoader):
+    """A stand-in for a libyaml with a nesting limit of its own, 120 levels, that reads
+    ahead: it refuses a document nested deeper with its own message before giving a
+    single event, as libyaml 0.2.6 does past 1,000 levels."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        depth = 0
+        for event in yaml.parse(stream, Loader=yaml.SafeLoader):
+            depth += isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent))
+            depth -= isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent))
+            if depth > 120:
+                raise yaml.scanner.ScannerError("while increasing flow level", None,
+                                                "LIMIT OF THE STAND-IN LOADER", event.start_mark)
+
+
+@pytest.mark.parametrize("style", [*NESTINGS, "block-mappings"])
+@pytest.mark.parametrize("count_first", [False, True],
+                         ids=["composed-directly", "levels-counted-first"])
+def test_a_loader_limit_of_its_own_never_shows(style, count_first, monkeypatch):
+    monkeypatch.setattr(backcalc.yamlsource, "_Loader", ReadsAheadLoader)
+    if count_first:
+        monkeypatch.setattr(backcalc.yamlsource, "_UNCHECKED_OPENERS", 0)
+    make, where = NESTINGS.get(style, BLOCK_MAPPINGS)
+    assert refuse_text(make(150)) == f"Error: net.yaml:{where}: {TOO_DEEP}"
+
+
+def test_nesting_at_the_limit_is_read_by_a_loader_with_a_limit_of_its_own(monkeypatch):
+    monkeypatch.setattr(backcalc.yamlsource, "_Loader", ReadsAheadLoader)
+    value = backcalc.yamlsource.load_yaml("a: " + "[" * 99 + "1" + "]" * 99 + "\n", "n").value
+    expected = 1
+    for _ in range(99):
+        expected = [expected]
+    assert value["a"] == expected
+
+
+def test_the_first_problem_in_the_file_is_the_one_reported():
+    deep = "[" * 1001 + "]" * 1001
+    # nesting too deep before a syntax error, a control character (U+0001, after text
+    # that is not ASCII: libyaml counts its place in bytes) or libyaml's own limit
+    assert refuse_text(f"name: é\na: {deep[:150]}1, }}\n") == f"Error: net.yaml:2:103: {TOO_DEEP}"
+    assert refuse_text(f"name: é\na: {deep[:150]}\x01\n") == f"Error: net.yaml:2:103: {TOO_DEEP}"
+    assert refuse_text(f"name: é\na: {deep}\nb: {deep}\n") == f"Error: net.yaml:2:103: {TOO_DEEP}"
+    # a syntax error or a control character before it
+    assert refuse_text(f"a: [1, }}\nb: {deep}\n").startswith("Error: net.yaml:1:8: invalid YAML: ")
+    assert refuse_text(f"a: e\x01\nb: {deep}\n") == (
+        "Error: net.yaml:1:5: expected text, found the control character U+0001, which YAML "
+        "does not allow (a binary file?)")
+
+
+class FailsAtMinusOneLoader(yaml.SafeLoader):
+    """A stand-in for a loader that fails, for a reason of its own, at the first -1."""
+
+    def __init__(self, stream):
+        index = stream.index("-1")
+        raise yaml.scanner.ScannerError(None, None, "REFUSED BY THE STAND-IN LOADER",
+                                        yaml.Mark("<text>", index, 0, index, None, None))
+
+
+def test_a_failure_at_a_dash_is_not_taken_for_a_level_too_deep(monkeypatch):
+    # 100 levels of lists whose innermost item is the number -1: the text up to where the
+    # loader failed ends with "-", which alone would open level 101.
+    monkeypatch.setattr(backcalc.yamlsource, "_Loader", FailsAtMinusOneLoader)
+    assert refuse_text("- " * 100 + "-1\n") == (
+        "Error: net.yaml:1:201: invalid YAML: REFUSED BY THE STAND-IN LOADER")
+
+
+class NeverUsedLoader(yaml.SafeLoader):
+    def __init__(self, stream):
+        raise AssertionError("the slow parser ran")
+
+
+def test_the_slow_parser_is_left_out_when_no_level_can_be_too_deep(monkeypatch):
+    # A large matrix (more "[" than are composed unchecked) read, or refused for a syntax
+    # error at its very end: libyaml alone decides.
+    monkeypatch.setattr(backcalc.yamlsource, "_LimitlessLoader", NeverUsedLoader)
+    rows = ", ".join(f"[{i}, {i}]" for i in range(3000))
+    assert len(backcalc.yamlsource.load_yaml(f"a: [{rows}]\n", "n").value["a"]) == 3000
+    line = refuse_text(f"a: [{rows}]\nb: [1, }}\n")
+    assert line.startswith("Error: net.yaml:2:8: invalid YAML: ")
+    line = refuse_text(f"a: [{rows}, }}\n")
+    assert line.startswith("Error: net.yaml:1:")
+
+
 def test_brackets_in_quoted_text_are_not_nesting():
     Path("net.yaml").write_text('name: "' + "[" * 5000 + '"\n' + BASE)
     ran(["run", "net.yaml"])
@@ -543,6 +650,14 @@ def test_nul_byte():
     Path("net.yaml").write_bytes(BASE.encode() + b"name: a\x00b\n")
     assert refused(["run", "net.yaml"]) == (
         "Error: net.yaml:12:8: expected text, found the control character U+0000, which YAML "
+        "does not allow (a binary file?)")
+
+
+def test_a_control_character_after_text_that_is_not_ascii():
+    # libyaml gives the place of the character in bytes of UTF-8: é is two
+    Path("net.yaml").write_text("name: Café\n" + BASE + "description: é\x01\n", encoding="utf-8")
+    assert refused(["run", "net.yaml"]) == (
+        "Error: net.yaml:13:15: expected text, found the control character U+0001, which YAML "
         "does not allow (a binary file?)")
 
 
