@@ -17,7 +17,7 @@ where it has a kink (``gradcheck``).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -97,13 +97,13 @@ class Activation:
         Where f'(z) is 0 the neuron passes nothing back, as in ``backward``."""
         return 0.0 if values[1] == 0 else values[0] * values[1]
 
-    def forward_slips(self, mistaken: list["Activation"]) -> dict:
+    def forward_slips(self, mistaken: list[Activation]) -> dict:
         """Slips of a = f(z): slip → variant → (operand names, compute); the operand is
         "z".  ``mistaken``: the activations a student might use instead."""
         return {WRONG_ACTIVATION: {g.name: (("z",), lambda v, g=g: g.forward_one(0, v))
                                    for g in mistaken}}
 
-    def derivative_slips(self, mistaken: list["Activation"]) -> dict:
+    def derivative_slips(self, mistaken: list[Activation]) -> dict:
         """Slips of f'(z), from operands "z" and "a": the derivative written in terms of z
         where it takes a (or the other way round), or another activation's."""
         return {DERIVATIVE_OF_Z: {"": (("a", "z"), self.derivative_one)},
@@ -187,7 +187,8 @@ class ReLU(Activation):
 
     @property
     def derivative_formula(self):
-        return f"ReLU′(z) = 1 if z > 0, 0 if z < 0, {format_exact(self.options['derivative_at_zero'])} at z = 0"
+        at_zero = format_exact(self.options["derivative_at_zero"])
+        return f"ReLU′(z) = 1 if z > 0, 0 if z < 0, {at_zero} at z = 0"
 
     def forward(self, z):
         return np.maximum(z, 0.0)

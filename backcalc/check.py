@@ -30,7 +30,7 @@ from .answers import Answer
 from .engine import train
 from .network import Network
 from .quantities import FPRIME
-from .slips import SLIPS    # the catalogue, in the order slips are tried (check_report's too)
+from .slips import SLIPS  # the catalogue, in the order slips are tried (check_report's too)
 from .worked import ZERO, Key, Quantity, Worked, build, evaluate, safe
 
 VERDICTS = ("right", "rounding", "follows", "wrong")
@@ -287,7 +287,7 @@ class RoundedWorlds:
         if all(r.verdict in ("right", "wrong") for r in results):
             return None
         standing = [r for r in results if r.verdict != "wrong"]
-        for decimals in range(0, MAX_ROUND + 1):
+        for decimals in range(MAX_ROUND + 1):
             worked = self.worked(decimals)
             found = [_find(worked, self.network, r.answer) for r in standing]
             if all(q is not None and _close(r.answer.given, q.value, 0.0)

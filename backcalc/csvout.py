@@ -14,13 +14,24 @@ records, one column per field.
 from __future__ import annotations
 
 import csv
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from .engine import Run
-from .quantities import (A, B_UPDATED, DL_DB, DL_DW, FINAL, INPUT, LOSS, PER_NEURON,
-                         SAMPLE_LOSS, TARGET, W_UPDATED)
+from .quantities import (
+    B_UPDATED,
+    DL_DB,
+    DL_DW,
+    FINAL,
+    INPUT,
+    LOSS,
+    PER_NEURON,
+    SAMPLE_LOSS,
+    TARGET,
+    W_UPDATED,
+    A,
+)
 
 RUN_COLUMNS = ["iteration", "sample", "layer", "quantity", "index", "value"]
 NEURON_ROWS = [(q.csv, q.trace) for q in PER_NEURON if q.csv]

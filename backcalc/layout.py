@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .document import Formula, Table
 from .numbers import format_number
@@ -49,7 +49,7 @@ def format_part(part, precision: int, max_items: int | None = None) -> str:
     return "; ".join(format_part(p, precision, max_items) for p in part)
 
 
-@lru_cache(maxsize=None)
+@cache
 def number_writer(precision: int):
     """``format_number`` at ``precision``, remembering what it wrote: the numbers of worked
     formulas recur (an activation in every sum it feeds)."""

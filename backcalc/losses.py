@@ -16,7 +16,7 @@ Each class also says how a hand calculation writes and works one output
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -18,8 +18,7 @@ from .errors import InputError, LimitError
 from .limits import MAX_PARAMETERS
 from .losses import LOSSES
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
-from .optimizers import OPTIMIZERS
-from .optimizers import stored_memory
+from .optimizers import OPTIMIZERS, stored_memory
 from .yamlsource import Document, Mark, RefusedNumber, load_yaml, out_of_range, read_text
 
 TOP_KEYS = {
@@ -78,7 +77,7 @@ class Node:
     def has(self, key) -> bool:
         return isinstance(self.value, dict) and key in self.value
 
-    def __getitem__(self, key) -> "Node":
+    def __getitem__(self, key) -> Node:
         value = self.value
         label = f"{self.label}.{key}" if self.label else str(key)
         return Node(value[key], value.value_marks[key], label, self.doc, value.value_texts[key])
@@ -86,20 +85,20 @@ class Node:
     def get(self, key, default=None):
         return self[key] if self.has(key) else default
 
-    def items(self, label: str) -> list["Node"]:
+    def items(self, label: str) -> list[Node]:
         """The items of a list, each labelled ``label`` and its 1-based position."""
         return [Node(v, m, f"{label} {i + 1}" if label else f"{self.label}[{i + 1}]", self.doc, t)
                 for i, (v, m, t) in enumerate(zip(self.value, self.value.item_marks,
                                                   self.value.item_texts))]
 
-    def elements(self) -> list["Node"]:
+    def elements(self) -> list[Node]:
         """The items of a list labelled by position within this field."""
         return [Node(v, m, f"{self.label}[{i + 1}]", self.doc, t)
                 for i, (v, m, t) in enumerate(zip(self.value, self.value.item_marks,
                                                   self.value.item_texts))]
 
     # --- typed readers -------------------------------------------------------
-    def mapping(self, allowed: set[str], required: tuple = ()) -> "Node":
+    def mapping(self, allowed: set[str], required: tuple = ()) -> Node:
         if not isinstance(self.value, dict):
             raise self.error(f"expected a mapping of keys, found {describe(self.value)}")
         for key in self.value:

@@ -211,7 +211,7 @@ class SGD(Optimizer):
                            else p.biases) for p, g in zip(params, grads)], {}
         velocity = slots.get("velocity") or _zeros(params)
         new_params, new_velocity = [], []
-        for (layer, kind, theta), (_, _, grad), (_, _, v) in zip(
+        for (_, kind, theta), (_, _, grad), (_, _, v) in zip(
                 _pairs(params), _pairs(grads), _pairs(velocity)):
             frozen = kind == 1 and not net.update_biases
             if frozen:

@@ -14,14 +14,26 @@ from .conventions import conventions
 from .document import Cell, Line, Section, Table  # (gradcheck imports them from here too)
 from .numbers import format_exact
 from .optimizers import OPTIMIZERS
-from .quantities import (A, DELTA, DL_DA, DL_DB, DL_DW, FPRIME, LOSS, LOSS_TERM, TARGET, W,
-                         W_UPDATED, Z)
+from .quantities import (
+    DELTA,
+    DL_DA,
+    DL_DB,
+    DL_DW,
+    FPRIME,
+    LOSS,
+    LOSS_TERM,
+    TARGET,
+    W_UPDATED,
+    A,
+    W,
+    Z,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 
     from .engine import Final, Run, Step
-    from .network import Network
+    from .network import Network, Params
 
 MATRIX_MAX_COLUMNS = 8     # wider gradient matrices are listed one parameter per row…
 LIST_MAX_ROWS = 60         # … unless that list is longer: then a matrix, whose middle is elided
@@ -164,13 +176,11 @@ def update_table(net: Network, step: Step, learning_rate: float) -> Table:
         W_UPDATED.heading]
     rows = []
     for label, layer, kind, j, i in parameter_columns(net):
-        def pick(params):
-            p = params[layer]
-            return p.weights[j, i] if kind == "w" else p.biases[j]
+        cell = (layer, kind, j, i)
         frozen = kind == "b" and not net.update_biases
-        row: list[Cell] = [label, pick(step.before), pick(step.gradients)]
-        row += [None if frozen else pick(step.progress.slots[key]) for key, _ in slots]
-        rows.append(row + ["fixed" if frozen else pick(step.parameters)])
+        row: list[Cell] = [label, _pick(step.before, *cell), _pick(step.gradients, *cell)]
+        row += [None if frozen else _pick(step.progress.slots[key], *cell) for key, _ in slots]
+        rows.append(row + ["fixed" if frozen else _pick(step.parameters, *cell)])
     return Table(f"Update (η = {format_exact(learning_rate)})", columns, rows,
                  [optimizer.describe()])
 
@@ -203,6 +213,12 @@ def step_sections(run: Run, step: Step, learning_rate: float) -> list[Section]:
 
 
 # --- summaries -----------------------------------------------------------------
+
+def _pick(params: list[Params], layer: int, kind: str, j: int, i: int) -> float:
+    """One parameter of ``params`` (one ``Params`` a layer): weight (j, i), or bias j."""
+    p = params[layer]
+    return p.weights[j, i] if kind == "w" else p.biases[j]
+
 
 def parameter_columns(net: Network) -> list[tuple[str, int, str, int, int]]:
     """(label, layer, kind, neuron, input) for every parameter, in file order."""
@@ -255,10 +271,9 @@ def parameters_table(run: Run) -> Table:
         for step in run.steps]
     rows = []
     for label, layer, kind, j, i in parameter_columns(net):
-        def value(params):
-            p = params[layer]
-            return p.weights[j, i] if kind == "w" else p.biases[j]
-        rows.append([label, value(run.steps[0].before)] + [value(s.parameters) for s in run.steps])
+        cell = (layer, kind, j, i)
+        rows.append([label, _pick(run.steps[0].before, *cell)]
+                    + [_pick(s.parameters, *cell) for s in run.steps])
     return Table("Parameters", columns, rows)
 
 

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -42,8 +43,23 @@ from .losses import fused_pair
 from .network import Network
 from .numbers import round_half_up
 from .optimizers import OPTIMIZERS, memory_kinds
-from .quantities import (A, B, DELTA, DL_DA, DL_DB, DL_DW, FPRIME, GRADIENTS_OF, INPUT, LOSS,
-                         SAMPLE_LOSS, TARGET, UPDATED_OF, W, Z)
+from .quantities import (
+    DELTA,
+    DL_DA,
+    DL_DB,
+    DL_DW,
+    FPRIME,
+    GRADIENTS_OF,
+    INPUT,
+    LOSS,
+    SAMPLE_LOSS,
+    TARGET,
+    UPDATED_OF,
+    A,
+    B,
+    W,
+    Z,
+)
 from .slips import MISSING_BIAS, TRANSPOSED_WEIGHTS, UPDATED_WEIGHTS_IN_DELTA
 
 MAX_TERMS = 8
