@@ -28,7 +28,6 @@ from .slips import DERIVATIVE_OF_Z, WRONG_ACTIVATION
 class Activation:
     name: str = ""
     formula: str = ""             # a = f(z), as shown in the header
-    derivative_formula: str = ""  # f'(z), written the way a hand calculation does
     parameters: dict = {}         # extra options and their defaults, e.g. {"alpha": 0.01}
     output_only = False
     # Element-wise: a = f(z) neuron by neuron, with a derivative f'(z) of its own.  Else
@@ -38,7 +37,6 @@ class Activation:
     # {z} and {a} standing for that neuron's values (see ``worked``).  A layer-wise
     # activation writes {terms} for the sum of ``forward_term`` over its layer.
     symbol = "f"
-    forward_template = "f({z})"
     forward_term = ""
     prime_symbol = "f′"
     # δ of one neuron: {g} its ∂L/∂a, {f} its f'(z); a layer-wise activation also has {a}
@@ -46,6 +44,17 @@ class Activation:
     delta_template = "{g}·{f}"
     delta_term = ""
     delta_note = ""
+
+    # The next two are properties so that an activation with options can write them in
+    # (ReLU's f'(0), LeakyReLU's α); the others override them with plain class attributes.
+    @property
+    def derivative_formula(self) -> str:
+        """f'(z), written the way a hand calculation does."""
+        return ""
+
+    @property
+    def forward_template(self) -> str:
+        return "f({z})"
 
     def prime_template(self, z: float) -> tuple[str, str]:
         """f'(z) for one neuron as a template, and a note on the case used ("" if none)."""
@@ -89,7 +98,10 @@ class Activation:
     def derivative_one(self, values: Sequence[float]) -> float:
         """f'(z) of one neuron from [z, a], the way ``derivative_formula`` writes it."""
         z, a = np.array([[values[0]]], dtype=float), np.array([[values[1]]], dtype=float)
-        return float(self.hand_derivative(z, a)[0, 0])
+        fprime = self.hand_derivative(z, a)
+        if fprime is None:      # a layer-wise activation (softmax) has no f'(z) of its own
+            raise TypeError(f"{self.name} has no derivative of one neuron")
+        return float(fprime[0, 0])
 
     def delta_one(self, j: int, values: Sequence[float]) -> float:
         """δ_j from [∂L/∂a_j, f'(z_j)] (a layer-wise activation: from [∂L/∂a…, a…]).
@@ -207,7 +219,7 @@ class _KinkedUnlessAlphaIsOne(Activation):
     """Slope 1 for z > 0 and α just below 0: a kink at 0 unless α = 1."""
 
     def kink(self):
-        alpha = self.options.get("alpha")
+        alpha = self.options["alpha"]      # always there: ``parameters`` gives its default
         return None if alpha == 1 else f"f′(0) = α = {format_exact(alpha)}"
 
 

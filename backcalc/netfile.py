@@ -19,7 +19,15 @@ from .limits import MAX_PARAMETERS
 from .losses import LOSSES
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
 from .optimizers import OPTIMIZERS, stored_memory
-from .yamlsource import Document, Mark, RefusedNumber, load_yaml, out_of_range, read_text
+from .yamlsource import (
+    Document,
+    Mark,
+    RefusedNumber,
+    YamlMap,
+    load_yaml,
+    out_of_range,
+    read_text,
+)
 
 TOP_KEYS = {
     "name", "description", "input", "target", "samples", "loss", "learning_rate", "layers",
@@ -82,6 +90,10 @@ class Node:
         label = f"{self.label}.{key}" if self.label else str(key)
         return Node(value[key], value.value_marks[key], label, self.doc, value.value_texts[key])
 
+    def key_mark(self, key) -> Mark:
+        """Where a key of this mapping is written."""
+        return self.value.key_marks[key]
+
     def get(self, key, default=None):
         return self[key] if self.has(key) else default
 
@@ -104,7 +116,7 @@ class Node:
         for key in self.value:
             if key not in allowed:
                 suggestion = _did_you_mean(str(key), allowed)
-                where = self.value.key_marks[key]
+                where = self.key_mark(key)
                 raise self.doc.error(f"unknown key {key!r}{suggestion}; expected one of "
                                      f"{', '.join(sorted(allowed))}", where,
                                      f"{self.label}.{key}" if self.label else str(key))
@@ -126,7 +138,7 @@ class Node:
         try:
             number = float(value)
         except OverflowError:       # an int beyond float64 (yamlsource refuses these first)
-            raise self.error(out_of_range(_integer_text(value))) from None
+            raise self.error(out_of_range(_integer_text(int(value)))) from None
         if not math.isfinite(number):
             raise self.error(f"expected a finite number, found {value}")
         return number
@@ -318,7 +330,7 @@ def _optimizer(node: Node) -> OptimizerConfig:
             takes = (f"one of {', '.join(sorted(['name', *settings[name]]))}"
                      if settings[name] else "only name")
             raise node.doc.error(f"{name} takes no {key} (only {', '.join(owners)} does); "
-                                 f"expected {takes}", node.value.key_marks[key],
+                                 f"expected {takes}", node.key_mark(key),
                                  f"{node.label}.{key}")
     values = {}
     for key, setting in settings[name].items():
@@ -603,6 +615,7 @@ def _check_targets(samples: list[Sample], layers: list[Layer], loss, loss_node: 
 def _target_place(doc: Document, index: int) -> tuple[Mark, str]:
     """Where sample ``index``'s target is written, and its field name."""
     root = doc.value
+    assert isinstance(root, YamlMap)    # the file was read as a mapping before its targets
     if "samples" in root:
         item = root["samples"][index]
         mark = item.value_marks.get("target", root["samples"].item_marks[index])

@@ -86,7 +86,7 @@ def forward_tables(net: Network, step: Step, row: int) -> list[Table]:
     for index, trace in enumerate(step.pass_.layers):
         rows = [[neuron_label(net, j), trace.z[row, j], trace.a[row, j]]
                 for j in range(trace.z.shape[1])]
-        tables.append(Table(layer_title(net, index), ["neuron", Z.heading, A.heading], rows))
+        tables.append(Table(layer_title(net, index), ["neuron", Z.column, A.column], rows))
     return tables
 
 
@@ -96,7 +96,7 @@ def loss_table(net: Network, step: Step, row: int) -> Table:
                                p.terms[row, j]] for j in range(p.targets.shape[1])]
     rows.append(["total", None, None, p.losses[row]])
     return Table(f"Loss: {net.loss.formula}",
-                 ["output", TARGET.heading, A.heading, LOSS_TERM.heading], rows)
+                 ["output", TARGET.column, A.column, LOSS_TERM.column], rows)
 
 
 def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> list[Table]:
@@ -120,7 +120,7 @@ def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> li
         else:
             rule = f"δ = ∂L/∂a · f′(z), {activation.derivative_formula}"
         tables.append(Table(layer_title(net, index),
-                            ["neuron", DL_DA.heading, FPRIME.heading, DELTA.heading],
+                            ["neuron", DL_DA.column, FPRIME.column, DELTA.column],
                             rows, [f"{source}; {rule}"]))
     return tables
 
@@ -152,7 +152,7 @@ def gradient_tables(net: Network, step: Step) -> list[Table]:
         else:
             rows = [[DL_DW.named(net.weight_label(index, j, i)), grad.weights[j, i]]
                     for j in range(layer.size) for i in range(layer.inputs)]
-            tables.append(Table(title, ["parameter", DL_DW.heading], rows,
+            tables.append(Table(title, ["parameter", DL_DW.column], rows,
                                 _bias_caption(net, index, grad.biases)))
     return tables
 
@@ -172,8 +172,8 @@ def update_table(net: Network, step: Step, learning_rate: float) -> Table:
     """Every parameter in file order: old value, gradient, the optimizer's memory, new value."""
     optimizer = OPTIMIZERS[net.optimizer.name](net)
     slots = optimizer.slot_columns()
-    columns = ["parameter", W.heading, DL_DW.heading] + [label for _, label in slots] + [
-        W_UPDATED.heading]
+    columns = ["parameter", W.column, DL_DW.column] + [label for _, label in slots] + [
+        W_UPDATED.column]
     rows = []
     for label, layer, kind, j, i in parameter_columns(net):
         cell = (layer, kind, j, i)
@@ -239,7 +239,7 @@ def progress_table(run: Run, every: int = 1, hidden: int = 0, gap_at: int = 0) -
     net = run.network
     params = parameter_columns(net) if net.parameter_count <= ROW_PARAMETERS else []
     online = net.update == "online" and len(net.samples) > 1
-    columns = ["iteration"] + (["sample"] if online else []) + [LOSS.heading]
+    columns = ["iteration"] + (["sample"] if online else []) + [LOSS.column]
     columns += ["outputs a"] + [W_UPDATED.named(label) for label, *_ in params]
     rows = []
     for index, step in enumerate(run.steps):
@@ -269,11 +269,11 @@ def parameters_table(run: Run) -> Table:
         f"after {step.iteration}" + (f".{step.pass_.sample_indices[0] + 1}"
                                      if net.update == "online" and len(net.samples) > 1 else "")
         for step in run.steps]
-    rows = []
+    rows: list[list[Cell]] = []
     for label, layer, kind, j, i in parameter_columns(net):
         cell = (layer, kind, j, i)
-        rows.append([label, _pick(run.steps[0].before, *cell)]
-                    + [_pick(s.parameters, *cell) for s in run.steps])
+        row: list[Cell] = [label, _pick(run.steps[0].before, *cell)]
+        rows.append(row + [_pick(s.parameters, *cell) for s in run.steps])
     return Table("Parameters", columns, rows)
 
 

@@ -256,7 +256,7 @@ def _state() -> dict:
         "properties": {"weights": {"anyOf": _matrix_or_list(NUMBER),
                                    "description": "Shaped like the layer's weights."},
                        "biases": _vector("One value per neuron of the layer.")}}}
-    pieces = {"iteration": count, "updates": count, "source": TEXT,
+    pieces: dict[str, dict] = {"iteration": count, "updates": count, "source": TEXT,
               **dict.fromkeys(netfile.state_slots(), slot)}
     return {"type": "object", "description": TOP["state"],
             "properties": {key: {**pieces[key], "description": words[key]} for key in order},
