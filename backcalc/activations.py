@@ -17,7 +17,7 @@ where it has a kink (``gradcheck``).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -28,7 +28,6 @@ from .slips import DERIVATIVE_OF_Z, WRONG_ACTIVATION
 class Activation:
     name: str = ""
     formula: str = ""             # a = f(z), as shown in the header
-    derivative_formula: str = ""  # f'(z), written the way a hand calculation does
     parameters: dict = {}         # extra options and their defaults, e.g. {"alpha": 0.01}
     output_only = False
     # Element-wise: a = f(z) neuron by neuron, with a derivative f'(z) of its own.  Else
@@ -38,7 +37,6 @@ class Activation:
     # {z} and {a} standing for that neuron's values (see ``worked``).  A layer-wise
     # activation writes {terms} for the sum of ``forward_term`` over its layer.
     symbol = "f"
-    forward_template = "f({z})"
     forward_term = ""
     prime_symbol = "f′"
     # δ of one neuron: {g} its ∂L/∂a, {f} its f'(z); a layer-wise activation also has {a}
@@ -46,6 +44,17 @@ class Activation:
     delta_template = "{g}·{f}"
     delta_term = ""
     delta_note = ""
+
+    # The next two are properties so that an activation with options can write them in
+    # (ReLU's f'(0), LeakyReLU's α); the others override them with plain class attributes.
+    @property
+    def derivative_formula(self) -> str:
+        """f'(z), written the way a hand calculation does."""
+        return ""
+
+    @property
+    def forward_template(self) -> str:
+        return "f({z})"
 
     def prime_template(self, z: float) -> tuple[str, str]:
         """f'(z) for one neuron as a template, and a note on the case used ("" if none)."""
@@ -89,7 +98,10 @@ class Activation:
     def derivative_one(self, values: Sequence[float]) -> float:
         """f'(z) of one neuron from [z, a], the way ``derivative_formula`` writes it."""
         z, a = np.array([[values[0]]], dtype=float), np.array([[values[1]]], dtype=float)
-        return float(self.hand_derivative(z, a)[0, 0])
+        fprime = self.hand_derivative(z, a)
+        if fprime is None:      # a layer-wise activation (softmax) has no f'(z) of its own
+            raise TypeError(f"{self.name} has no derivative of one neuron")
+        return float(fprime[0, 0])
 
     def delta_one(self, j: int, values: Sequence[float]) -> float:
         """δ_j from [∂L/∂a_j, f'(z_j)] (a layer-wise activation: from [∂L/∂a…, a…]).
@@ -97,13 +109,13 @@ class Activation:
         Where f'(z) is 0 the neuron passes nothing back, as in ``backward``."""
         return 0.0 if values[1] == 0 else values[0] * values[1]
 
-    def forward_slips(self, mistaken: list["Activation"]) -> dict:
+    def forward_slips(self, mistaken: list[Activation]) -> dict:
         """Slips of a = f(z): slip → variant → (operand names, compute); the operand is
         "z".  ``mistaken``: the activations a student might use instead."""
         return {WRONG_ACTIVATION: {g.name: (("z",), lambda v, g=g: g.forward_one(0, v))
                                    for g in mistaken}}
 
-    def derivative_slips(self, mistaken: list["Activation"]) -> dict:
+    def derivative_slips(self, mistaken: list[Activation]) -> dict:
         """Slips of f'(z), from operands "z" and "a": the derivative written in terms of z
         where it takes a (or the other way round), or another activation's."""
         return {DERIVATIVE_OF_Z: {"": (("a", "z"), self.derivative_one)},
@@ -187,7 +199,8 @@ class ReLU(Activation):
 
     @property
     def derivative_formula(self):
-        return f"ReLU′(z) = 1 if z > 0, 0 if z < 0, {format_exact(self.options['derivative_at_zero'])} at z = 0"
+        at_zero = format_exact(self.options["derivative_at_zero"])
+        return f"ReLU′(z) = 1 if z > 0, 0 if z < 0, {at_zero} at z = 0"
 
     def forward(self, z):
         return np.maximum(z, 0.0)
@@ -206,7 +219,7 @@ class _KinkedUnlessAlphaIsOne(Activation):
     """Slope 1 for z > 0 and α just below 0: a kink at 0 unless α = 1."""
 
     def kink(self):
-        alpha = self.options.get("alpha")
+        alpha = self.options["alpha"]      # always there: ``parameters`` gives its default
         return None if alpha == 1 else f"f′(0) = α = {format_exact(alpha)}"
 
 

@@ -18,8 +18,20 @@ from dataclasses import dataclass
 from .errors import InputError
 from .netfile import Node, _count, _did_you_mean, describe
 from .network import Network
-from .quantities import (B_UPDATED, BY_KIND, DL_DB, DL_DW, GRADIENT_KEY, GRADIENTS_OF, LOSS,
-                         PER_NEURON, SAMPLE_LOSS, UPDATED_KEY, UPDATED_OF, W_UPDATED)
+from .quantities import (
+    B_UPDATED,
+    BY_KIND,
+    DL_DB,
+    DL_DW,
+    GRADIENT_KEY,
+    GRADIENTS_OF,
+    LOSS,
+    PER_NEURON,
+    SAMPLE_LOSS,
+    UPDATED_KEY,
+    UPDATED_OF,
+    W_UPDATED,
+)
 from .yamlsource import load_yaml, read_text
 
 MAX_ITERATION = 100

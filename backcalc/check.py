@@ -30,8 +30,8 @@ from .answers import Answer
 from .engine import train
 from .network import Network
 from .quantities import FPRIME
-from .slips import SLIPS    # the catalogue, in the order slips are tried (check_report's too)
-from .worked import ZERO, Key, Quantity, Worked, build, evaluate, safe
+from .slips import SLIPS  # the catalogue, in the order slips are tried (check_report's too)
+from .worked import ZERO, Compute, Key, Quantity, Worked, build, evaluate, safe
 
 VERDICTS = ("right", "rounding", "follows", "wrong")
 NOISE = 1e-12         # relative: float64 noise (a calculator keeps 12 digits or more)
@@ -47,7 +47,7 @@ class Result:
     slip_detail: str = ""                  # which weight, which activation
     # A right answer, short of digits, that a slip also gives exactly: worth a word.
     also_slip: str | None = None
-    yours: float | None = None             # what the student's own earlier values give
+    yours: float = math.nan                # what the student's own earlier values give
 
     @property
     def expected(self) -> float:
@@ -183,13 +183,14 @@ def _judge(worked: Worked, placed: list, given: dict, tolerances: dict, rounded:
         answers.setdefault(q.key, []).append(a)
     results = []
     for q in worked.quantities:
-        if q.is_leaf:
+        compute = q.compute
+        if compute is None:         # a leaf
             ok[q.key] = yours[q.key] = q.value
             continue
-        from_ok = safe(q.compute, [ok[o] for o in q.operands])
-        from_yours = safe(q.compute, [yours[o] for o in q.operands])
-        carried_ok = _drift(q, ok, drift_ok)
-        carried_yours = _drift(q, yours, drift_yours)
+        from_ok = safe(compute, [ok[o] for o in q.operands])
+        from_yours = safe(compute, [yours[o] for o in q.operands])
+        carried_ok = _drift(q.operands, compute, ok, drift_ok)
+        carried_yours = _drift(q.operands, compute, yours, drift_yours)
         if q.key not in answers:
             ok[q.key], yours[q.key] = from_ok, from_yours
             drift_ok[q.key], drift_yours[q.key] = carried_ok, carried_yours
@@ -217,11 +218,11 @@ def _carry(written: float, recomputed: float, tol: float) -> float:
     return min(gap, tol) if math.isfinite(gap) else tol
 
 
-def _drift(q: Quantity, values: dict, drift: dict) -> float:
-    """How far q moves when its operands move within their drift (first order)."""
+def _drift(operands: list[Key], compute: Compute, values: dict, drift: dict) -> float:
+    """How far a quantity moves when its operands move within their drift (first order)."""
     total = 0.0
-    args = [values[o] for o in q.operands]
-    for position, operand in enumerate(q.operands):
+    args = [values[o] for o in operands]
+    for position, operand in enumerate(operands):
         d = drift.get(operand, 0.0)
         if not d:
             continue
@@ -229,7 +230,7 @@ def _drift(q: Quantity, values: dict, drift: dict) -> float:
         up, down = list(args), list(args)
         up[position] += step
         down[position] -= step
-        slope = (safe(q.compute, up) - safe(q.compute, down)) / (2 * step)
+        slope = (safe(compute, up) - safe(compute, down)) / (2 * step)
         if math.isfinite(slope):
             total += abs(slope) * d
     return total
@@ -287,7 +288,7 @@ class RoundedWorlds:
         if all(r.verdict in ("right", "wrong") for r in results):
             return None
         standing = [r for r in results if r.verdict != "wrong"]
-        for decimals in range(0, MAX_ROUND + 1):
+        for decimals in range(MAX_ROUND + 1):
             worked = self.worked(decimals)
             found = [_find(worked, self.network, r.answer) for r in standing]
             if all(q is not None and _close(r.answer.given, q.value, 0.0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .check import SLIPS, CheckResult, Result
 from .conventions import conventions
-from .document import Section, Table
+from .document import Cell, Section, Table
 from .equations import equation
 
 VERDICT_TEXT = {
@@ -43,8 +43,8 @@ def check_report(result: CheckResult, answers_name: str, learning_rate: float,
         "answer", "quantity", "yours", "expected", "verdict"]
     rows = []
     for r in result.results:
-        cells = [str(r.quantity.iteration), str(r.answer.sample + 1)] if result.several_blocks \
-            else []
+        cells: list[Cell] = [str(r.quantity.iteration), str(r.answer.sample + 1)] \
+            if result.several_blocks else []
         rows.append(cells + [r.key, r.quantity.symbol, r.answer.given, r.expected,
                              verdict_text(r)])
     table = Table("Your answers, in the order they are computed", columns, rows)

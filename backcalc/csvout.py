@@ -14,16 +14,27 @@ records, one column per field.
 from __future__ import annotations
 
 import csv
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from .engine import Run
-from .quantities import (A, B_UPDATED, DL_DB, DL_DW, FINAL, INPUT, LOSS, PER_NEURON,
-                         SAMPLE_LOSS, TARGET, W_UPDATED)
+from .quantities import (
+    B_UPDATED,
+    DL_DB,
+    DL_DW,
+    FINAL,
+    INPUT,
+    LOSS,
+    PER_NEURON,
+    SAMPLE_LOSS,
+    TARGET,
+    W_UPDATED,
+    A,
+)
 
 RUN_COLUMNS = ["iteration", "sample", "layer", "quantity", "index", "value"]
-NEURON_ROWS = [(q.csv, q.trace) for q in PER_NEURON if q.csv]
+NEURON_ROWS = [(q.csv_name, q.trace_attribute) for q in PER_NEURON if q.csv]
 """(quantity name in the CSV, LayerTrace attribute) for each neuron's values."""
 
 
@@ -35,27 +46,27 @@ def run_rows(run: Run) -> Iterator[list]:
         p = step.pass_
         for row, sample in enumerate(p.sample_indices):
             where = [step.iteration, sample + 1]
-            yield from _vector(where, 0, INPUT.csv, p.inputs[row], base)
-            yield from _vector(where, last_layer, TARGET.csv, p.targets[row], base)
+            yield from _vector(where, 0, INPUT.csv_name, p.inputs[row], base)
+            yield from _vector(where, last_layer, TARGET.csv_name, p.targets[row], base)
             for index, trace in enumerate(p.layers):
                 for name, attribute in NEURON_ROWS:
                     values = getattr(trace, attribute)
                     if values is not None:        # softmax has no element-wise f′
                         yield from _vector(where, index + 1, name, values[row], base)
-            yield where + ["", SAMPLE_LOSS.csv, "", _value(p.losses[row])]
+            yield where + ["", SAMPLE_LOSS.csv_name, "", _value(p.losses[row])]
         # An online update is one sample's: its rows name the sample, so updates differ.
         update = [step.iteration, p.sample_indices[0] + 1 if net.update == "online" else ""]
-        yield update + ["", LOSS.csv, "", _value(step.loss)]
+        yield update + ["", LOSS.csv_name, "", _value(step.loss)]
         for (weights, biases), params in (((DL_DW, DL_DB), step.gradients),
                                           ((W_UPDATED, B_UPDATED), step.parameters)):
             for index, layer in enumerate(net.params_document(params)):
-                yield from _matrix(update, index + 1, weights.csv, layer["weights"], base)
-                yield from _vector(update, index + 1, biases.csv, layer["biases"], base)
+                yield from _matrix(update, index + 1, weights.csv_name, layer["weights"], base)
+                yield from _vector(update, index + 1, biases.csv_name, layer["biases"], base)
     if run.final is not None:
         reached = run.trained.progress.iteration
-        yield [reached, "", "", FINAL + LOSS.csv, "", _value(run.final.loss)]
+        yield [reached, "", "", FINAL + LOSS.csv_name, "", _value(run.final.loss)]
         for sample, outputs in enumerate(run.final.outputs):
-            yield from _vector([reached, sample + 1], last_layer, FINAL + A.csv, outputs, base)
+            yield from _vector([reached, sample + 1], last_layer, FINAL + A.csv_name, outputs, base)
 
 
 def _value(number) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass, field
+from typing import Optional
 
 BUCKETS = 240
 CHART_HEIGHT = 8                 # rows of the text chart
@@ -24,29 +25,38 @@ NOT_FINITE = "×"
 
 
 @dataclass
+class Summary:
+    """The finite losses of a bucket, summed up."""
+
+    start: float                   # the first
+    low: float
+    high: float
+    last: float
+    last_update: int               # the update of the last
+
+
+@dataclass
 class Bucket:
     """A run of consecutive updates' losses, summed up."""
 
     first: int                     # its first update's number (1-based, within the run)
-    start: float | None = None     # its first finite loss (None: none was finite)
-    low: float | None = None
-    high: float | None = None
-    last: float | None = None
-    last_update: int = 0           # the update of its last finite loss
+    summary: Summary | None = None  # of its finite losses (None: no loss was finite)
     bad: int = 0                   # losses that were inf or nan
 
     @property
     def finite(self) -> bool:
-        return self.start is not None
+        return self.summary is not None
 
     def add(self, update: int, loss: float) -> None:
         if not math.isfinite(loss):
             self.bad += 1
             return
-        if self.start is None:
-            self.start = self.low = self.high = loss
-        self.low, self.high = min(self.low, loss), max(self.high, loss)
-        self.last, self.last_update = loss, update
+        f = self.summary
+        if f is None:
+            self.summary = Summary(loss, loss, loss, loss, update)
+        else:
+            f.low, f.high = min(f.low, loss), max(f.high, loss)
+            f.last, f.last_update = loss, update
 
 
 @dataclass
@@ -85,10 +95,14 @@ class LossHistory:
 
     @property
     def log_scale(self) -> bool:
-        finite = [b for b in self.buckets if b.finite]
-        low = min((b.low for b in finite), default=0.0)
-        high = max((b.high for b in finite), default=0.0)
+        finite = _finite(self.buckets)
+        low = min((f.low for f in finite), default=0.0)
+        high = max((f.high for f in finite), default=0.0)
         return low > 0 and high / low >= LOG_RANGE
+
+
+def _finite(buckets: list[Bucket]) -> list[Summary]:
+    return [b.summary for b in buckets if b.summary is not None]
 
 
 def _merged(buckets: list[Bucket], columns: int) -> list[Bucket]:
@@ -99,19 +113,19 @@ def _merged(buckets: list[Bucket], columns: int) -> list[Bucket]:
     for c in range(columns):
         group = buckets[c * len(buckets) // columns:(c + 1) * len(buckets) // columns]
         bucket = Bucket(group[0].first, bad=sum(b.bad for b in group))
-        finite = [b for b in group if b.finite]
+        finite = _finite(group)
         if finite:
-            bucket.start, bucket.last = finite[0].start, finite[-1].last
-            bucket.low, bucket.high = min(b.low for b in finite), max(b.high for b in finite)
-            bucket.last_update = finite[-1].last_update
+            bucket.summary = Summary(finite[0].start, min(f.low for f in finite),
+                                   max(f.high for f in finite), finite[-1].last,
+                                   finite[-1].last_update)
         merged.append(bucket)
     return merged
 
 
-Span = "tuple[float, float] | None"
+Span = Optional[tuple[float, float]]
 
 
-def _spans(buckets: list[Bucket]) -> list:
+def _spans(buckets: list[Bucket]) -> list[Span]:
     """(solid up to, shaded up to) per column, None for a column with no finite loss.
 
     A column whose losses only carry on the trend of its neighbours (a steady fall
@@ -119,17 +133,18 @@ def _spans(buckets: list[Bucket]) -> list:
     the chart starts and ends where the run did); one whose losses go up and down
     (online updates, oscillation) solid up to its lowest and shaded up to its highest.
     """
-    spans = []
+    spans: list[Span] = []
     for index, b in enumerate(buckets):
-        if not b.finite:
+        f = b.summary
+        if f is None:
             spans.append(None)
             continue
-        neighbours = [buckets[i] for i in (index - 1, index + 1)
-                      if 0 <= i < len(buckets) and buckets[i].finite]
-        other = neighbours[0] if neighbours else b
-        steady = b.low == b.high or b.high <= other.low or b.low >= other.high
-        shown = b.start if index == 0 else b.last
-        spans.append((shown, shown) if steady else (b.low, b.high))
+        neighbours = _finite([buckets[i] for i in (index - 1, index + 1)
+                              if 0 <= i < len(buckets)])
+        other = neighbours[0] if neighbours else f
+        steady = f.low == f.high or f.high <= other.low or f.low >= other.high
+        shown = f.start if index == 0 else f.last
+        spans.append((shown, shown) if steady else (f.low, f.high))
     return spans
 
 
@@ -142,7 +157,7 @@ def _label(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _range(spans: list) -> tuple[float, float]:
+def _range(spans: list[Span]) -> tuple[float, float]:
     drawn = [span for span in spans if span]
     return min(low for low, _ in drawn), max(high for _, high in drawn)
 
@@ -214,12 +229,12 @@ def caption(history: LossHistory, band: str = TEXT_BAND) -> str:
     what = "iteration" if history.updates_per_iteration == 1 else \
         f"update ({history.updates_per_iteration} per iteration)"
     parts = [f"loss before each {what}, {history.seen} in all"]
-    finite = [b for b in history.buckets if b.finite]
+    finite = [(b.first, b.summary) for b in history.buckets if b.summary is not None]
     if finite:
-        first, last = finite[0], finite[-1]
-        parts.append(f"from {_label(first.start)} (iteration {history.iteration_of(first.first)})"
-                     f" to {_label(last.last)} "
-                     f"(iteration {history.iteration_of(last.last_update)})")
+        (first, opening), (_, closing) = finite[0], finite[-1]
+        parts.append(f"from {_label(opening.start)} (iteration {history.iteration_of(first)})"
+                     f" to {_label(closing.last)} "
+                     f"(iteration {history.iteration_of(closing.last_update)})")
     parts.append("log scale" if history.log_scale else "linear scale")
     if shaded(history.buckets):
         parts.append(band)
@@ -247,7 +262,8 @@ def outline(history: LossHistory) -> tuple[list, float, float]:
 
 def finite_runs(points: list) -> list[list]:
     """``outline``'s points cut into runs without a gap (a non-finite column ends a run)."""
-    runs, current = [], []
+    runs: list[list] = []
+    current: list = []
     for point in points:
         if point[1] is None:
             if current:

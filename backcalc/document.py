@@ -19,6 +19,7 @@ LaTeX writes each token as LaTeX.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Union
 
@@ -40,7 +41,7 @@ class Table:
 
     title: str
     columns: list[str]
-    rows: list[list[Cell]] = field(default_factory=list)
+    rows: Sequence[Sequence[Cell]] = field(default_factory=list)    # read, never changed
     caption: Line | None = None
     prose: bool = False     # text that may wrap (else never cut: split when too wide)
     rows_chosen: bool = False   # its rows were already thinned by the caller: no more elision

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Literal, overload
+from typing import Any, Callable, Literal, overload
 
 import numpy as np
 
@@ -505,9 +506,9 @@ def train_untraced(network: Network, iterations: int = 1, *,
     reached = Reached(network)
     last: Update | None = None
     try:
-        for last in killpoints.each_step(engine._updates(iterations, False, reached,
-                                                         progress)):
-            pass
+        for update in killpoints.each_step(engine._updates(iterations, False, reached,
+                                                           progress)):
+            last = update
     except ComputationError as error:
         reached.stopped = str(error)
     final, trained, stopped = reached.outcome(engine, learning_rate)

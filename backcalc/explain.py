@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .document import Section
 from .engine import Run, Step
 from .equations import Equations
-from .quantities import PHASES       # quantity kinds → phase; anything else is the update
+from .quantities import PHASES  # quantity kinds → phase; anything else is the update
 from .worked import MAX_TERMS, Quantity, build
 
 

@@ -13,9 +13,9 @@ import numpy as np
 
 from .engine import Run, Step
 from .network import Network
-from .quantities import A, DL_DW, INPUT, LOSS, PER_NEURON, SAMPLE_LOSS, TARGET, W_UPDATED
+from .quantities import DL_DW, INPUT, LOSS, PER_NEURON, SAMPLE_LOSS, TARGET, W_UPDATED, A
 
-LAYER_FIELDS = [(q.json, q.trace) for q in PER_NEURON if q.json]
+LAYER_FIELDS = [(q.json, q.trace_attribute) for q in PER_NEURON if q.json]
 """(field, ``LayerTrace`` attribute) of each neuron's values SPEC's JSON carries."""
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .document import Formula, Table
 from .numbers import format_number
@@ -33,7 +33,7 @@ def format_part(part, precision: int, max_items: int | None = None) -> str:
     if isinstance(part, str):
         return part
     if isinstance(part, numbers.Real):
-        return format_number(part, precision)
+        return format_number(float(part), precision)
     if isinstance(part, Formula):                   # a worked formula (--explain, check)
         return part.text(number_writer(precision))
     if isinstance(part, tuple):
@@ -49,7 +49,7 @@ def format_part(part, precision: int, max_items: int | None = None) -> str:
     return "; ".join(format_part(p, precision, max_items) for p in part)
 
 
-@lru_cache(maxsize=None)
+@cache
 def number_writer(precision: int):
     """``format_number`` at ``precision``, remembering what it wrote: the numbers of worked
     formulas recur (an activation in every sum it feeds)."""
@@ -93,15 +93,16 @@ def lay_out(table: Table, precision: int, max_rows: int | None = DEFAULT_MAX_ROW
     keep_columns: list[int | None] = list(range(count))
     notes = []
     # Prose (the conventions) is never cut; column 0 labels the rows and always stays.
-    elide = max_rows is not None and not table.prose
+    row_limit = None if max_rows is None or table.prose else max(max_rows, 1)
+    elide = row_limit is not None
     if elide and count - 1 > MAX_COLUMNS:
         head, tail = split_limit(MAX_COLUMNS, TAIL_COLUMNS)
         keep_columns = list(range(head + 1)) + [None] + list(range(count - tail, count))
         notes.append(f"{count - 1 - head - tail} of {count - 1} columns")
     rows: list = list(table.rows)
     marker_rows = set()
-    if elide and not table.rows_chosen and len(rows) > max(max_rows, 1):
-        head, tail = split_limit(max(max_rows, 1), TAIL_ROWS)
+    if row_limit is not None and not table.rows_chosen and len(rows) > row_limit:
+        head, tail = split_limit(row_limit, TAIL_ROWS)
         skipped = len(rows) - head - tail
         rows = rows[:head] + [None] + (rows[-tail:] if tail else [])
         marker_rows.add(head)
@@ -138,7 +139,9 @@ def column_groups(table: TextTable, width: int, padding: int) -> list[list[int]]
     if table.prose or count <= 2:
         return [list(range(1, count))]
     widths = [_needed_width(table, i) + padding for i in range(count)]
-    groups, current, used = [], [], widths[0]
+    groups: list[list[int]] = []
+    current: list[int] = []
+    used = widths[0]
     for index in range(1, count):
         if current and used + widths[index] > width:
             groups.append(current)

@@ -16,7 +16,7 @@ Each class also says how a hand calculation writes and works one output
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -170,13 +170,18 @@ class FusedPair:
     """A loss with the output activation it is computed together with, from z."""
 
     delta_formula = "δ = a − y"
-    delta_template = "{a} − {y}"        # one output's δ, as --explain writes it
+    # One output's δ, as --explain writes it (None: no element-wise closed form).
+    delta_template: str | None = "{a} − {y}"
+
+    def delta(self, z, a, y):
+        """δ = ∂L/∂z of the pair, computed from z (each pair has its own)."""
+        raise NotImplementedError
 
     def hand_delta(self, z, a, y):
         """δ as a hand calculation gets it from the (rounded) a; ``delta`` by default."""
         return self.delta(z, a, y)
 
-    def delta_template_for(self, target: Sequence[float]) -> str | None:
+    def delta_template_for(self, target: np.ndarray) -> str | None:
         """One output's δ as --explain writes it, for a sample with this target (None: no
         element-wise closed form)."""
         return self.delta_template

@@ -18,9 +18,16 @@ from .errors import InputError, LimitError
 from .limits import MAX_PARAMETERS
 from .losses import LOSSES
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
-from .optimizers import OPTIMIZERS
-from .optimizers import stored_memory
-from .yamlsource import Document, Mark, RefusedNumber, load_yaml, out_of_range, read_text
+from .optimizers import OPTIMIZERS, stored_memory
+from .yamlsource import (
+    Document,
+    Mark,
+    RefusedNumber,
+    YamlMap,
+    load_yaml,
+    out_of_range,
+    read_text,
+)
 
 TOP_KEYS = {
     "name", "description", "input", "target", "samples", "loss", "learning_rate", "layers",
@@ -78,34 +85,38 @@ class Node:
     def has(self, key) -> bool:
         return isinstance(self.value, dict) and key in self.value
 
-    def __getitem__(self, key) -> "Node":
+    def __getitem__(self, key) -> Node:
         value = self.value
         label = f"{self.label}.{key}" if self.label else str(key)
         return Node(value[key], value.value_marks[key], label, self.doc, value.value_texts[key])
 
+    def key_mark(self, key) -> Mark:
+        """Where a key of this mapping is written."""
+        return self.value.key_marks[key]
+
     def get(self, key, default=None):
         return self[key] if self.has(key) else default
 
-    def items(self, label: str) -> list["Node"]:
+    def items(self, label: str) -> list[Node]:
         """The items of a list, each labelled ``label`` and its 1-based position."""
         return [Node(v, m, f"{label} {i + 1}" if label else f"{self.label}[{i + 1}]", self.doc, t)
                 for i, (v, m, t) in enumerate(zip(self.value, self.value.item_marks,
                                                   self.value.item_texts))]
 
-    def elements(self) -> list["Node"]:
+    def elements(self) -> list[Node]:
         """The items of a list labelled by position within this field."""
         return [Node(v, m, f"{self.label}[{i + 1}]", self.doc, t)
                 for i, (v, m, t) in enumerate(zip(self.value, self.value.item_marks,
                                                   self.value.item_texts))]
 
     # --- typed readers -------------------------------------------------------
-    def mapping(self, allowed: set[str], required: tuple = ()) -> "Node":
+    def mapping(self, allowed: set[str], required: tuple = ()) -> Node:
         if not isinstance(self.value, dict):
             raise self.error(f"expected a mapping of keys, found {describe(self.value)}")
         for key in self.value:
             if key not in allowed:
                 suggestion = _did_you_mean(str(key), allowed)
-                where = self.value.key_marks[key]
+                where = self.key_mark(key)
                 raise self.doc.error(f"unknown key {key!r}{suggestion}; expected one of "
                                      f"{', '.join(sorted(allowed))}", where,
                                      f"{self.label}.{key}" if self.label else str(key))
@@ -127,7 +138,7 @@ class Node:
         try:
             number = float(value)
         except OverflowError:       # an int beyond float64 (yamlsource refuses these first)
-            raise self.error(out_of_range(_integer_text(value))) from None
+            raise self.error(out_of_range(_integer_text(int(value)))) from None
         if not math.isfinite(number):
             raise self.error(f"expected a finite number, found {value}")
         return number
@@ -319,7 +330,7 @@ def _optimizer(node: Node) -> OptimizerConfig:
             takes = (f"one of {', '.join(sorted(['name', *settings[name]]))}"
                      if settings[name] else "only name")
             raise node.doc.error(f"{name} takes no {key} (only {', '.join(owners)} does); "
-                                 f"expected {takes}", node.value.key_marks[key],
+                                 f"expected {takes}", node.key_mark(key),
                                  f"{node.label}.{key}")
     values = {}
     for key, setting in settings[name].items():
@@ -604,6 +615,7 @@ def _check_targets(samples: list[Sample], layers: list[Layer], loss, loss_node: 
 def _target_place(doc: Document, index: int) -> tuple[Mark, str]:
     """Where sample ``index``'s target is written, and its field name."""
     root = doc.value
+    assert isinstance(root, YamlMap)    # the file was read as a mapping before its targets
     if "samples" in root:
         item = root["samples"][index]
         mark = item.value_marks.get("target", root["samples"].item_marks[index])

@@ -110,9 +110,10 @@ class Network:
 
     @property
     def parameter_count(self) -> int:
-        return sum(l.weights.size + (1 if l.shared_bias else l.biases.size) for l in self.layers)
+        return sum(layer.weights.size + (1 if layer.shared_bias else layer.biases.size)
+                   for layer in self.layers)
 
-    def with_params(self, params: list[Params], progress: Progress) -> "Network":
+    def with_params(self, params: list[Params], progress: Progress) -> Network:
         """A copy holding new parameter values (the file's other settings unchanged)."""
         from dataclasses import replace
         layers = [replace(layer, weights=p.weights, biases=p.biases)

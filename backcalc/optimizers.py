@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -61,7 +61,7 @@ def _descend(theta: np.ndarray, grad: np.ndarray, lr: float, round_) -> np.ndarr
 
 
 # The kinds of value a setting takes: (JSON Schema, test, what is expected).
-_SETTING_KINDS = {
+_SETTING_KINDS: dict[str, tuple[dict, Callable[[Any], bool], str]] = {
     "decay": ({"type": "number", "minimum": 0, "exclusiveMaximum": 1},
               lambda x: 0 <= x < 1, "a value in [0, 1)"),
     "positive": ({"type": "number", "exclusiveMinimum": 0}, lambda x: x > 0,
@@ -141,7 +141,7 @@ class Optimizer:
 
     def slot_columns(self) -> list[tuple[str, str]]:
         """The memory shown in the update table: (slot, column heading)."""
-        return [(memory.kind, memory.heading) for memory in self.kept()]
+        return [(memory.kind, memory.column) for memory in self.kept()]
 
     def describe(self) -> str:
         raise NotImplementedError
@@ -211,7 +211,7 @@ class SGD(Optimizer):
                            else p.biases) for p, g in zip(params, grads)], {}
         velocity = slots.get("velocity") or _zeros(params)
         new_params, new_velocity = [], []
-        for (layer, kind, theta), (_, _, grad), (_, _, v) in zip(
+        for (_, kind, theta), (_, _, grad), (_, _, v) in zip(
                 _pairs(params), _pairs(grads), _pairs(velocity)):
             frozen = kind == 1 and not net.update_biases
             if frozen:

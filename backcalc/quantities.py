@@ -53,10 +53,32 @@ class QuantityKind:
         """The symbol of one parameter's value: ``∂L/∂{}`` with w5 → ∂L/∂w5."""
         return self.symbol.format(name)
 
+    # The surfaces a kind is known to have, for the code that shows it there.
+    @property
+    def column(self) -> str:
+        """``heading``: the table column of a kind that has one."""
+        return _present(self.heading, self, "table column")
+
+    @property
+    def csv_name(self) -> str:
+        """``csv``: the CSV quantity of a kind the CSV has rows of."""
+        return _present(self.csv, self, "CSV quantity")
+
+    @property
+    def trace_attribute(self) -> str:
+        """``trace``: the ``engine.LayerTrace`` attribute of a kind a trace holds."""
+        return _present(self.trace, self, "LayerTrace attribute")
+
     @property
     def per_sample(self) -> bool:
         """Each sample has its own (z, δ, the sample's loss); else the step's (gradients)."""
         return self.scope in (NEURON, SAMPLE)
+
+
+def _present(name: str | None, quantity: QuantityKind, surface: str) -> str:
+    if name is None:
+        raise LookupError(f"{quantity.kind} has no {surface}")
+    return name
 
 
 @dataclass(frozen=True)

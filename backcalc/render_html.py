@@ -103,7 +103,8 @@ def _svg(history) -> str:
             f'<rect x="{m}" y="10" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>\n'
             + "\n".join(shapes) + "\n"
             f'<text x="{m - 6}" y="16" text-anchor="end" font-size="12">{high:.4g}</text>\n'
-            f'<text x="{m - 6}" y="{10 + plot_h}" text-anchor="end" font-size="12">{low:.4g}</text>\n'
+            f'<text x="{m - 6}" y="{10 + plot_h}" text-anchor="end" font-size="12">'
+            f'{low:.4g}</text>\n'
             f'<text x="{m}" y="{h - 12}" font-size="12">{first}</text>\n'
             f'<text x="{m + plot_w}" y="{h - 12}" text-anchor="end" font-size="12">{last}</text>\n'
             f'<text x="{m + plot_w / 2}" y="{h - 12}" text-anchor="middle" font-size="12">'

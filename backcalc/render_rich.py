@@ -65,8 +65,8 @@ def render(sections: list[Section], console: Console, precision: int,
                 out.text(note, "dim")
         if section.chart is not None:
             from .curve import caption, text_chart
-            for line in text_chart(section.chart, out.width):
-                out.line(line)
+            for chart_line in text_chart(section.chart, out.width):
+                out.line(chart_line)
             out.text(caption(section.chart), "dim")
         out.flush()
 

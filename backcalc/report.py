@@ -14,14 +14,26 @@ from .conventions import conventions
 from .document import Cell, Line, Section, Table  # (gradcheck imports them from here too)
 from .numbers import format_exact
 from .optimizers import OPTIMIZERS
-from .quantities import (A, DELTA, DL_DA, DL_DB, DL_DW, FPRIME, LOSS, LOSS_TERM, TARGET, W,
-                         W_UPDATED, Z)
+from .quantities import (
+    DELTA,
+    DL_DA,
+    DL_DB,
+    DL_DW,
+    FPRIME,
+    LOSS,
+    LOSS_TERM,
+    TARGET,
+    W_UPDATED,
+    A,
+    W,
+    Z,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 
     from .engine import Final, Run, Step
-    from .network import Network
+    from .network import Network, Params
 
 MATRIX_MAX_COLUMNS = 8     # wider gradient matrices are listed one parameter per row…
 LIST_MAX_ROWS = 60         # … unless that list is longer: then a matrix, whose middle is elided
@@ -74,7 +86,7 @@ def forward_tables(net: Network, step: Step, row: int) -> list[Table]:
     for index, trace in enumerate(step.pass_.layers):
         rows = [[neuron_label(net, j), trace.z[row, j], trace.a[row, j]]
                 for j in range(trace.z.shape[1])]
-        tables.append(Table(layer_title(net, index), ["neuron", Z.heading, A.heading], rows))
+        tables.append(Table(layer_title(net, index), ["neuron", Z.column, A.column], rows))
     return tables
 
 
@@ -84,7 +96,7 @@ def loss_table(net: Network, step: Step, row: int) -> Table:
                                p.terms[row, j]] for j in range(p.targets.shape[1])]
     rows.append(["total", None, None, p.losses[row]])
     return Table(f"Loss: {net.loss.formula}",
-                 ["output", TARGET.heading, A.heading, LOSS_TERM.heading], rows)
+                 ["output", TARGET.column, A.column, LOSS_TERM.column], rows)
 
 
 def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> list[Table]:
@@ -108,7 +120,7 @@ def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> li
         else:
             rule = f"δ = ∂L/∂a · f′(z), {activation.derivative_formula}"
         tables.append(Table(layer_title(net, index),
-                            ["neuron", DL_DA.heading, FPRIME.heading, DELTA.heading],
+                            ["neuron", DL_DA.column, FPRIME.column, DELTA.column],
                             rows, [f"{source}; {rule}"]))
     return tables
 
@@ -140,7 +152,7 @@ def gradient_tables(net: Network, step: Step) -> list[Table]:
         else:
             rows = [[DL_DW.named(net.weight_label(index, j, i)), grad.weights[j, i]]
                     for j in range(layer.size) for i in range(layer.inputs)]
-            tables.append(Table(title, ["parameter", DL_DW.heading], rows,
+            tables.append(Table(title, ["parameter", DL_DW.column], rows,
                                 _bias_caption(net, index, grad.biases)))
     return tables
 
@@ -160,17 +172,15 @@ def update_table(net: Network, step: Step, learning_rate: float) -> Table:
     """Every parameter in file order: old value, gradient, the optimizer's memory, new value."""
     optimizer = OPTIMIZERS[net.optimizer.name](net)
     slots = optimizer.slot_columns()
-    columns = ["parameter", W.heading, DL_DW.heading] + [label for _, label in slots] + [
-        W_UPDATED.heading]
+    columns = ["parameter", W.column, DL_DW.column] + [label for _, label in slots] + [
+        W_UPDATED.column]
     rows = []
     for label, layer, kind, j, i in parameter_columns(net):
-        def pick(params):
-            p = params[layer]
-            return p.weights[j, i] if kind == "w" else p.biases[j]
+        cell = (layer, kind, j, i)
         frozen = kind == "b" and not net.update_biases
-        row: list[Cell] = [label, pick(step.before), pick(step.gradients)]
-        row += [None if frozen else pick(step.progress.slots[key]) for key, _ in slots]
-        rows.append(row + ["fixed" if frozen else pick(step.parameters)])
+        row: list[Cell] = [label, _pick(step.before, *cell), _pick(step.gradients, *cell)]
+        row += [None if frozen else _pick(step.progress.slots[key], *cell) for key, _ in slots]
+        rows.append(row + ["fixed" if frozen else _pick(step.parameters, *cell)])
     return Table(f"Update (η = {format_exact(learning_rate)})", columns, rows,
                  [optimizer.describe()])
 
@@ -204,6 +214,12 @@ def step_sections(run: Run, step: Step, learning_rate: float) -> list[Section]:
 
 # --- summaries -----------------------------------------------------------------
 
+def _pick(params: list[Params], layer: int, kind: str, j: int, i: int) -> float:
+    """One parameter of ``params`` (one ``Params`` a layer): weight (j, i), or bias j."""
+    p = params[layer]
+    return p.weights[j, i] if kind == "w" else p.biases[j]
+
+
 def parameter_columns(net: Network) -> list[tuple[str, int, str, int, int]]:
     """(label, layer, kind, neuron, input) for every parameter, in file order."""
     columns = []
@@ -223,7 +239,7 @@ def progress_table(run: Run, every: int = 1, hidden: int = 0, gap_at: int = 0) -
     net = run.network
     params = parameter_columns(net) if net.parameter_count <= ROW_PARAMETERS else []
     online = net.update == "online" and len(net.samples) > 1
-    columns = ["iteration"] + (["sample"] if online else []) + [LOSS.heading]
+    columns = ["iteration"] + (["sample"] if online else []) + [LOSS.column]
     columns += ["outputs a"] + [W_UPDATED.named(label) for label, *_ in params]
     rows = []
     for index, step in enumerate(run.steps):
@@ -253,12 +269,11 @@ def parameters_table(run: Run) -> Table:
         f"after {step.iteration}" + (f".{step.pass_.sample_indices[0] + 1}"
                                      if net.update == "online" and len(net.samples) > 1 else "")
         for step in run.steps]
-    rows = []
+    rows: list[list[Cell]] = []
     for label, layer, kind, j, i in parameter_columns(net):
-        def value(params):
-            p = params[layer]
-            return p.weights[j, i] if kind == "w" else p.biases[j]
-        rows.append([label, value(run.steps[0].before)] + [value(s.parameters) for s in run.steps])
+        cell = (layer, kind, j, i)
+        row: list[Cell] = [label, _pick(run.steps[0].before, *cell)]
+        rows.append(row + [_pick(s.parameters, *cell) for s in run.steps])
     return Table("Parameters", columns, rows)
 
 

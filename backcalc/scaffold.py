@@ -222,7 +222,8 @@ def _text(option: str, value: str) -> str:
         raise InputError("expected one line of text, found a control character (a line "
                          "break or tab?)", field=option)
     try:
-        read = load_yaml(f"key: {value}\n", "<text>").value["key"]
+        document = load_yaml(f"key: {value}\n", "<text>").value
+        read = document["key"] if isinstance(document, dict) else None
         if type(read) is str and read == value:
             return value
     except InputError:

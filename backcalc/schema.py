@@ -25,8 +25,7 @@ from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .network import Network, OptimizerConfig
 from .numbers import format_exact
-from .optimizers import OPTIMIZERS
-from .optimizers import stored_memory
+from .optimizers import OPTIMIZERS, stored_memory
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_NAME = "network.schema.json"
@@ -257,8 +256,8 @@ def _state() -> dict:
         "properties": {"weights": {"anyOf": _matrix_or_list(NUMBER),
                                    "description": "Shaped like the layer's weights."},
                        "biases": _vector("One value per neuron of the layer.")}}}
-    pieces = {"iteration": count, "updates": count, "source": TEXT,
-              **{key: slot for key in netfile.state_slots()}}
+    pieces: dict[str, dict] = {"iteration": count, "updates": count, "source": TEXT,
+              **dict.fromkeys(netfile.state_slots(), slot)}
     return {"type": "object", "description": TOP["state"],
             "properties": {key: {**pieces[key], "description": words[key]} for key in order},
             "required": list(netfile.REQUIRED_STATE), "additionalProperties": False}

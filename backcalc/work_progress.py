@@ -11,9 +11,10 @@ caller's business.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 Callback = Callable[[int, Optional[int]], None]
 """``callback(done, total)``: units of work done so far, out of ``total`` (None: unknown)."""
@@ -31,7 +32,7 @@ class Counter:
         self.callback(self.done, self.total)
 
 
-_current: ContextVar[Optional[Counter]] = ContextVar("backcalc_work_progress", default=None)
+_current: ContextVar[Counter | None] = ContextVar("backcalc_work_progress", default=None)
 
 
 @contextmanager

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -42,8 +43,23 @@ from .losses import fused_pair
 from .network import Network
 from .numbers import round_half_up
 from .optimizers import OPTIMIZERS, memory_kinds
-from .quantities import (A, B, DELTA, DL_DA, DL_DB, DL_DW, FPRIME, GRADIENTS_OF, INPUT, LOSS,
-                         SAMPLE_LOSS, TARGET, UPDATED_OF, W, Z)
+from .quantities import (
+    DELTA,
+    DL_DA,
+    DL_DB,
+    DL_DW,
+    FPRIME,
+    GRADIENTS_OF,
+    INPUT,
+    LOSS,
+    SAMPLE_LOSS,
+    TARGET,
+    UPDATED_OF,
+    A,
+    B,
+    W,
+    Z,
+)
 from .slips import MISSING_BIAS, TRANSPOSED_WEIGHTS, UPDATED_WEIGHTS_IN_DELTA
 
 MAX_TERMS = 8
@@ -144,7 +160,7 @@ def evaluate(worked: Worked, given: dict[Key, float], world: Callable | None = N
     for position, q in enumerate(worked.quantities):
         if upto is not None and position > upto:
             break
-        if q.is_leaf:
+        if q.compute is None:       # a leaf
             values[q.key] = q.value
             continue
         operands, compute = (world(q) if world else None) or (q.operands, q.compute)
@@ -181,10 +197,15 @@ def _tokens(template: str, positions: dict) -> list:
     return tokens
 
 
+def _rounded(rnd: Callable[[float], float], compute: Compute) -> Compute:
+    """``compute`` with its result rounded by ``rnd``."""
+    return lambda v: rnd(compute(v))
+
+
 def _sum_tokens(pairs: list[tuple], limit: int | None = MAX_TERMS) -> list:
     """Tokens of Σ p·q over (p, q) operand positions, the middle elided past ``limit``."""
     plus = " + "
-    shown = list(range(len(pairs)))
+    shown: list[int | None] = list(range(len(pairs)))
     if limit is not None and len(pairs) > limit:
         shown = shown[:3] + [None] + shown[-1:]
     tokens: list = []
@@ -261,8 +282,8 @@ class _Builder:
         rnd = self.rnd
         slips = slips if self.with_slips and slips else {}
         self.add(Quantity(key, symbol, float(value), list(operands), tokens,
-                          lambda v, f=compute: rnd(f(v)), note, self.iteration,
-                          {name: {label: (ops, lambda v, f=f: rnd(f(v)))
+                          _rounded(rnd, compute), note, self.iteration,
+                          {name: {label: (ops, _rounded(rnd, f))
                                   for label, (ops, f) in variants.items()}
                            for name, variants in slips.items()}))
         return key
@@ -303,7 +324,8 @@ class _Builder:
 
     def first_parameters(self) -> dict:
         """Keys of the parameters the first step starts from (leaves)."""
-        net, params = self.net, {}
+        net = self.net
+        params: dict[tuple, Key] = {}
         before = self.steps[0].before if self.steps else net.params
         for l, layer in enumerate(net.layers):
             for j in range(layer.size):
@@ -318,7 +340,7 @@ class _Builder:
         return params
 
     def first_slots(self) -> dict:
-        slots = {}
+        slots: dict[tuple, Key] = {}
         stored = self.steps[0].slots_before if self.steps else self.net.progress.slots
         for name in stored:
             for l, p in enumerate(stored[name]):
@@ -455,7 +477,7 @@ class _Builder:
                 weights = [params["W", l + 1, j, i] for j in range(following.size)]
                 deltas = [Key(s, sample, DELTA.kind, l + 1, j) for j in range(following.size)]
                 m = following.size
-                slips = {}
+                slips: dict[str, dict] = {}
                 if update is not None:
                     # The next layer's weights as already updated (w − η·∂L/∂w), each term.
                     grads = [Key(s, None, DL_DW.kind, l + 1, j, i) for j in range(m)]
@@ -498,6 +520,7 @@ class _Builder:
         s = self.step
         z, a = Key(s, sample, Z.kind, l, j), Key(s, sample, A.kind, l, j)
         trace = step.pass_.layers[l]
+        assert trace.fprime is not None         # an element-wise activation's f'(z)
         template, note = activation.prime_template(float(trace.z[row, j]))
         self.computed(
             Key(s, sample, FPRIME.kind, l, j),
@@ -514,16 +537,16 @@ class _Builder:
         symbol = self.sym(DELTA.symbol, l, j, sample)
         key = Key(s, sample, DELTA.kind, l, j)
         last = l == len(net.layers) - 1
-        template = self.fused.delta_template_for(net.samples[sample].target) \
-            if last and self.fused else None
-        if template:                                    # a closed form of δ
+        fused = self.fused if last else None
+        template = fused.delta_template_for(net.samples[sample].target) if fused else None
+        if fused and template:                          # a closed form of δ
             outputs = layer.size
             a = Key(s, sample, A.kind, l, j)
             ys = [self.target_key(k, sample) for k in range(outputs)]
-            compute = partial(self.fused.delta_one, j)
+            compute = partial(fused.delta_one, j)
             self.computed(key, symbol, value, [a] + ys, _tokens(template, {"a": 0, "y": 1 + j}),
                           compute, f"{net.loss.name} with {activation.name}",
-                          slips=self.scaled_slips(self.fused.delta_slips(), [a] + ys, compute))
+                          slips=self.scaled_slips(fused.delta_slips(), [a] + ys, compute))
             return
         if not activation.elementwise:                  # δ = Jᵀ·∂L/∂a over the layer
             size = layer.size
@@ -560,8 +583,8 @@ class _Builder:
                 self.computed(Key(s, None, DL_DW.kind, l, j, i),
                               DL_DW.named(net.weight_label(l, j, i)), grads.weights[j, i],
                               operands, tokens,
-                              lambda v, c=scale: c * sum(v[k] * v[k + 1]
-                                                         for k in range(0, len(v), 2)))
+                              lambda v: scale * sum(v[k] * v[k + 1]
+                                                    for k in range(0, len(v), 2)))
         neurons = range(layer.size) if not layer.shared_bias else [0]
         for j in neurons:
             sources = range(layer.size) if layer.shared_bias else [j]
@@ -569,7 +592,7 @@ class _Builder:
             tokens = wrap[0] + _sum_tokens([(k,) for k in range(len(operands))], self.limit) + \
                 wrap[1]
             self.computed(Key(s, None, DL_DB.kind, l, j), DL_DB.named(net.bias_label(l, j)),
-                          grads.biases[j], operands, tokens, lambda v, c=scale: c * sum(v),
+                          grads.biases[j], operands, tokens, lambda v: scale * sum(v),
                           "one shared bias: the sum of its layer's δ" if layer.shared_bias else "")
 
     def updates(self, step: Step, params: dict, slots: dict) -> tuple[dict, dict]:

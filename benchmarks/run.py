@@ -188,7 +188,7 @@ def tiny_hand_loop(net, iterations: int, stable: bool):
     backward, update, nothing else.  ``stable``: backcalc's formulas (σ from e^(−|z|),
     σ′ = a·σ(−z), δ = 0 where f′ = 0), giving bit-identical numbers; else the textbook's
     σ = 1/(1 + e^(−z)) and σ′ = a(1 − a)."""
-    assert [l.activation.name for l in net.layers] == ["sigmoid", "sigmoid"]
+    assert [layer.activation.name for layer in net.layers] == ["sigmoid", "sigmoid"]
     assert net.loss.name == "half_squared_error" and net.update == "batch"
     assert not net.update_biases and not net.momentum and net.optimizer.name == "sgd"
     assert net.round_intermediates is None and len(net.samples) == 1

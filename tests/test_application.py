@@ -57,7 +57,8 @@ def invoke(*args: str, code: int = 0):
 
 def test_every_use_is_a_function_that_prints_nothing(capsys, tmp_path):
     (tmp_path / "answers.yaml").write_text("a2: [0.7514, 0.7729]\n")
-    results = [app.run("mazur"), app.step("mazur", iterations=3), app.check("mazur", "answers.yaml"),
+    results = [app.run("mazur"), app.step("mazur", iterations=3),
+               app.check("mazur", "answers.yaml"),
                app.gradcheck("mazur"), app.show("mazur", values=True), app.new("2-3-1"),
                app.schema(), app.examples()]
     assert capsys.readouterr() == ("", "")
@@ -170,7 +171,8 @@ def test_the_limits_shown_in_help_are_the_ones_applied():
 def test_help_loads_neither_numpy_nor_the_library():
     code = ("import sys\nfrom backcalc.cli import main\nsys.argv = ['backcalc', '--help']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('numpy', 'yaml', 'rich', 'backcalc.engine', 'backcalc.app.training')"
+            "heavy = [m for m in ('numpy', 'yaml', 'rich', 'backcalc.engine',"
+            " 'backcalc.app.training')"
             " if m in sys.modules]\nprint('LOADED', heavy)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)

@@ -20,8 +20,16 @@ import yaml
 
 from backcalc.cli import cli
 
-from helpers import (NETWORKS, copy_bundled, error_line, invoke, one_error_line, run_cli,
-                     run_json, write_network)
+from helpers import (
+    NETWORKS,
+    copy_bundled,
+    error_line,
+    invoke,
+    one_error_line,
+    run_cli,
+    run_json,
+    write_network,
+)
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from test_finite_differences import layer, network_text
 
 from backcalc import equations
@@ -25,11 +24,9 @@ from backcalc.examples import resolve
 from backcalc.netfile import load_network, parse_network_text
 from backcalc.numbers import format_number
 from backcalc.render_html import render as html
-from backcalc.render_latex import render as latex
-from backcalc.render_latex import tokens_latex
+from backcalc.render_latex import render as latex, tokens_latex
 from backcalc.render_markdown import render as markdown
-from backcalc.render_rich import console
-from backcalc.render_rich import render as rich
+from backcalc.render_rich import console, render as rich
 from backcalc.worked import build
 
 

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 import backcalc
-from backcalc.engine import (Engine, Evaluation, Outcome, Run, Step, Update, train,
-                             train_untraced)
+from backcalc.engine import Engine, Evaluation, Outcome, Run, Step, Update, train, train_untraced
 from backcalc.netfile import load_network, parse_network_text
 
 NETWORKS = Path(backcalc.__file__).parent / "networks"
@@ -104,11 +103,11 @@ def test_evaluate_says_why_a_loss_is_undefined():
     assert values.loss.per_sample.tolist() == [values.loss.total]
 
 
-def test_train_reports_each_iteration_done():
-    for trainer in (train, train_untraced):
-        heard = []
-        trainer(bundled("xor-online"), 5, progress=lambda done, total: heard.append((done, total)))
-        assert heard == [(i, 5) for i in range(6)]        # per iteration, not per sample
+@pytest.mark.parametrize("trainer", [train, train_untraced])
+def test_train_reports_each_iteration_done(trainer):
+    heard = []
+    trainer(bundled("xor-online"), 5, progress=lambda done, total: heard.append((done, total)))
+    assert heard == [(i, 5) for i in range(6)]        # per iteration, not per sample
 
 
 def test_a_run_continued_from_a_state_counts_its_own_iterations():

@@ -67,7 +67,8 @@ def test_seed000_conventions():
 def test_seed000_first_iteration_by_hand():
     step = train(bundled_network("seed000"), iterations=1).steps[0]
     hidden, out = step.pass_.layers
-    # z0 = 0.2·1 − 0.4·2 + 0.1 = −0.5;  z1 = −0.3·1 + 0.8·2 − 0.2 = 1.1;  z2 = 0.5·1 + 0.7·2 + 0 = 1.9
+    # z0 = 0.2·1 − 0.4·2 + 0.1 = −0.5;  z1 = −0.3·1 + 0.8·2 − 0.2 = 1.1;
+    # z2 = 0.5·1 + 0.7·2 + 0 = 1.9
     assert hidden.z[0] == exact([-0.5, 1.1, 1.9])
     assert hidden.a[0] == exact([0.0, 1.1, 1.9])
     # ŷ = −0.6·0 + 0.9·1.1 − 0.3·1.9 + 0.05 = 0.99 − 0.57 + 0.05 = 0.47
@@ -89,7 +90,8 @@ def test_seed000_first_iteration_by_hand():
     # ∂L/∂v = δ2·a1 = −1.03·(0, 1.1, 1.9) = (0, −1.133, −1.957);  ∂L/∂c = −1.03
     assert step.gradients[1].weights == exact(np.array([[0.0, -1.133, -1.957]]))
     assert step.gradients[1].biases == exact([-1.03])
-    # updated with η = 0.1: w11 = 0.8 + 0.1854, b1 = −0.2 + 0.0927, v1 = 0.9 + 0.1133, c = 0.05 + 0.103
+    # updated with η = 0.1: w11 = 0.8 + 0.1854, b1 = −0.2 + 0.0927, v1 = 0.9 + 0.1133,
+    # c = 0.05 + 0.103
     weights, biases = step.parameters[0]
     assert weights == exact(np.array([[0.2, -0.4], [-0.2073, 0.9854], [0.4691, 0.6382]]))
     assert biases == exact([0.1, -0.1073, -0.0309])

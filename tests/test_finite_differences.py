@@ -33,8 +33,15 @@ from backcalc.losses import LOSSES
 from backcalc.netfile import parse_network_text
 from backcalc.network import Params
 
-from network_builders import (away_from_kinks, dumps, layer, network_text, random_222,
-                              valid_output, zs_of)
+from network_builders import (
+    away_from_kinks,
+    dumps,
+    layer,
+    network_text,
+    random_222,
+    valid_output,
+    zs_of,
+)
 
 H = 1e-6
 RTOL = 1e-6
@@ -180,26 +187,30 @@ def check_hidden_dL_da(network, p, sample) -> None:
         rest = dict(source, layers=source["layers"][l + 1:])
         rest.pop("samples", None)
         rest["target"] = p.targets[sample].tolist()
-
-        def loss_at(vector):
-            rest["input"] = list(map(float, vector))
-            sub = parse_network_text(dumps(rest))
-            return Engine(sub).run_pass(sub.params, [0]).loss
         numeric = []
         for j in range(a_l.size):
             plus, minus = a_l.copy(), a_l.copy()
             plus[j] += H
             minus[j] -= H
-            numeric.append((loss_at(plus) - loss_at(minus)) / (2 * H))
+            numeric.append((sub_network_loss(rest, plus) - sub_network_loss(rest, minus))
+                           / (2 * H))
         close(p.layers[l].dL_da[sample], numeric, f"∂L/∂a{l + 1}")
+
+
+def sub_network_loss(doc: dict, vector) -> float:
+    """The loss of the network file ``doc`` fed ``vector`` as its input."""
+    doc["input"] = list(map(float, vector))
+    sub = parse_network_text(dumps(doc))
+    return Engine(sub).run_pass(sub.params, [0]).loss
 
 
 def network_json(network) -> str:
     """The network's layers as a file (neuron orientation), for building sub-networks."""
     layers = []
     for spec in network.layers:
-        activation = {"name": spec.activation.name, **({"alpha": spec.activation.options["alpha"]}
-                                                       if "alpha" in spec.activation.options else {})}
+        options = spec.activation.options
+        activation = {"name": spec.activation.name,
+                      **({"alpha": options["alpha"]} if "alpha" in options else {})}
         entry = layer(activation, spec.weights, spec.biases[0] if spec.shared_bias else spec.biases)
         if spec.shared_bias:
             entry["shared_bias"] = True
@@ -238,7 +249,8 @@ Z_POINTS = np.array([[-3.0, -1.2, -0.4, -0.01, 0.01, 0.3, 1.7, 4.0]])
 ACTIVATION_CASES = [
     pytest.param(name, options, id=f"{name}-{label}")
     for name in sorted(ACTIVATIONS)
-    for label, options in [("default", {}), ("alpha0.3", {"alpha": 0.3}), ("alpha2.5", {"alpha": 2.5})]
+    for label, options in [("default", {}), ("alpha0.3", {"alpha": 0.3}),
+                           ("alpha2.5", {"alpha": 2.5})]
     if not options or "alpha" in ACTIVATIONS[name].parameters
 ]
 
@@ -377,7 +389,8 @@ def test_custom_alpha(activation):
     # some z of every layer negative, so that α matters
     network, _ = build([2, 4, 2], [activation, activation], "mean_squared_error", regression,
                        41, n_samples=3, accept=negative_z_in_every_layer)
-    assert [spec.activation.options["alpha"] for spec in network.layers] == [activation["alpha"]] * 2
+    alphas = [spec.activation.options["alpha"] for spec in network.layers]
+    assert alphas == [activation["alpha"]] * 2
     check_gradients(network)
 
 

@@ -463,7 +463,8 @@ def test_tables_fit_the_terminal(columns):
     for args in (["run", "mazur", "--explain"], ["run", "softmax-classifier"],
                  ["step", "seed004", "-n", "4"], ["check", "mazur", "seed001"]):
         result = run_cli(*args, columns=columns)
-        table_lines = [l for l in result.stdout.splitlines() if "  " in l and "=" not in l]
+        table_lines = [line for line in result.stdout.splitlines()
+                       if "  " in line and "=" not in line]
         assert all(len(line) <= columns for line in table_lines), (args, columns)
 
 

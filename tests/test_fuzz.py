@@ -50,8 +50,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from hypothesis import assume, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, event, given, settings, strategies as st
 
 from backcalc.activations import ACTIVATIONS
 from backcalc.engine import train
@@ -955,7 +954,8 @@ def test_the_loader_reads_back_what_was_written(net, style):
     assert [s.input.tolist() for s in network.samples] == net.inputs.tolist()
     assert [s.target.tolist() for s in network.samples] == net.targets.tolist()
     assert network.loss.name == net.loss
-    assert [(l.activation.name, l.activation.options.get("alpha")) for l in network.layers] \
+    assert [(layer.activation.name, layer.activation.options.get("alpha"))
+            for layer in network.layers] \
         == net.activations
     state = net.doc.get("state", {})
     assert network.progress.iteration == state.get("iteration", 0)

@@ -178,7 +178,7 @@ def test_json_values_are_the_engines_gradients_exactly():
     grads = engine.gradients(network.params, engine.run_pass(network.params, [0]))
     rows = doc["parameters"]
     assert [row["name"] for row in rows] == MAZUR_NAMES
-    for row, (label, layer, kind, j, i) in zip(rows, parameter_columns(network)):
+    for row, (_, layer, kind, j, i) in zip(rows, parameter_columns(network)):
         assert set(row) == {"name", "analytic", "numeric", "relative_error", "status", "note"}
         assert row["analytic"] == engine_gradient(network, grads, layer, kind, j, i)
         assert row["numeric"] == pytest.approx(row["analytic"], rel=1e-8)

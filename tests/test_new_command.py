@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from backcalc.activations import ACTIVATIONS
-from backcalc.netfile import parse_network_text
 from backcalc.losses import LOSSES
+from backcalc.netfile import parse_network_text
 from backcalc.schema import SCHEMA_PATH, network_schema
 from backcalc.yamlsource import load_yaml
 
@@ -121,8 +121,8 @@ def test_a_seed_gives_the_same_file_and_other_seeds_other_numbers():
 def test_drawn_numbers_have_two_decimals_and_their_ranges():
     for seed in range(5):
         network = parse_network_text(new("3-4-2", "--seed", str(seed)))
-        values = {"weights": np.concatenate([l.weights.ravel() for l in network.layers]),
-                  "biases": np.concatenate([l.biases for l in network.layers]),
+        values = {"weights": np.concatenate([layer.weights.ravel() for layer in network.layers]),
+                  "biases": np.concatenate([layer.biases for layer in network.layers]),
                   "input": network.samples[0].input, "target": network.samples[0].target}
         for key, array in values.items():
             low = -1 if key in ("weights", "biases") else 0
@@ -133,7 +133,7 @@ def test_drawn_numbers_have_two_decimals_and_their_ranges():
 def test_giving_one_kind_of_number_leaves_the_drawn_others_alone():
     drawn = parse_network_text(new("2-2-1"))
     given = parse_network_text(new("2-2-1", "--weights", "0.5"))
-    assert all((l.weights == 0.5).all() for l in given.layers)
+    assert all((layer.weights == 0.5).all() for layer in given.layers)
     for a, b in zip(drawn.layers, given.layers):
         assert (a.biases == b.biases).all()
     assert (drawn.samples[0].input == given.samples[0].input).all()
@@ -149,7 +149,7 @@ def test_mazurs_numbers_land_where_his_names_say_and_give_his_loss():
     assert network.layers[1].weight_names == [["w5", "w6"], ["w7", "w8"]]
     assert network.layers[0].bias_names == ["b1", "b2"]
     assert network.layers[1].bias_names == ["b3", "b4"]
-    assert [l.biases.tolist() for l in network.layers] == [[0.35, 0.35], [0.6, 0.6]]
+    assert [layer.biases.tolist() for layer in network.layers] == [[0.35, 0.35], [0.6, 0.6]]
     assert round(run_loss(text), 9) == MAZUR_LOSS
     assert "Every number was given on the command line." in text
 

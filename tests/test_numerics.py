@@ -182,7 +182,8 @@ def run_silently(text: str, iterations: int = 1):
 
 
 # BCE of a sigmoid output, written from z: L = y·softplus(−z) + (1 − y)·softplus(z), δ = a − y.
-#   z = 40, y = 0:    L = softplus(40) = 40 + ln(1 + e^(−40)) = 40.000000000000000004 → 40.0 (not inf)
+#   z = 40, y = 0:    L = softplus(40) = 40 + ln(1 + e^(−40)) = 40.000000000000000004
+#                       → 40.0 (not inf)
 #   z = 1000, y = 0:  L = 1000;  z = −1000, y = 1:  L = 1000
 #   z = 40, y = 1:    L = ln(1 + e^(−40)) = 4.248354255291589e-18 (not 0)
 #   z = 1000, y = 0.3: L = 0.3·softplus(−1000) + 0.7·softplus(1000) = 700

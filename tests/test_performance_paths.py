@@ -113,5 +113,6 @@ def test_step_quiet_saves_the_state_step_shows(name, tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         states.append((folder / ".backcalc" / "state.yaml").read_text())
         summary = result.stdout[result.stdout.index("After 25 iterations"):].splitlines()
-        states.append([line for line in summary if line.startswith(("loss after", "a = ", "sample"))])
+        states.append([line for line in summary
+                       if line.startswith(("loss after", "a = ", "sample"))])
     assert states[0] == states[2] and states[1] == states[3] and states[1]

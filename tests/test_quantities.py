@@ -22,10 +22,25 @@ from backcalc.engine import train
 from backcalc.examples import resolve
 from backcalc.explain import PHASES
 from backcalc.netfile import load_network
-from backcalc.quantities import (B_UPDATED, BY_KIND, DELTA, DL_DA, DL_DB, DL_DW, FPRIME,
-                                 GRADIENT_KEY, LOSS, PER_NEURON, SAMPLE_LOSS, W_UPDATED, A, Z)
+from backcalc.quantities import (
+    B_UPDATED,
+    BY_KIND,
+    DELTA,
+    DL_DA,
+    DL_DB,
+    DL_DW,
+    FPRIME,
+    GRADIENT_KEY,
+    LOSS,
+    PER_NEURON,
+    SAMPLE_LOSS,
+    W_UPDATED,
+    A,
+    Z,
+)
 from backcalc.report import backward_tables, forward_tables, update_table
 from backcalc.worked import build
+
 from helpers import run_cli as invoke
 
 

@@ -27,6 +27,7 @@ from backcalc.optimizers import Line, Optimizer, Setting
 from backcalc.quantities import Memory
 from backcalc.slips import UPDATE_SIGN
 from backcalc.worked import build, evaluate
+
 from helpers import run_cli as invoke
 
 BUFFER = Memory("buffer", "u", "buffer u", None, None,

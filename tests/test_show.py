@@ -20,7 +20,6 @@ from backcalc.numbers import format_number
 
 from helpers import bundled_network, invoke, write_network
 
-
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
@@ -223,9 +222,12 @@ def test_weight_rows_inputs_puts_each_weight_on_its_edge(base):
     a = [f"a{sub(k + base)}" for k in range(2)]
     assert edges(out) == {
         # layer 1: W1[input, neuron] in the file's orientation and numbering
-        (1, n[0], f"W1[{n[0]},{n[0]}]", "0.11", x[0]), (1, n[0], f"W1[{n[1]},{n[0]}]", "0.21", x[1]),
-        (1, n[0], f"W1[{n[2]},{n[0]}]", "0.31", x[2]), (1, n[1], f"W1[{n[0]},{n[1]}]", "0.12", x[0]),
-        (1, n[1], f"W1[{n[1]},{n[1]}]", "0.22", x[1]), (1, n[1], f"W1[{n[2]},{n[1]}]", "0.32", x[2]),
+        (1, n[0], f"W1[{n[0]},{n[0]}]", "0.11", x[0]),
+        (1, n[0], f"W1[{n[1]},{n[0]}]", "0.21", x[1]),
+        (1, n[0], f"W1[{n[2]},{n[0]}]", "0.31", x[2]),
+        (1, n[1], f"W1[{n[0]},{n[1]}]", "0.12", x[0]),
+        (1, n[1], f"W1[{n[1]},{n[1]}]", "0.22", x[1]),
+        (1, n[1], f"W1[{n[2]},{n[1]}]", "0.32", x[2]),
         (2, n[0], f"W2[{n[0]},{n[0]}]", "0.011", a[0]),
         (2, n[0], f"W2[{n[1]},{n[0]}]", "0.021", a[1]),
         (2, n[1], f"W2[{n[0]},{n[1]}]", "0.012", a[0]),

@@ -135,7 +135,8 @@ def test_step_explain_implies_full_and_round_option_rounds():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--neuron", "3"], "Invalid value for --neuron: the largest layer has neurons 0 to 2, found 3"),
+    (["--neuron", "3"],
+     "Invalid value for --neuron: the largest layer has neurons 0 to 2, found 3"),
     (["--layer", "2", "--neuron", "1"], "Invalid value for --neuron: layer 2 has neurons 0 to 0, "
                                         "found 1"),
     (["--layer", "3"], "Invalid value for --layer: the network has layers 1 to 2, found 3"),

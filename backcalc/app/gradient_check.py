@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..csvout import record_rows
 from ..formats import Choice, Output, check_target
-from ..gradcheck import gradcheck as check_gradients
-from ..gradcheck import gradcheck_document, gradcheck_report
+from ..gradcheck import gradcheck as check_gradients, gradcheck_document, gradcheck_report
 from ..limits import GRADCHECK_MAX_PARAMETERS
 from ..network import Network
 from ..report import parameter_columns

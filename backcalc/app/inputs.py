@@ -57,7 +57,8 @@ def explainer(net: Network, explain: bool, layer: int | None, neuron: int | None
     if layer is not None and layer > len(net.layers):
         raise OptionError(f"the network has layers 1 to {len(net.layers)}, found {layer}",
                           option="layer")
-    sizes = [net.layers[layer - 1].size] if layer is not None else [l.size for l in net.layers]
+    chosen = net.layers if layer is None else [net.layers[layer - 1]]
+    sizes = [spec.size for spec in chosen]
     base = net.index_base
     if neuron is not None and not base <= neuron < max(sizes) + base:
         where = f"layer {layer}" if layer is not None else "the largest layer"

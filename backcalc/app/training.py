@@ -43,7 +43,7 @@ def run(network: NetworkInput, *, learning_rate: float | None = None,
     explain_step = explainer(net, explain, layer, neuron)
 
     def sections(result: Run) -> list:
-        from ..report import run_report           # (JSON and CSV need no report)
+        from ..report import run_report  # (JSON and CSV need no report)
         return run_report(result, result.trained.learning_rate,
                           explain_step(result) if explain_step else None)
 
@@ -97,7 +97,7 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
         return shown is None or shown(step)
 
     def sections(result: Outcome) -> list:
-        from ..report import step_report          # (JSON and CSV need no report)
+        from ..report import step_report  # (JSON and CSV need no report)
         run: Any = result       # quiet, an Outcome: step_report reads only what it has
         return step_report(run, result.trained.learning_rate, iterations, full=full,
                            quiet=quiet, every=every, hidden=getattr(shown, "hidden", 0),
