@@ -23,8 +23,8 @@ Every answer is compared with backcalc's value for the same quantity
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .answers import Answer
 from .engine import train

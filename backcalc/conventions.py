@@ -10,7 +10,8 @@ its order.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .document import Table
 from .numbers import format_exact
@@ -115,7 +116,7 @@ def _numbering(net: Network, rate: float, view: str) -> str:
     return f"neurons and weights counted from {net.index_base}"
 
 
-Row = Callable[["Network", float, str], Optional[str]]
+Row = Callable[["Network", float, str], str | None]
 
 ROWS: dict[str, Row] = {
     "architecture": _architecture, "activations": _activations, "loss": _loss,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass, field
-from typing import Optional
 
 BUCKETS = 240
 CHART_HEIGHT = 8                 # rows of the text chart
@@ -122,7 +121,7 @@ def _merged(buckets: list[Bucket], columns: int) -> list[Bucket]:
     return merged
 
 
-Span = Optional[tuple[float, float]]
+Span = tuple[float, float] | None
 
 
 def _spans(buckets: list[Bucket]) -> list[Span]:

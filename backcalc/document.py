@@ -19,14 +19,14 @@ LaTeX writes each token as LaTeX.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .curve import LossHistory
 
-Cell = Union[str, float, None, tuple, list]
+Cell = str | float | None | tuple | list
 """A table cell: text, a number, nothing, (label, number) shown as 'label = number', or
 a list of vectors (a cell of several outputs)."""
 
@@ -113,7 +113,7 @@ class Power:
     tokens: tuple
 
 
-Token = Union[Symbol, Number, Op, Text, Sup, Power]
+Token = Symbol | Number | Op | Text | Sup | Power
 Format = Callable[[float], str]
 """Writes a number (``numbers.format_number`` at some precision)."""
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .errors import InputError
 from .layout import DEFAULT_MAX_ROWS

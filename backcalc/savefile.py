@@ -29,8 +29,8 @@ def _plain(array: np.ndarray) -> list:
 
 def _vector(values: np.ndarray):
     """A list, or a bare number when there is one value (as SPEC lets files write it)."""
-    values = _plain(values)
-    return values[0] if len(values) == 1 else values
+    plain = _plain(values)
+    return plain[0] if len(plain) == 1 else plain
 
 
 def _layer(network: Network, layer: Layer) -> dict:

@@ -11,12 +11,11 @@ caller's business.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Callable, Optional
 
-Callback = Callable[[int, Optional[int]], None]
+Callback = Callable[[int, int | None], None]
 """``callback(done, total)``: units of work done so far, out of ``total`` (None: unknown)."""
 
 

@@ -243,8 +243,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError
     message = f"invalid YAML: {problem}"
     tab = mark is not None and ("tab" in problem or _char_at(text, mark.line, mark.column) == "\t")
     start = exc.context_mark
-    if (exc.context or "").startswith("while ") and exc.problem and not tab and start and (
-            start.line, start.column) != (mark.line, mark.column):
+    if (exc.context and exc.context.startswith("while ") and exc.problem and not tab
+            and start and mark and (start.line, start.column) != (mark.line, mark.column)):
         thing = re.sub(r"^while (parsing|scanning) (an? )?", "", exc.context)
         message += (f" (in {_CONTEXTS.get(thing, 'the ' + thing)} that starts at line "
                     f"{start.line + 1}, column {start.column + 1})")
@@ -329,11 +329,12 @@ class _Levels:
     def follow(self, events) -> None:
         """Raise the ``InputError`` of the first level deeper than ``MAX_DEPTH``."""
         for event in events:
-            self.position = event.start_mark.index
+            mark = event.start_mark
+            assert mark is not None          # every parsed event has its place
+            self.position = mark.index
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 self.open += 1
                 if self.open > MAX_DEPTH:
-                    mark = event.start_mark
                     raise InputError(_TOO_DEEP, file=self.file, line=mark.line + 1,
                                      column=mark.column + 1)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
@@ -490,6 +491,7 @@ class _Builder:
             return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             return self.sequence(node, path)
+        assert isinstance(node, yaml.MappingNode)     # the composer makes no other kind
         return self.mapping(node, path)
 
     def check_tag(self, node: yaml.Node, path: str, allowed: set[str]) -> None:

@@ -14,7 +14,6 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Union
 
 from ..answers import load_answers, parse_answers
 from ..check import check as check_answers
@@ -27,7 +26,7 @@ from ..work_progress import Callback, counting
 from .inputs import NetworkInput, load, source_of, with_rounding
 from .results import CheckOutcome
 
-AnswersInput = Union[str, Path, dict, list]
+AnswersInput = str | Path | dict | list
 """An answers file's path, a bundled seed's name, or the answers as a dict (or a list
 of dicts, one per block)."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Union
 
 from ..errors import OptionError
 from ..examples import resolve
@@ -13,7 +12,7 @@ from ..limits import MAX_PARAMETERS
 from ..netfile import load_network
 from ..network import Network
 
-NetworkInput = Union[str, Path, Network]
+NetworkInput = str | Path | Network
 """A network file's path, a bundled example's name (``"mazur"``), or a ``Network``."""
 
 

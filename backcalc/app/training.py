@@ -8,8 +8,9 @@ reported after the results, which are not lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..curve import LossHistory
 from ..engine import Outcome, Run, train, train_untraced
