@@ -121,6 +121,11 @@ class Activation:
         return {DERIVATIVE_OF_Z: {"": (("a", "z"), self.derivative_one)},
                 WRONG_ACTIVATION: {g.name: (("z", "a"), g.derivative_one) for g in mistaken}}
 
+    def neuron_text(self, neuron: str) -> str:
+        """a = f(z) of one neuron as `show` writes it beside the neuron: σ(z), ReLU(z);
+        a layer-wise activation names the neuron's own output, softmax(z)₂."""
+        return f"{self.symbol}(z)" if self.elementwise else f"{self.symbol}(z){neuron}"
+
     def kink(self) -> str | None:
         """Where f has no derivative at z = 0: the f'(0) backcalc uses, as words
         (``gradcheck``); None for a smooth activation."""
@@ -135,6 +140,9 @@ class Linear(Activation):
 
     def prime_template(self, z):
         return "1", ""
+
+    def neuron_text(self, neuron):
+        return "z"
 
     def forward(self, z):
         return z.copy()

@@ -93,7 +93,9 @@ def _biases(net: Network, rate: float, view: str) -> str | None:
 
 
 def _relu_at_zero(net: Network, rate: float, view: str) -> str | None:
-    if view == SHOW or not any(layer.activation.name == "relu" for layer in net.layers):
+    # Only an activation whose f'(0) the file chooses (ReLU's) makes the row worth showing.
+    kinked = ("derivative_at_zero" in layer.activation.parameters for layer in net.layers)
+    if view == SHOW or not any(kinked):
         return None
     return format_exact(net.relu_derivative_at_zero)
 

@@ -212,7 +212,7 @@ def _neuron_lines(net: Network, index: int, j: int, forward: Values | None, samp
     bias = net.bias_label(index, j)
     lines.append(f"{bias} (shared)" if layer.shared_bias
                  else f"{bias} = {format_number(layer.biases[j], precision)}")
-    lines.append("a = " + _activation_text(layer.activation, neuron_label(net, j)))
+    lines.append("a = " + layer.activation.neuron_text(_sub(neuron_label(net, j))))
     if forward is not None:
         lines += [f"z = {format_number(forward.z[index][j], precision)}",
                   f"a = {format_number(forward.a[index][j], precision)}"]
@@ -220,15 +220,6 @@ def _neuron_lines(net: Network, index: int, j: int, forward: Values | None, samp
     if index == len(net.layers) - 1:
         lines.append(f"y = {format_number(net.samples[sample - 1].target[j], precision)}")
     return f"neuron {neuron_label(net, j)}", lines, output_line
-
-
-def _activation_text(activation, neuron: str) -> str:
-    """a = f(z) for one neuron, with the activation's symbol: σ(z), ReLU(z), z, …"""
-    if activation.name == "linear":
-        return "z"
-    if activation.name == "softmax":
-        return f"softmax(z){_sub(neuron)}"
-    return f"{activation.symbol}(z)"
 
 
 # Box-drawing character joining a row of the vertical line between two columns:

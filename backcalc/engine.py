@@ -40,7 +40,7 @@ import numpy as np
 
 from . import killpoints, work_progress
 from .errors import ComputationError
-from .losses import FUSED
+from .losses import fused_pair
 from .network import Network, Params, Progress
 from .numbers import round_half_up
 from .optimizers import OPTIMIZERS
@@ -196,9 +196,7 @@ class Engine:
         self.activations = [layer.activation for layer in network.layers]
         derivative = "hand_derivative" if self.rounding else "derivative"
         self.derivatives = [getattr(activation, derivative) for activation in self.activations]
-        output = self.activations[-1].name
-        pair = FUSED.get((network.loss.name, output))
-        fused: Any = pair() if pair else None
+        fused: Any = fused_pair(network.loss, self.activations[-1])
         self.fused = fused
         # A fused output's δ: from the rounded a when rounding, as a hand calculation has it.
         self.fused_delta = fused and (fused.hand_delta if self.rounding else fused.delta)

@@ -187,9 +187,9 @@ def update_table(net: Network, step: Step, learning_rate: float) -> Table:
 
 def step_sections(run: Run, step: Step, learning_rate: float) -> list[Section]:
     net = run.network
-    from .losses import FUSED
-    fused_cls = FUSED.get((net.loss.name, net.layers[-1].activation.name))
-    fused = fused_cls.delta_formula if fused_cls else None
+    from .losses import fused_pair
+    pair = fused_pair(net.loss, net.layers[-1].activation)
+    fused = pair.delta_formula if pair else None
     sections = []
     label = f"Iteration {step.iteration}"
     if net.update == "online" and len(net.samples) > 1:
