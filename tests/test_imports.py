@@ -10,6 +10,7 @@ neither.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,15 @@ def _rich_names(tree: ast.AST) -> set[str]:
         elif isinstance(node, ast.Import):
             names.update(a.asname or a.name for a in node.names if a.name.startswith("rich"))
     return names
+
+
+def test_every_subpackage_is_installed():
+    """A non-editable install copies only the packages pyproject.toml lists: a new
+    subpackage left out installs a backcalc that cannot start (backcalc.app once was)."""
+    root = Path(__file__).parent.parent
+    listed = re.search(r"^packages = \[(.*)\]$", (root / "pyproject.toml").read_text(), re.M)
+    assert listed, "pyproject.toml lists backcalc's packages"
+    packages = set(re.findall(r'"([^"]+)"', listed.group(1)))
+    found = {".".join(init.parent.relative_to(root).parts)
+             for init in (root / "backcalc").rglob("__init__.py")}
+    assert packages == found
