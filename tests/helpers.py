@@ -24,6 +24,16 @@ from backcalc.network import Network
 NETWORKS = Path(backcalc.__file__).parent / "networks"
 
 # A one-neuron network small enough to work by hand: z = 0.1·1 + 0.2·2 + 0 = 0.5.
+UNDEFINED = """
+input: [1.0]
+target: [1]
+loss: bce
+learning_rate: 0.1
+layers:
+  - {activation: linear, weights: [[2.0]], biases: [0.5]}
+"""
+"""A network whose first output, a = 2.5, is outside binary cross-entropy's domain."""
+
 ONE_NEURON = """\
 input: [1, 2]
 target: 0.5

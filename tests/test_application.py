@@ -22,14 +22,8 @@ from backcalc.formats import Choice
 from backcalc.limits import GRADCHECK_MAX_PARAMETERS, MAX_PARAMETERS
 from backcalc.netfile import load_network, parse_network_text
 
-UNDEFINED = """
-input: [1.0]
-target: [1]
-loss: bce
-learning_rate: 0.1
-layers:
-  - {activation: linear, weights: [[2.0]], biases: [0.5]}
-"""
+from helpers import UNDEFINED
+
 DIVERGING = """
 input: [0.5, -1.5]
 target: [0.2, 0.9]

@@ -14,6 +14,8 @@ import backcalc
 from backcalc.engine import Engine, Evaluation, Outcome, Run, Step, Update, train, train_untraced
 from backcalc.netfile import load_network, parse_network_text
 
+from helpers import UNDEFINED
+
 NETWORKS = Path(backcalc.__file__).parent / "networks"
 BUNDLED = sorted(path.stem for path in NETWORKS.glob("*.yaml"))
 
@@ -25,14 +27,6 @@ learning_rate: 1e300
 layers:
   - {activation: sigmoid, weights: [[800, -800], [1e308, -1e308]], biases: [0, 0]}
   - {activation: linear, weights: [[1e308, 1e308]], biases: [0]}
-"""
-UNDEFINED = """
-input: [1.0]
-target: [1]
-loss: bce
-learning_rate: 0.1
-layers:
-  - {activation: linear, weights: [[2.0]], biases: [0.5]}
 """
 
 
