@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .layout import DEFAULT_MAX_ROWS
+from .limits import DEFAULT_MAX_ROWS
 
 
 @dataclass

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from .document import Formula, Table
+from .limits import DEFAULT_MAX_ROWS
 from .numbers import format_number
 
-DEFAULT_MAX_ROWS = 50   # --max-rows (formats.Choice's default; cli names it for --help too)
 TAIL_ROWS = 10          # an elided table keeps this many last rows (fewer when max_rows is small)
 MAX_COLUMNS = 12        # wider tables keep their first and last columns (beside the labels)
 TAIL_COLUMNS = 2

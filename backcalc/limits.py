@@ -1,4 +1,4 @@
-"""The sizes backcalc accepts by default, in one place.
+"""The sizes backcalc accepts and shows by default, in one place.
 
 A light module (no NumPy), so that the command line can show them as its options'
 defaults without loading the library.
@@ -12,3 +12,7 @@ MAX_PARAMETERS = 1_000_000
 GRADCHECK_MAX_PARAMETERS = 20_000
 """gradcheck evaluates the loss four times per parameter (θ ± h, θ ± 2h): a larger
 network takes minutes."""
+
+DEFAULT_MAX_ROWS = 50
+"""Tables longer than this show their first and last rows (``--max-rows``; wider than
+12 columns, their first and last columns)."""
