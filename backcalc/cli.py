@@ -150,15 +150,11 @@ def output_options(command):
     return wrapper
 
 
-def round_option(command):
-    """--round N: round every computed value to N decimals before it is used further."""
-    @click.option("--round", "round_decimals", type=click.IntRange(0, 15), default=None,
-                  help="Round every computed value to N decimals before using it, as a hand "
-                       "calculation does (the file's round_intermediates).")
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        return command(*args, **kwargs)
-    return wrapper
+# --round N: round every computed value to N decimals before it is used further.
+round_option = click.option(
+    "--round", "round_decimals", type=click.IntRange(0, 15), default=None,
+    help="Round every computed value to N decimals before using it, as a hand calculation "
+         "does (the file's round_intermediates).")
 
 
 def explain_options(command):
@@ -184,15 +180,15 @@ learning_rate_option = click.option(
     help="Use this learning rate instead of the file's.")
 
 
+save_option = click.option(
+    "--save", "save_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Also write the updated network to this file.")
+
+
 def training_options(command):
     """--learning-rate and --save, shared by run and step."""
-    @learning_rate_option
-    @click.option("--save", "save_path", type=click.Path(dir_okay=False, path_type=Path),
-                  default=None, help="Also write the updated network to this file.")
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        return command(*args, **kwargs)
-    return wrapper
+    # Options only, no wrapper function: each wrapper is one more frame under the command.
+    return learning_rate_option(save_option(command))
 
 
 def _complete_network(ctx, param, incomplete: str):
