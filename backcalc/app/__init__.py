@@ -35,5 +35,11 @@ def __getattr__(name: str):
     return value
 
 
+def load(name: str | None) -> None:
+    """Load the module of the use ``name`` now, if there is such a use."""
+    if name in _HOMES:
+        importlib.import_module(f".{_HOMES[name]}", __name__)
+
+
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_HOMES))
