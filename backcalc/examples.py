@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +52,8 @@ def _resolve(given: str, bundled: dict[str, Path], what: str, listing: str) -> t
     if given in bundled:
         return bundled[given], f"{given} ({what})"
     close = [name for name in bundled if name.lower() == path.stem.lower()]
+    import difflib  # only for a name not found
+
     close = close or difflib.get_close_matches(path.stem, list(bundled), n=1)
     hint = f" (did you mean the {what} {close[0]!r}?)" if close else ""
     if any(sep in given for sep in "/\\") or path.suffix in (".yaml", ".yml"):

@@ -8,7 +8,6 @@ key), then each value as it is read.
 
 from __future__ import annotations
 
-import difflib
 import math
 
 import numpy as np
@@ -202,6 +201,8 @@ def describe(value) -> str:
 
 
 def _did_you_mean(word: str, options) -> str:
+    import difflib  # only on the way to an error
+
     hint = difflib.get_close_matches(word, sorted(options), n=1)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 

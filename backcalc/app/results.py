@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +84,8 @@ class Drawing:
         return buffer.getvalue()
 
     def _repr_html_(self) -> str:
+        from html import escape  # for notebooks only: not loaded by the command line
+
         return f"<pre>{escape(self.text())}</pre>"
 
     def _repr_markdown_(self) -> str:
