@@ -25,35 +25,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 import backcalc
 import backcalc.yamlsource
-from backcalc.cli import cli
+
+from helpers import invoke, one_error_line, run_cli
 
 NETWORKS = Path(backcalc.__file__).parent / "networks"
 STATE = Path(".backcalc/state.yaml")
 
 
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def invoke(*args: str, code: int = 0):
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr,
-                                      result.exception)
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
-
-
-def one_error_line(result) -> str:
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == ""
-    return lines[0]
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def state_iteration() -> int:
@@ -328,7 +310,7 @@ def test_bce_of_an_output_of_exactly_one_is_zero_or_infinite():
     # or diverges: either way the run ends with one line, exit 2.)
     for target, total in (("1", "0"), ("0", "inf")):
         with _silent():
-            result = CliRunner().invoke(cli, ["run", _single("linear", "bce", "0", 1, target)])
+            result = run_cli(*["run", _single("linear", "bce", "0", 1, target)])
         assert _total(result.stdout) == total
         assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
         assert "Traceback" not in result.stdout + result.stderr
@@ -345,7 +327,7 @@ def test_softmax_at_plus_and_minus_a_thousand():
 
 
 def test_an_infinite_loss_is_infinity_in_json():
-    result = CliRunner().invoke(cli, ["run", _single("linear", "bce", "0", 1, "0"),
+    result = run_cli(*["run", _single("linear", "bce", "0", 1, "0"),
                                       "--format", "json"])
     document = json.loads(result.stdout)                # Python reads Infinity back
     assert document["steps"][0]["loss"] == float("inf")

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 import backcalc.yamlsource
 from backcalc import parse_network_text
-from backcalc.cli import cli
+
+from helpers import one_error_line, run_cli
 
 # A valid file (Mazur's network without names); the line numbers the expected
 # messages refer to:
@@ -85,23 +85,14 @@ def without(text: str, line_start: str) -> str:
     return "".join(kept)
 
 
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
-    """Every test runs in its own folder, so paths in messages are short and no state leaks."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def refused(args: list[str]) -> str:
     """Run backcalc, check it refused cleanly, and return its one error line."""
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
-    assert "Traceback" not in result.stderr + result.stdout
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
+    line = one_error_line(run_cli(*args))
     assert not Path(".backcalc").exists(), "a refused run must not save any state"
-    return lines[0]
+    return line
 
 
 def refuse_text(text: str, name: str = "net.yaml") -> str:
@@ -602,7 +593,7 @@ def test_file_over_the_size_limit(monkeypatch):
 def test_file_at_the_size_limit_is_read(monkeypatch):
     monkeypatch.setattr(backcalc.yamlsource, "MAX_FILE_BYTES", len(BASE.encode()))
     Path("net.yaml").write_text(BASE, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["run", "net.yaml", "--format", "json"])
+    result = run_cli(*["run", "net.yaml", "--format", "json"])
     assert result.exit_code == 0, result.stderr
 
 
@@ -672,7 +663,7 @@ def test_error_in_a_bundled_example_name_is_not_masked(in_tmp):
 # --- what is accepted (the refusals must not overreach) ----------------------
 
 def ran(args: list[str]) -> None:
-    result = CliRunner().invoke(cli, args)
+    result = run_cli(*args)
     assert result.exit_code == 0, (result.stderr, result.exception)
     assert "Traceback" not in result.stderr
 
