@@ -297,7 +297,7 @@ def step(network, iterations, full, every, quiet, plot_path, explain, layer, neu
                           plot=plot_path, explain=explain, layer=layer, neuron=neuron,
                           round_decimals=round_decimals, learning_rate=learning_rate,
                           save=save_path, save_state=True, choice=out,
-                          max_parameters=max_parameters, progress=progress)
+                          max_parameters=max_parameters, progress=progress, defer=True)
     _finish(result, out)
 
 

@@ -10,10 +10,12 @@ from .formats import Choice, write
 
 def write_output(result, choice: Choice) -> None:
     """The result's output as chosen; with -o, say where it went (on standard error);
-    then the result's notes (what was saved, the plot drawn)."""
+    then the work that waited for it (drawing --plot) and the result's notes (the plot
+    drawn, what was saved)."""
     write(result.output, choice)
     if choice.path is not None:
         click.echo(f"Wrote {choice.path} ({choice.format}).", err=True)
+    result.complete()
     for note in result.notes:
         click.echo(note.text, err=note.to_stderr)
 

@@ -22,7 +22,7 @@ from backcalc.formats import Choice
 from backcalc.limits import GRADCHECK_MAX_PARAMETERS, MAX_PARAMETERS
 from backcalc.netfile import load_network, parse_network_text
 
-from helpers import UNDEFINED
+from helpers import UNDEFINED, run_cli
 
 DIVERGING = """
 input: [0.5, -1.5]
@@ -182,3 +182,43 @@ def test_top_level_api():
     assert "w5" in backcalc.show("mazur").text()
     assert "2-3-1" in backcalc.new("2-3-1").text
     assert {"run", "step", "show", "new", "check_answers", "check_gradients"} <= set(dir(backcalc))
+
+
+def test_minus_o_never_names_the_state_file(in_tmp):
+    # The state is saved first, then the output: -o .backcalc/state.yaml would replace it.
+    result = run_cli("run", "mazur", "-o", ".backcalc/state.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: .backcalc/state.yaml: -o and the state file name the "
+                             "same file; give each its own\n")
+    assert not (in_tmp / ".backcalc").exists()
+
+
+def test_the_plot_is_drawn_after_the_output_is_shown(in_tmp, monkeypatch):
+    # As before the application layer: the tables are on screen before matplotlib starts,
+    # so a Ctrl-C while it draws keeps them (and its slow import shows no blank screen).
+    import backcalc.plot
+    monkeypatch.setattr(backcalc.plot, "check_plot", lambda *args: None)
+
+    def interrupted(history, title, path):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(backcalc.plot, "plot_losses", interrupted)
+    result = run_cli("step", "mazur", "-n", "3", "--plot", "loss.png")
+    assert result.exit_code == 130
+    assert "Iterations" in result.stdout and "After 3 iterations" in result.stdout
+    assert result.stderr == "Interrupted.\n"
+
+
+def test_from_python_a_deferred_plot_waits_for_complete(in_tmp, monkeypatch):
+    import backcalc.plot
+    drawn: list = []
+    monkeypatch.setattr(backcalc.plot, "check_plot", lambda *args: None)
+    monkeypatch.setattr(backcalc.plot, "plot_losses",
+                        lambda history, title, path: drawn.append(path))
+    result = app.step("mazur", iterations=2, plot="loss.png", defer=True)
+    assert drawn == [] and result.notes == []
+    result.complete()
+    result.complete()                                   # once only
+    assert drawn == [Path("loss.png")]
+    assert [note.text for note in result.notes] == ["Loss curve drawn in loss.png."]
+    assert app.step("mazur", iterations=2, plot="now.png").notes[0].text == (
+        "Loss curve drawn in now.png.")

@@ -11,6 +11,7 @@ that stopped after saving what it could), the exit status.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,21 @@ class Shown(Displayed):
     notes: list[Note] = field(default_factory=list)
     error: BackcalcError | None = None       # reported after the output
     status: int = 0                          # 1: a wrong answer, a gradient mismatch
+    pending: Callable[[], list[Note]] | None = None
+    """Work that follows the output (drawing --plot), left by a use called with
+    ``defer=True`` for a caller that shows the output first; ``complete`` does it."""
+
+    def complete(self) -> None:
+        """Do the pending work, once: its lines come first among the notes; if it fails,
+        its error is the one reported, and what the notes said is not written."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        try:
+            self.notes[:0] = pending()
+        except BackcalcError as error:
+            self.notes.clear()
+            self.error = error
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.output.title}>"

@@ -1,9 +1,11 @@
 """`run` and `step`: train, save the network, and what to show of the run.
 
-The sequence: refuse an output file that must not be written (before any work),
-train, save (``state.save_run``), draw the --plot; what could not be done after
-training (a run that stopped, a save that failed) becomes the result's ``error``,
-reported after the results, which are not lost.
+The sequence: refuse an output file that must not be written (before any work; the
+state file is one of a run's outputs), train, save (``state.save_run``); what could not
+be done after training (a run that stopped, a save that failed) becomes the result's
+``error``, reported after the results, which are not lost.  The --plot is drawn last:
+the command line asks for it to wait until the output is shown (``defer``), so a slow
+or interrupted drawing never holds back or loses the tables.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from ..curve import LossHistory
 from ..engine import Outcome, Run, train, train_untraced
-from ..errors import BackcalcError, ComputationError, InputError
+from ..errors import ComputationError, InputError
 from ..formats import Choice, Output, check_target
 from ..layout import TAIL_ROWS, split_limit
 from ..limits import MAX_PARAMETERS
@@ -58,10 +60,11 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
          round_decimals: int | None = None, learning_rate: float | None = None,
          save: str | Path | None = None, save_state: bool = False,
          choice: Choice | None = None, max_parameters: int = MAX_PARAMETERS,
-         progress: Callback | None = None) -> TrainingResult:
+         progress: Callback | None = None, defer: bool = False) -> TrainingResult:
     """``iterations`` iterations, one compact row each (``full``: every table); with no
     ``network``, continuing from ``.backcalc/state.yaml``.  ``progress(done, iterations)``
-    hears of each iteration done."""
+    hears of each iteration done.  ``defer``: leave drawing ``plot`` to the result's
+    ``complete()``, for a caller that shows the output first (the command line)."""
     choice = _chosen(choice)
     net = with_rounding(load(network, max_parameters) if network is not None
                         else load_state(max_parameters), round_decimals)
@@ -71,7 +74,7 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
     if plot_path is not None:
         from ..plot import check_plot
         check_plot(plot_path, [source_of(net), state_path()], choice.force,
-                   {"--save": save, "-o": choice.path})
+                   {"--save": save, "-o": choice.path, **_state_output(save_state)})
     first = net.progress.iteration + 1
     per_iteration = len(net.samples) if net.update == "online" else 1
     compact = None
@@ -116,11 +119,17 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
     # Steps nobody will look at (quiet, no plot) are computed without their trace.
     return _train(net, iterations, choice, sections, learning_rate=learning_rate, save=save,
                   save_state=save_state, progress=progress, keep=keep,
-                  traced=shown is not _never or history is not None, after=draw_plot)
+                  traced=shown is not _never or history is not None, after=draw_plot,
+                  defer=defer)
 
 
 def _never(step) -> bool:
     return False
+
+
+def _state_output(save_state: bool) -> dict:
+    """The state file among a run's outputs, so that -o or --plot never name it."""
+    return {"the state file": state_path()} if save_state else {}
 
 
 def _chosen(choice: Choice | None) -> Choice:
@@ -130,14 +139,16 @@ def _chosen(choice: Choice | None) -> Choice:
 def _train(net: Network, iterations: int, choice: Choice, sections: Callable, *,
            learning_rate: float | None, save: str | Path | None, save_state: bool,
            progress: Callback | None, keep: Callable | None = None, traced: bool = True,
-           after: Callable[[Outcome], list[Note]] | None = None) -> TrainingResult:
-    """Train, save, draw the plot (``after``); then say what was saved, and make a run
-    that stopped or a save that failed the result's ``error``."""
+           after: Callable[[Outcome], list[Note]] | None = None,
+           defer: bool = False) -> TrainingResult:
+    """Train, save; then say what was saved, make a run that stopped or a save that
+    failed the result's ``error``, and draw the plot (``after``), or leave it to
+    ``result.complete()`` when ``defer``."""
     save_path = Path(save) if save is not None else None
     if save_path is not None:
         check_save_target(save_path, source_of(net))
     check_target(choice.path, choice.force, [source_of(net), save_path, state_path()], "-o",
-                 {"--save": save_path})
+                 {"--save": save_path, **_state_output(save_state)})
     outcome: Outcome
     if traced:
         outcome = train(net, iterations, learning_rate=learning_rate, keep=keep,
@@ -148,12 +159,6 @@ def _train(net: Network, iterations: int, choice: Choice, sections: Callable, *,
     saved = save_run(outcome, net, save_path, save_state)
     result = TrainingResult(_output(outcome, sections), choice, run=outcome,
                             saved=saved.message)
-    if after is not None:
-        try:
-            result.notes += after(outcome)
-        except BackcalcError as error:
-            result.error = error
-            return result
     problem = saved.problem
     if outcome.stopped:
         where = f"{net.source}: " if net.source else ""
@@ -165,6 +170,10 @@ def _train(net: Network, iterations: int, choice: Choice, sections: Callable, *,
     if saved.message and not (problem and document_on_stdout):
         result.notes.append(Note(saved.message, to_stderr=document_on_stdout))
     result.error = problem
+    if after is not None:
+        result.pending = lambda: after(outcome)
+        if not defer:
+            result.complete()
     return result
 
 
