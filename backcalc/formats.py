@@ -17,6 +17,10 @@ from pathlib import Path
 from .errors import InputError
 from .limits import DEFAULT_MAX_ROWS
 
+DOCUMENT_FORMATS = ("json", "csv")
+"""The formats that are documents of every value, for programs to read: they hold every
+step of a run, and no progress bar is drawn beside them."""
+
 
 @dataclass
 class Output:
@@ -38,6 +42,10 @@ class Choice:
     path: Path | None = None
     fragment: bool = False
     force: bool = False
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            self.path = Path(self.path)       # from Python, a path given as text
 
     @property
     def to_stdout(self) -> bool:

@@ -69,6 +69,9 @@ from .errors import ComputationError, InputError
 from .network import Network, Params
 from .report import Line, Section, Table, about, parameter_columns
 
+OFFSETS = (-2, -1, 1, 2)
+"""Where the loss is evaluated around θ, in steps of h: θ ± h and θ ± 2h."""
+
 STEP = 1e-4          # h = STEP · max(1, |θ|); see the module docstring
 RTOL = 1e-5          # a relative error above this (and above the numeric error) is a mismatch
 FLOOR = 1e-8         # gradients smaller than this are compared absolutely
@@ -154,7 +157,7 @@ def _check_pass(engine: Engine, net: Network, pass_: Pass, step: float,
         analytic = float(grads[layer].weights[j, i] if kind == "w" else grads[layer].biases[j])
         h = step * max(1.0, abs(theta))
         points = {}                     # offset in units of h → (θ', loss or error, traces)
-        for k in (-2, -1, 1, 2):
+        for k in OFFSETS:
             value = theta + k * h
             moved = _with_value(params, layer, kind, j, i, value, shared)
             points[k] = (value, *_loss_at(engine, moved, pass_))

@@ -23,12 +23,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .formats import DOCUMENT_FORMATS
 from .work_progress import Callback
 
 DELAY = 1.0                      # seconds of work before the bar appears
 DELAY_VARIABLE = "BACKCALC_PROGRESS_DELAY"
 REDRAW = 0.1                     # seconds between two updates of the counts
-DOCUMENT_FORMATS = ("json", "csv")
 
 
 def wanted(output_format: str = "table", stream=None) -> bool:

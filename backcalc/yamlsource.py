@@ -287,7 +287,7 @@ def _empty(text: str, file: str) -> InputError:
 def load_yaml(text: str, file: str) -> Document:
     """Parse one YAML document into plain values with marks; refuse anything unsafe."""
     try:
-        if len(_OPENER_RE.findall(text)) > _UNCHECKED_OPENERS:
+        if _openers(text) > _UNCHECKED_OPENERS:
             _check_depth(text, file)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:

@@ -222,3 +222,10 @@ def test_from_python_a_deferred_plot_waits_for_complete(in_tmp, monkeypatch):
     assert [note.text for note in result.notes] == ["Loss curve drawn in loss.png."]
     assert app.step("mazur", iterations=2, plot="now.png").notes[0].text == (
         "Loss curve drawn in now.png.")
+
+
+def test_a_choice_takes_its_path_as_text_too(in_tmp):
+    result = app.run("mazur", choice=Choice(format="json", path="run.json"))
+    assert result.choice.path == Path("run.json")
+    backcalc.terminal.write_output(result, result.choice)
+    assert json.loads(Path("run.json").read_text())["network"]

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from ..csvout import record_rows
 from ..formats import Choice, Output, check_target
-from ..gradcheck import gradcheck as check_gradients, gradcheck_document, gradcheck_report
+from ..gradcheck import OFFSETS, gradcheck as check_gradients, gradcheck_document, gradcheck_report
 from ..limits import GRADCHECK_MAX_PARAMETERS
 from ..network import Network
 from ..report import parameter_columns
 from ..work_progress import Callback, counting
 from .inputs import NetworkInput, load, source_of
 from .results import GradcheckOutcome
-
-EVALUATIONS_PER_PARAMETER = 4
-"""gradcheck evaluates the loss at θ ± h and θ ± 2h (``gradcheck._check_pass``)."""
 
 
 def gradcheck(network: NetworkInput, *, choice: Choice | None = None,
@@ -36,4 +33,4 @@ def gradcheck(network: NetworkInput, *, choice: Choice | None = None,
 def evaluations(net: Network) -> int:
     """How many losses gradcheck evaluates: four per parameter, per sample online."""
     losses = len(net.samples) if net.update == "online" else 1
-    return EVALUATIONS_PER_PARAMETER * len(parameter_columns(net)) * losses
+    return len(OFFSETS) * len(parameter_columns(net)) * losses

@@ -17,7 +17,7 @@ from typing import Any
 from ..curve import LossHistory
 from ..engine import Outcome, Run, train, train_untraced
 from ..errors import ComputationError, InputError
-from ..formats import Choice, Output, check_target
+from ..formats import DOCUMENT_FORMATS, Choice, Output, check_target
 from ..layout import TAIL_ROWS, split_limit
 from ..limits import MAX_PARAMETERS
 from ..network import Network
@@ -27,9 +27,6 @@ from .inputs import NetworkInput, explainer, load, source_of, with_rounding
 from .results import Note, TrainingResult
 from .shown_steps import ShownSteps
 from .state import load_state, save_run, state_path
-
-DOCUMENT_FORMATS = ("json", "csv")
-"""Formats holding every step of a run (the table formats show a chosen few)."""
 
 
 def run(network: NetworkInput, *, learning_rate: float | None = None,
