@@ -263,7 +263,8 @@ def run(network, explain, layer, neuron, round_decimals, out, learning_rate, sav
     """
     _finish(app.run(network, learning_rate=learning_rate, round_decimals=round_decimals,
                     explain=explain, layer=layer, neuron=neuron, save=save_path,
-                    save_state=True, choice=out, max_parameters=max_parameters), out)
+                    save_state=True, choice=out, max_parameters=max_parameters, defer=True),
+            out)
 
 
 @cli.command()

@@ -3,7 +3,7 @@
 A command describes what it shows once, as an ``Output``: its report sections
 (drawn by the table formats), its JSON document and its CSV rows, each built
 only when the chosen format asks for it.  ``write`` sends the text to standard
-output or, with ``-o FILE``, to a file written atomically.
+output or, with ``-o FILE``, to a file written atomically (``savefile.write_file``).
 """
 
 from __future__ import annotations
@@ -108,9 +108,12 @@ FORMATS = {
 def check_target(path: Path | None, force: bool, inputs: Iterable[Path | None],
                  option: str = "-o", outputs: dict | None = None) -> None:
     """Refuse an output file that is one of the inputs, another of the command's outputs
-    (``{option: path}``), or exists already without --force.
+    (``{option: path}``), a link or anything but a regular file, or exists already
+    without --force.
 
-    Checked before any work is done, so a refused file name costs nothing.
+    Checked before any work is done, so a refused file name costs nothing; the writer
+    (``savefile.write_file``) checks again when it writes, and creates the file
+    exclusively without --force, so a file that appeared meanwhile is not replaced.
     """
     if path is None:
         return
@@ -124,8 +127,8 @@ def check_target(path: Path | None, force: bool, inputs: Iterable[Path | None],
                 path.resolve() == Path(source).resolve():
             raise InputError(f"{option} would overwrite an input file; choose another name",
                              file=shown)
-    if path.is_dir():
-        raise InputError(f"{option} needs a file name, found a folder", file=shown)
+    from .savefile import refuse_unsafe_target
+    refuse_unsafe_target(path, option)      # a link, a folder, a device: never, even --force
     if path.exists() and not force:
         raise InputError(f"{option} would overwrite an existing file; choose a new name, or "
                          "add --force to replace it", file=shown)
@@ -137,7 +140,7 @@ def write(output: Output, choice: Choice) -> None:
     if choice.path is None:
         writer(output, choice, sys.stdout)
         return
-    from .savefile import write_atomically
+    from .savefile import write_file
     buffer = io.StringIO()
     writer(output, choice, buffer)
-    write_atomically(choice.path, buffer.getvalue())
+    write_file(choice.path, buffer.getvalue(), replace=choice.force, option="-o")

@@ -35,8 +35,10 @@ def check_plot(path: Path, inputs, force: bool, outputs: dict) -> None:
     check_target(path, force, inputs, "--plot", outputs)
 
 
-def plot_losses(history: LossHistory, title: str, path: Path) -> None:
-    """Every loss of the run against its update, on a log scale when the range is wide."""
+def plot_losses(history: LossHistory, title: str, path: Path, force: bool = False) -> None:
+    """Every loss of the run against its update, on a log scale when the range is wide;
+    written as every file is (``savefile.write_file``): atomically, never through a link,
+    never over a file (one that appeared while the run worked too) unless ``force``."""
     import matplotlib
     matplotlib.use("Agg")                 # no display needed
     import matplotlib.pyplot as plt
@@ -51,10 +53,12 @@ def plot_losses(history: LossHistory, title: str, path: Path) -> None:
     # Losses near float64's limit make matplotlib's scaling overflow; the plot is still right.
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        _draw(figure, axes, plt, x, y, finite, history, title, path)
+        _draw(figure, axes, plt, x, y, finite, history, title, path, force)
 
 
-def _draw(figure, axes, plt, x, y, finite, history: LossHistory, title: str, path: Path) -> None:
+def _draw(figure, axes, plt, x, y, finite, history: LossHistory, title: str, path: Path,
+          force: bool) -> None:
+    from .savefile import write_file
     per = history.updates_per_iteration
     try:
         axes.plot(x, y, linewidth=1.2, marker="o" if len(y) <= 30 else None,
@@ -71,10 +75,7 @@ def _draw(figure, axes, plt, x, y, finite, history: LossHistory, title: str, pat
         axes.set_ylabel("loss before the update")
         axes.grid(True, alpha=0.3)
         figure.tight_layout()
-        try:
-            figure.savefig(path, format="png")
-        except OSError as exc:
-            raise InputError(f"cannot write the plot ({exc.strerror or exc})",
-                             file=str(path)) from None
+        write_file(path, lambda handle: figure.savefig(handle, format="png"),
+                   replace=force, option="--plot")
     finally:
         plt.close(figure)

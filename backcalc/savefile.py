@@ -5,14 +5,20 @@ orientation, names, options) with the parameters after the last update, plus
 a ``state`` block (iteration reached, optimizer memory) so that a later
 ``step`` continues exactly where this one stopped.  Files are written
 atomically: a temporary file in the same folder, then a rename, so an
-interrupted write never leaves a half-written file behind.
+interrupted write never leaves a half-written file behind.  ``write_file`` is the one
+writer of every file backcalc writes: it never follows a link and never replaces a
+file it was not allowed to.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO, Union
 
 import numpy as np
 import yaml
@@ -103,7 +109,7 @@ def check_save_target(path: Path, source: Path | None) -> None:
     """Refuse a --save target that would overwrite something the user wrote.
 
     Only a file backcalc saved earlier (it starts with ``SAVED_MARK``) may be replaced;
-    the network file being run, a file of the user's, a folder or a device may not.
+    the network file being run, a file of the user's, a folder, a link or a device may not.
     """
     path = Path(path)
     shown = str(path)
@@ -111,61 +117,108 @@ def check_save_target(path: Path, source: Path | None) -> None:
             path.resolve() == Path(source).resolve():
         raise InputError("--save would overwrite the network file being run; save to a new "
                          "name", file=shown)
-    if path.is_dir():
-        raise InputError("--save needs a file name, found a folder", file=shown)
-    if path.exists() or path.is_symlink():
-        if not path.is_file():
-            raise InputError("--save needs a regular file, found something else (a device or "
-                             "a broken link)", file=shown)
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                first = handle.readline()
-        except OSError as exc:
-            raise InputError(f"cannot read it to check it ({exc.strerror})", file=shown) from None
-        if not first.startswith(SAVED_MARK):
-            raise InputError("--save would overwrite a file backcalc did not write; choose "
-                             "a new name, or delete the file first", file=shown)
+    if _existing(path, "--save") and not _carries_mark(path, shown):
+        raise InputError(_NOT_SAVED, file=shown)
     parent = path.parent
-    while not parent.exists() and parent != parent.parent:
+    while not os.path.lexists(parent) and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
         raise InputError(f"cannot save there: {parent} is not a folder", file=shown)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+_NOT_SAVED = ("--save would overwrite a file backcalc did not write; choose a new name, or "
+              "delete the file first")
 
-    A reader sees the old file or the new one, never half of one.  A link is
-    followed (the file it points to is replaced, the link kept), and the file
-    keeps its permissions.  Every failure is one ``InputError`` line.
+
+def _carries_mark(path: Path, shown: str) -> bool:
+    """Whether the file starts with ``SAVED_MARK`` (only its first bytes are read)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(SAVED_MARK)) == SAVED_MARK.encode()
+    except OSError as exc:
+        raise InputError(f"cannot read it to check it ({exc.strerror})", file=shown) from None
+
+
+def refuse_unsafe_target(path: Path, option: str) -> None:
+    """Refuse, in one line, to write over a link (never followed, even dangling), a
+    folder, or anything but a regular file (a device, a pipe, a socket)."""
+    _existing(Path(path), option)
+
+
+def _existing(path: Path, option: str) -> bool:
+    """Whether ``path`` is an existing regular file; an error if it is anything else."""
+    shown = str(path)
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise InputError(f"cannot check it before writing ({exc.strerror or exc})",
+                         file=shown) from None
+    if stat.S_ISLNK(status.st_mode):
+        raise InputError(f"{option} names a link ({_link_text(path)}); backcalc never writes "
+                         "through a link: remove the link or choose another name", file=shown)
+    if stat.S_ISDIR(status.st_mode):
+        raise InputError(f"{option} needs a file name, found a folder", file=shown)
+    if not stat.S_ISREG(status.st_mode):
+        raise InputError(f"{option} needs a regular file, found something else (a device, a "
+                         "pipe or a socket)", file=shown)
+    return True
+
+
+def _link_text(path: Path) -> str:
+    try:
+        return f"to {os.readlink(path)!r}"
+    except OSError:
+        return "unreadable"
+
+
+Content = Union[str, bytes, Callable[[BinaryIO], None]]
+"""What a file holds: text (written as UTF-8), bytes, or a function writing them."""
+
+
+def write_file(path: Path, content: Content, *, replace: bool, option: str = "-o",
+               exists: str | None = None) -> None:
+    """The one writer of every file backcalc writes (-o, --save, --plot, the state, `new`).
+
+    Through a temporary file in the same folder, fsynced, so that a reader sees the old
+    file or the new one, never part of one (a full disk leaves the old file as it was).
+    A link, a folder or a special file at ``path`` is refused, never written through.
+    ``replace``: a regular file there may be replaced (keeping its permissions); else
+    the file is created exclusively when it is put in place, so one that appeared
+    while backcalc worked is refused (``exists``: the line saying so), never replaced.
+    Every failure is one ``InputError`` line.
     """
     path = Path(path)
     shown = str(path)
-    target = path.resolve() if path.is_symlink() else path
-    if target.is_dir():
-        raise InputError("cannot write the file: a folder has that name", file=shown)
+    refusal = exists or (f"{option} would overwrite an existing file; choose a new name, or "
+                         "add --force to replace it")
+    there = _existing(path, option)
+    if there and not replace:
+        raise InputError(refusal, file=shown)
     temporary = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        mode = target.stat().st_mode & 0o7777 if target.exists() else _default_mode()
+        mode = os.stat(path).st_mode & 0o7777 if there else _default_mode()
+        path.parent.mkdir(parents=True, exist_ok=True)     # never through a dangling link
         killpoints.reached("before-temporary")
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent,
-                                         prefix=f".{target.name}.", suffix=".tmp",
-                                         delete=False) as handle:
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp", delete=False) as handle:
             temporary = handle.name
-            # in two parts only for the test hook's "half-written" (else the second is empty)
-            half = len(text) // 2 if killpoints.POINT == "half-written" else len(text)
-            handle.write(text[:half])
-            handle.flush()
-            killpoints.reached("half-written")
-            handle.write(text[half:])
+            _fill(handle, content)
             handle.flush()
             os.fsync(handle.fileno())
             killpoints.reached("synced")
         os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        if replace:
+            _existing(path, option)             # looked at again: it may have changed
+            os.replace(temporary, path)
+        else:
+            if _create_exclusively(temporary, path):
+                os.unlink(temporary)            # (a second name of the file now in place)
         temporary = None
         killpoints.reached("replaced")
+    except FileExistsError:
+        raise InputError(refusal, file=shown) from None
     except OSError as exc:
         raise InputError(f"cannot write the file ({exc.strerror or exc})", file=shown) from None
     finally:
@@ -176,6 +229,46 @@ def write_atomically(path: Path, text: str) -> None:
                 pass
 
 
+def _fill(handle: BinaryIO, content: Content) -> None:
+    if callable(content):
+        content(handle)
+        return
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    # in two parts only for the test hook's "half-written" (half the text, so half its
+    # characters; else the second part is empty)
+    half = len(data)
+    if killpoints.POINT == "half-written":
+        half = len(content[: len(content) // 2].encode("utf-8")) \
+            if isinstance(content, str) else len(data) // 2
+    handle.write(data[:half])
+    handle.flush()
+    killpoints.reached("half-written")
+    handle.write(data[half:])
+
+
+def _create_exclusively(temporary: str, path: Path) -> bool:
+    """Put the written file at ``path`` only if nothing is there (FileExistsError if
+    something is): a hard link is atomic (True: the temporary name is left to remove);
+    where the file system has none, an empty file created exclusively, then replaced."""
+    try:
+        os.link(temporary, path, follow_symlinks=False)
+        return True
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    os.close(descriptor)
+    os.replace(temporary, path)
+    return False
+
+
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK,
+                  errno.EACCES}
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
 def _default_mode() -> int:
     """0o666 less the process's umask, as a plain open() would create the file."""
     umask = os.umask(0)
@@ -183,6 +276,23 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def save_network(network: Network, path: Path) -> None:
-    write_atomically(path, network_yaml(network))
+def save_network(network: Network, path: Path, *, state: bool = False) -> None:
+    """The network to ``path``: the state (``state``; replaced, as long as it is a
+    regular file) or a --save file (a file backcalc saved earlier is replaced; any
+    other file there, even one that appeared while the run worked, is refused)."""
+    text = network_yaml(network)
+    check_saved_size(text, path)
+    if state:
+        write_file(path, text, replace=True, option="the state file")
+        return
+    replace = _existing(Path(path), "--save") and _carries_mark(Path(path), str(path))
+    write_file(path, text, replace=replace, option="--save", exists=_NOT_SAVED)
+
+
+def check_saved_size(text: str, path: Path) -> None:
+    """Refuse to write a saved network that backcalc could not read back."""
+    from .yamlsource import MAX_SAVED_FILE_BYTES, _size
+    if len(text.encode("utf-8")) > MAX_SAVED_FILE_BYTES:
+        raise InputError(f"the saved network would be larger than the {_size(MAX_SAVED_FILE_BYTES)} "
+                         "backcalc reads back; it was not written", file=str(path))
 

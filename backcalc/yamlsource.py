@@ -20,6 +20,11 @@ from .errors import InputError
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Files larger than this are refused before parsing."""
 
+MAX_SAVED_FILE_BYTES = 256 * 1024 * 1024
+"""The limit for a file carrying backcalc's saved mark (the state, --save): a large
+network's state is larger than MAX_FILE_BYTES, and backcalc must read back what it
+wrote (savefile refuses to write a larger one)."""
+
 MAX_VALUES = 2_000_000
 """Most scalars, lists and mappings a document may expand to (aliases counted each time)."""
 
@@ -199,14 +204,17 @@ def read_text(path, display: str | None = None) -> str:
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
+            limit = _limit_of(data)
+            if len(data) > MAX_FILE_BYTES and limit > MAX_FILE_BYTES:
+                data += handle.read(limit + 1 - len(data))
     except FileNotFoundError:
         raise InputError("no such file", file=display) from None
     except IsADirectoryError:
         raise InputError("is a folder, expected a YAML file", file=display) from None
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror})", file=display) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"the file is larger than the limit of {_size(MAX_FILE_BYTES)} "
+    if len(data) > limit:
+        raise InputError(f"the file is larger than the limit of {_size(limit)} "
                          "(is it a network file?)", file=display)
     try:
         return data.decode("utf-8-sig")
@@ -217,6 +225,14 @@ def read_text(path, display: str | None = None) -> str:
         raise InputError(f"expected UTF-8 text, found the byte 0x{data[exc.start]:02X}, which is "
                          "not valid UTF-8 (a binary file, or text saved in another encoding?)",
                          file=display, line=line, column=column) from None
+
+
+def _limit_of(data: bytes) -> int:
+    """The size limit for a file starting with ``data``: larger for one backcalc saved."""
+    if len(data) <= MAX_FILE_BYTES:
+        return MAX_FILE_BYTES
+    from .savefile import SAVED_MARK    # (imported only for a file over the limit)
+    return MAX_SAVED_FILE_BYTES if data.startswith(SAVED_MARK.encode()) else MAX_FILE_BYTES
 
 
 def _size(count: int) -> str:

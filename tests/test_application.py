@@ -199,7 +199,7 @@ def test_the_plot_is_drawn_after_the_output_is_shown(in_tmp, monkeypatch):
     import backcalc.plot
     monkeypatch.setattr(backcalc.plot, "check_plot", lambda *args: None)
 
-    def interrupted(history, title, path):
+    def interrupted(history, title, path, force=False):
         raise KeyboardInterrupt
     monkeypatch.setattr(backcalc.plot, "plot_losses", interrupted)
     result = run_cli("step", "mazur", "-n", "3", "--plot", "loss.png")
@@ -213,7 +213,7 @@ def test_from_python_a_deferred_plot_waits_for_complete(in_tmp, monkeypatch):
     drawn: list = []
     monkeypatch.setattr(backcalc.plot, "check_plot", lambda *args: None)
     monkeypatch.setattr(backcalc.plot, "plot_losses",
-                        lambda history, title, path: drawn.append(path))
+                        lambda history, title, path, force=False: drawn.append(path))
     result = app.step("mazur", iterations=2, plot="loss.png", defer=True)
     assert drawn == [] and result.notes == []
     result.complete()

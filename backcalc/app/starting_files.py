@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..formats import check_target
-from ..savefile import write_atomically
+from ..savefile import write_file
 from .results import FileText
 
 
@@ -43,5 +43,5 @@ def _written(text: str, output: str | Path | None, force: bool, done: str,
         return FileText(text, language=language)
     path = Path(output)
     check_target(path, force, [])
-    write_atomically(path, text)
+    write_file(path, text, replace=force)
     return FileText(text, path, done, language)

@@ -10,6 +10,8 @@ unreadable now) is told apart from a foreign one (someone else's file there).
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +31,41 @@ def state_path(folder: Path | None = None) -> Path:
     return (folder or Path.cwd()) / STATE_DIR / STATE_FILE
 
 
+def check_state_place(folder: Path | None = None) -> None:
+    """Refuse a state folder or file that is a link (even a dangling one: never
+    followed, no folder made through it) or not what it should be, in one line saying
+    what is there and how to start afresh."""
+    where = (folder or Path.cwd()) / STATE_DIR
+    for path, shown, folder_wanted in ((where, f"{STATE_DIR}/", True),
+                                      (where / STATE_FILE, SHOWN, False)):
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StateError(f"cannot look at {shown} ({exc.strerror or exc})") from None
+        if stat.S_ISLNK(mode):
+            raise StateError(f"{shown} is a link ({_link_text(path)}); backcalc never reads "
+                             f"or writes its state through a link: remove the link and start "
+                             f"again with `backcalc run NETWORK`")
+        if folder_wanted and not stat.S_ISDIR(mode):
+            raise StateError(f"{shown} is not a folder, where backcalc keeps its state; "
+                             f"remove it and start again with `backcalc run NETWORK`")
+        if not folder_wanted and not stat.S_ISREG(mode):
+            raise StateError(f"{shown} is not a regular file (a folder, a device or a pipe); "
+                             f"delete {STATE_DIR}/ and start again with `backcalc run NETWORK`")
+
+
+def _link_text(path: Path) -> str:
+    try:
+        return f"to {os.readlink(path)!r}"
+    except OSError:
+        return "unreadable"
+
+
 def load_state(max_parameters: int = MAX_PARAMETERS) -> Network:
     """The network the last `run` or `step` in this folder saved."""
+    check_state_place()
     path = state_path()
     if not path.exists():
         raise StateError(f"no saved state in {SHOWN}: start with `backcalc run NETWORK` "
@@ -82,7 +117,8 @@ def _save(trained: Network, save_path: Path | None, state: bool) -> str | None:
         save_network(trained, save_path)
     message = []
     if state:
-        save_network(trained, state_path())
+        check_state_place()
+        save_network(trained, state_path(), state=True)
         message.append(f"State after iteration {trained.progress.iteration} saved to {SHOWN}; "
                        "continue with `backcalc step --iterations N`.")
     if save_path is not None:

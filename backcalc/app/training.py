@@ -3,9 +3,10 @@
 The sequence: refuse an output file that must not be written (before any work; the
 state file is one of a run's outputs), train, save (``state.save_run``); what could not
 be done after training (a run that stopped, a save that failed) becomes the result's
-``error``, reported after the results, which are not lost.  The --plot is drawn last:
-the command line asks for it to wait until the output is shown (``defer``), so a slow
-or interrupted drawing never holds back or loses the tables.
+``error``, reported after the results, which are not lost.  The command line asks for
+the saving and the --plot to wait until the output is written (``defer``): an output
+that cannot be written leaves the state as it was (the user never saw the iterations),
+and a slow or interrupted drawing never holds back or loses the tables.
 """
 
 from __future__ import annotations
@@ -26,18 +27,20 @@ from ..work_progress import Callback
 from .inputs import NetworkInput, explainer, load, source_of, with_rounding
 from .results import Note, TrainingResult
 from .shown_steps import ShownSteps
-from .state import load_state, save_run, state_path
+from .state import check_state_place, load_state, save_run, state_path
 
 
 def run(network: NetworkInput, *, learning_rate: float | None = None,
         round_decimals: int | None = None, explain: bool = False, layer: int | None = None,
         neuron: int | None = None, save: str | Path | None = None, save_state: bool = False,
         choice: Choice | None = None, max_parameters: int = MAX_PARAMETERS,
-        progress: Callback | None = None) -> TrainingResult:
+        progress: Callback | None = None, defer: bool = False) -> TrainingResult:
     """One iteration in full: forward pass, loss, backward pass, gradients, update.
 
     ``save``: also write the updated network to this file; ``save_state``: to
-    ``.backcalc/state.yaml`` for `step` to continue (as the command line does)."""
+    ``.backcalc/state.yaml`` for `step` to continue (as the command line does).
+    ``defer``: leave saving to the result's ``complete()``, for a caller that writes
+    the output first (the command line)."""
     choice = _chosen(choice)
     net = with_rounding(load(network, max_parameters), round_decimals)
     explain_step = explainer(net, explain, layer, neuron)
@@ -48,7 +51,7 @@ def run(network: NetworkInput, *, learning_rate: float | None = None,
                           explain_step(result) if explain_step else None)
 
     return _train(net, 1, choice, sections, learning_rate=learning_rate, save=save,
-                  save_state=save_state, progress=progress)
+                  save_state=save_state, progress=progress, defer=defer)
 
 
 def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool = False,
@@ -60,8 +63,8 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
          progress: Callback | None = None, defer: bool = False) -> TrainingResult:
     """``iterations`` iterations, one compact row each (``full``: every table); with no
     ``network``, continuing from ``.backcalc/state.yaml``.  ``progress(done, iterations)``
-    hears of each iteration done.  ``defer``: leave drawing ``plot`` to the result's
-    ``complete()``, for a caller that shows the output first (the command line)."""
+    hears of each iteration done.  ``defer``: leave saving and drawing ``plot`` to the
+    result's ``complete()``, for a caller that shows the output first (the command line)."""
     choice = _chosen(choice)
     net = with_rounding(load(network, max_parameters) if network is not None
                         else load_state(max_parameters), round_decimals)
@@ -110,7 +113,7 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
         if plot_path is None or history is None:
             return []
         from ..plot import plot_losses
-        plot_losses(history, result.network.title, plot_path)
+        plot_losses(history, result.network.title, plot_path, force=choice.force)
         return [Note(f"Loss curve drawn in {plot_path}.")]
 
     # Steps nobody will look at (quiet, no plot) are computed without their trace.
@@ -138,10 +141,13 @@ def _train(net: Network, iterations: int, choice: Choice, sections: Callable, *,
            progress: Callback | None, keep: Callable | None = None, traced: bool = True,
            after: Callable[[Outcome], list[Note]] | None = None,
            defer: bool = False) -> TrainingResult:
-    """Train, save; then say what was saved, make a run that stopped or a save that
-    failed the result's ``error``, and draw the plot (``after``), or leave it to
-    ``result.complete()`` when ``defer``."""
+    """Train; then save, say what was saved, make a run that stopped or a save that
+    failed the result's ``error``, and draw the plot (``after``) — or leave all that to
+    ``result.complete()`` when ``defer``: the command line calls it once the output is
+    written, so that an output that could not be written leaves the state as it was."""
     save_path = Path(save) if save is not None else None
+    if save_state:
+        check_state_place()
     if save_path is not None:
         check_save_target(save_path, source_of(net))
     check_target(choice.path, choice.force, [source_of(net), save_path, state_path()], "-o",
@@ -153,9 +159,25 @@ def _train(net: Network, iterations: int, choice: Choice, sections: Callable, *,
     else:
         outcome = train_untraced(net, iterations, learning_rate=learning_rate,
                                  progress=progress)
+    result = TrainingResult(_output(outcome, sections), choice, run=outcome)
+
+    def finish() -> list[Note]:
+        _save(result, outcome, net, save_path, save_state)
+        return after(outcome) if after is not None else []
+
+    result.pending = finish
+    if not defer:
+        result.complete()
+    return result
+
+
+def _save(result: TrainingResult, outcome: Outcome, net: Network, save_path: Path | None,
+          save_state: bool) -> None:
+    """Save the run; say what was saved, and make a run that stopped or a save that
+    failed the result's ``error``."""
+    choice = result.choice
     saved = save_run(outcome, net, save_path, save_state)
-    result = TrainingResult(_output(outcome, sections), choice, run=outcome,
-                            saved=saved.message)
+    result.saved = saved.message
     problem = saved.problem
     if outcome.stopped:
         where = f"{net.source}: " if net.source else ""
@@ -167,11 +189,6 @@ def _train(net: Network, iterations: int, choice: Choice, sections: Callable, *,
     if saved.message and not (problem and document_on_stdout):
         result.notes.append(Note(saved.message, to_stderr=document_on_stdout))
     result.error = problem
-    if after is not None:
-        result.pending = lambda: after(outcome)
-        if not defer:
-            result.complete()
-    return result
 
 
 def _output(outcome: Outcome, sections: Callable) -> Output:
