@@ -118,7 +118,7 @@ def _save(trained: Network, save_path: Path | None, state: bool) -> str | None:
     message = []
     if state:
         check_state_place()
-        save_network(trained, state_path(), state=True)
+        save_network(trained, Path(SHOWN), state=True)     # (relative: as messages name it)
         message.append(f"State after iteration {trained.progress.iteration} saved to {SHOWN}; "
                        "continue with `backcalc step --iterations N`.")
     if save_path is not None:
