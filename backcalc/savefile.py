@@ -18,7 +18,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import Any
 
 import numpy as np
 import yaml
@@ -173,20 +173,18 @@ def _link_text(path: Path) -> str:
         return "unreadable"
 
 
-Content = Union[str, bytes, Callable[[BinaryIO], None]]
-"""What a file holds: text (written as UTF-8), bytes, or a function writing them."""
-
-
-def write_file(path: Path, content: Content, *, replace: bool, option: str = "-o",
-               exists: str | None = None) -> None:
+def write_file(path: Path, content: str | bytes | Callable[[Any], None], *, replace: bool,
+               option: str = "-o", exists: str | None = None) -> None:
     """The one writer of every file backcalc writes (-o, --save, --plot, the state, `new`).
 
     Through a temporary file in the same folder, fsynced, so that a reader sees the old
     file or the new one, never part of one (a full disk leaves the old file as it was).
     A link, a folder or a special file at ``path`` is refused, never written through.
-    ``replace``: a regular file there may be replaced (keeping its permissions); else
-    the file is created exclusively when it is put in place, so one that appeared
-    while backcalc worked is refused (``exists``: the line saying so), never replaced.
+    ``content``: text (written as UTF-8), bytes, or a function writing them to the
+    binary file it is given.  ``replace``: a regular file there may be replaced
+    (keeping its permissions); else the file is created exclusively when it is put in
+    place, so one that appeared while backcalc worked is refused (``exists``: the line
+    saying so), never replaced.
     Every failure is one ``InputError`` line.
     """
     path = Path(path)
@@ -199,7 +197,7 @@ def write_file(path: Path, content: Content, *, replace: bool, option: str = "-o
     temporary = None
     try:
         mode = os.stat(path).st_mode & 0o7777 if there else _default_mode()
-        path.parent.mkdir(parents=True, exist_ok=True)     # never through a dangling link
+        _make_folder(path.parent, shown)
         killpoints.reached("before-temporary")
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.",
                                          suffix=".tmp", delete=False) as handle:
@@ -229,7 +227,16 @@ def write_file(path: Path, content: Content, *, replace: bool, option: str = "-o
                 pass
 
 
-def _fill(handle: BinaryIO, content: Content) -> None:
+def _make_folder(folder: Path, shown: str) -> None:
+    """The folders up to ``folder``; none through a link that leads nowhere."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:      # a file, or a dangling link, where a folder should be
+        raise InputError(f"cannot write the file: {folder} is not a folder", file=shown) \
+            from None
+
+
+def _fill(handle: Any, content: str | bytes | Callable[[Any], None]) -> None:
     if callable(content):
         content(handle)
         return
@@ -293,6 +300,7 @@ def check_saved_size(text: str, path: Path) -> None:
     """Refuse to write a saved network that backcalc could not read back."""
     from .yamlsource import MAX_SAVED_FILE_BYTES, _size
     if len(text.encode("utf-8")) > MAX_SAVED_FILE_BYTES:
-        raise InputError(f"the saved network would be larger than the {_size(MAX_SAVED_FILE_BYTES)} "
-                         "backcalc reads back; it was not written", file=str(path))
+        raise InputError(f"the saved network would be larger than the "
+                         f"{_size(MAX_SAVED_FILE_BYTES)} backcalc reads back; it was not "
+                         "written", file=str(path))
 

@@ -231,7 +231,7 @@ def _limit_of(data: bytes) -> int:
     """The size limit for a file starting with ``data``: larger for one backcalc saved."""
     if len(data) <= MAX_FILE_BYTES:
         return MAX_FILE_BYTES
-    from .savefile import SAVED_MARK    # (imported only for a file over the limit)
+    from .savefile import SAVED_MARK  # (imported only for a file over the limit)
     return MAX_SAVED_FILE_BYTES if data.startswith(SAVED_MARK.encode()) else MAX_FILE_BYTES
 
 

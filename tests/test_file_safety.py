@@ -13,12 +13,13 @@ import stat
 from pathlib import Path
 
 import pytest
-from helpers import NETWORKS, copy_bundled, error_line, invoke, one_error_line
 
 import backcalc.app.training
 import backcalc.yamlsource
 from backcalc.errors import InputError
 from backcalc.savefile import write_file
+
+from helpers import NETWORKS, copy_bundled, error_line, invoke, one_error_line
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -109,6 +110,13 @@ def test_a_dangling_link_as_output_creates_no_folder():
     line = one_error_line(invoke("run", "mazur", "-o", "out.txt", "--force", code=2))
     assert "-o names a link (to 'sub/folder/out.txt')" in line
     assert not Path("sub").exists()
+
+
+def test_a_dangling_link_as_an_outputs_folder_creates_nothing():
+    Path("sub").symlink_to("missing/folder")
+    result = invoke("run", "mazur", "-o", "sub/out.txt", code=2)
+    assert error_line(result) == "Error: sub/out.txt: cannot write the file: sub is not a folder"
+    assert not Path("missing").exists() and not STATE.exists()
 
 
 def test_the_writer_refuses_a_link_put_there_after_the_checks():
