@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 import yaml
 
-from . import killpoints
+from . import killpoints, yamlsource
 from .errors import InputError
 from .network import Layer, Network
+from .yamlsource import SAVED_MARK
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -101,8 +102,6 @@ def network_yaml(network: Network) -> str:
                      default_flow_style=None, allow_unicode=True, width=100)
     return header + body
 
-
-SAVED_MARK = "# Saved by backcalc"
 
 
 def check_save_target(path: Path, source: Path | None) -> None:
@@ -298,9 +297,9 @@ def save_network(network: Network, path: Path, *, state: bool = False) -> None:
 
 def check_saved_size(text: str, path: Path) -> None:
     """Refuse to write a saved network that backcalc could not read back."""
-    from .yamlsource import MAX_SAVED_FILE_BYTES, _size
-    if len(text.encode("utf-8")) > MAX_SAVED_FILE_BYTES:
+    limit = yamlsource.MAX_SAVED_FILE_BYTES
+    if len(text.encode("utf-8")) > limit:
         raise InputError(f"the saved network would be larger than the "
-                         f"{_size(MAX_SAVED_FILE_BYTES)} backcalc reads back; it was not "
+                         f"{yamlsource._size(limit)} backcalc reads back; it was not "
                          "written", file=str(path))
 

@@ -25,6 +25,9 @@ MAX_SAVED_FILE_BYTES = 256 * 1024 * 1024
 network's state is larger than MAX_FILE_BYTES, and backcalc must read back what it
 wrote (savefile refuses to write a larger one)."""
 
+SAVED_MARK = "# Saved by backcalc"
+"""How a file backcalc saved begins (``savefile`` writes it; the limit above is for it)."""
+
 MAX_VALUES = 2_000_000
 """Most scalars, lists and mappings a document may expand to (aliases counted each time)."""
 
@@ -231,7 +234,6 @@ def _limit_of(data: bytes) -> int:
     """The size limit for a file starting with ``data``: larger for one backcalc saved."""
     if len(data) <= MAX_FILE_BYTES:
         return MAX_FILE_BYTES
-    from .savefile import SAVED_MARK  # (imported only for a file over the limit)
     return MAX_SAVED_FILE_BYTES if data.startswith(SAVED_MARK.encode()) else MAX_FILE_BYTES
 
 
