@@ -9,11 +9,11 @@ not named the cost is one comparison of two strings (the iterations not even tha
 The points:
 
 * ``iteration``: one update of a run done, the next not started (``engine.train``);
-* ``before-temporary``: a file is about to be written (``savefile.write_atomically``),
+* ``before-temporary``: a file is about to be written (``savefile.write_file``),
   its temporary file not yet created;
 * ``half-written``: half the text in the temporary file, flushed;
 * ``synced``: the whole text in the temporary file, fsynced, not yet renamed;
-* ``replaced``: the temporary file renamed over the file written.
+* ``replaced``: the temporary file renamed over (or linked as) the file written.
 
 Only the first file written reaches its point's signal (a signal that does not end
 the process, SIGINT, ends it through Python's KeyboardInterrupt anyway).

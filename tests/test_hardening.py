@@ -2,7 +2,7 @@
 
 * Killing ``step`` at any moment (SIGKILL included) leaves the previous state readable:
   the state is written only after the iterations, through a temporary file and a
-  rename (``savefile.write_atomically``).  The moments are named points, where the
+  rename (``savefile.write_file``).  The moments are named points, where the
   test-only hook ``BACKCALC_TEST_KILL_AT`` (``backcalc/killpoints.py``) has the step
   signal itself: no delay is guessed, so a loaded machine changes nothing.
 * Ctrl-C (SIGINT) ends with status 130 and one line, no traceback, the state untouched.
