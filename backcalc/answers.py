@@ -86,10 +86,24 @@ def written_unit(text: str | None, value: float) -> float:
     if not match:
         return 0.0 if value == 0 else 10.0 ** (math.floor(math.log10(abs(value))) - 14)
     decimals = len(match.group(2) or "")
-    exponent = int(match.group(3) or 0)
+    exponent = _exponent(match.group(3) or "0")
     if match.group(2) is None and value == 0:
         return 0.0
-    return 10.0 ** (exponent - decimals)
+    # 0.0e400 is a float (0.0), but 10.0 ** 399 is not: the unit stays within float range
+    return 10.0 ** min(exponent - decimals, _LARGEST_POWER)
+
+
+_LARGEST_POWER = 308
+"""The largest power of ten a float holds (1e308; 1e309 is beyond float64)."""
+
+
+def _exponent(text: str) -> int:
+    """The exponent written, held to ±10⁶: beyond that every unit is 0 or the largest
+    (and ``int`` refuses a text of more than 4,300 digits)."""
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > 6:
+        return -10**6 if text.startswith("-") else 10**6
+    return int(text)
 
 
 def load_answers(path, network: Network, display: str | None = None) -> list[Answer]:

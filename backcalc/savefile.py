@@ -19,6 +19,7 @@ import yaml
 
 from . import killpoints
 from .errors import InputError
+from .reading import check_usable_name
 from .network import Layer, Network
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -107,6 +108,7 @@ def check_save_target(path: Path, source: Path | None) -> None:
     """
     path = Path(path)
     shown = str(path)
+    check_usable_name(path, shown)
     if source is not None and path.exists() and Path(source).exists() and \
             path.resolve() == Path(source).resolve():
         raise InputError("--save would overwrite the network file being run; save to a new "
@@ -118,11 +120,11 @@ def check_save_target(path: Path, source: Path | None) -> None:
             raise InputError("--save needs a regular file, found something else (a device or "
                              "a broken link)", file=shown)
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                first = handle.readline()
+            with open(path, "rb") as handle:     # only the mark: the file may be huge
+                first = handle.read(len(SAVED_MARK.encode()))
         except OSError as exc:
             raise InputError(f"cannot read it to check it ({exc.strerror})", file=shown) from None
-        if not first.startswith(SAVED_MARK):
+        if first != SAVED_MARK.encode():
             raise InputError("--save would overwrite a file backcalc did not write; choose "
                              "a new name, or delete the file first", file=shown)
     parent = path.parent

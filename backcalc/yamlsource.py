@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import yaml
 
 from .errors import InputError
+from .reading import read_bytes
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Files larger than this are refused before parsing."""
@@ -196,18 +197,9 @@ class Document:
 def read_text(path, display: str | None = None) -> str:
     """Read a UTF-8 text file, refusing oversized or undecodable files in one line."""
     display = display or str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("no such file", file=display) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, expected a YAML file", file=display) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", file=display) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"the file is larger than the limit of {_size(MAX_FILE_BYTES)} "
-                         "(is it a network file?)", file=display)
+    too_large = (f"the file is larger than the limit of {_size(MAX_FILE_BYTES)} "
+                 "(is it a network file?)")
+    data = read_bytes(path, display, MAX_FILE_BYTES, too_large)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -509,6 +501,10 @@ class _Builder:
                 return number
         if tag in ("str", "timestamp"):
             return node.value
+        if tag == "bool" and node.value.lower() not in _constructor.bool_values:
+            # !!bool maybe: PyYAML's constructor would fail with a KeyError
+            raise self.fail(node, path, f"cannot read {node.value!r} as a bool (write true "
+                                        "or false)")
         try:
             return getattr(_constructor, f"construct_yaml_{tag}")(node)
         except (ValueError, yaml.YAMLError):

@@ -18,6 +18,7 @@ from ..errors import BackcalcError, InputError, LimitError, StateError
 from ..limits import MAX_PARAMETERS
 from ..netfile import load_network
 from ..network import Network
+from ..reading import UnreadableFile, read_head
 from ..savefile import SAVED_MARK, save_network
 
 STATE_DIR = ".backcalc"
@@ -26,7 +27,15 @@ SHOWN = f"{STATE_DIR}/{STATE_FILE}"      # as messages name it
 
 
 def state_path(folder: Path | None = None) -> Path:
-    return (folder or Path.cwd()) / STATE_DIR / STATE_FILE
+    return (folder or _working_folder()) / STATE_DIR / STATE_FILE
+
+
+def _working_folder() -> Path:
+    try:
+        return Path.cwd()
+    except OSError as exc:                 # the folder was deleted (or moved away) under us
+        raise StateError(f"{SHOWN}: cannot find the current folder ({exc.strerror}; was it "
+                         "deleted?); change to an existing folder and try again") from None
 
 
 def load_state(max_parameters: int = MAX_PARAMETERS) -> Network:
@@ -39,6 +48,9 @@ def load_state(max_parameters: int = MAX_PARAMETERS) -> Network:
         net = load_network(path, SHOWN, max_parameters)
     except LimitError:
         raise
+    except UnreadableFile as error:        # permissions, a FIFO: not a verdict on its contents
+        raise StateError(f"the saved state cannot be read ({error}); check {SHOWN}, or delete "
+                         f"{STATE_DIR}/ and start again with `backcalc run NETWORK`") from None
     except InputError as error:
         what = "damaged" if written_by_backcalc(path) else "not a state backcalc wrote"
         raise StateError(f"the saved state is {what} ({error}); delete {STATE_DIR}/ and start "
@@ -48,11 +60,8 @@ def load_state(max_parameters: int = MAX_PARAMETERS) -> Network:
 
 
 def written_by_backcalc(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(len(SAVED_MARK)) == SAVED_MARK.encode()
-    except OSError:
-        return False
+    mark = SAVED_MARK.encode()
+    return read_head(path, len(mark)) == mark     # never blocks on a FIFO
 
 
 @dataclass
