@@ -19,8 +19,8 @@ import yaml
 
 from . import killpoints
 from .errors import InputError
-from .reading import check_usable_name
 from .network import Layer, Network
+from .reading import check_usable_name
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

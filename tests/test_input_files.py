@@ -12,10 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import copy_bundled, error_line, invoke, one_error_line, run_cli
 
 from backcalc import reading
 from backcalc.savefile import SAVED_MARK
+
+from helpers import copy_bundled, error_line, invoke, one_error_line, run_cli
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
