@@ -140,21 +140,26 @@ def read_number(text: str, tag: str):
     if tag == "float" and _NON_FINITE_RE.fullmatch(text):
         return float(text.lower().replace(".", ""))
     if tag in ("int", "float") or _LEADING_ZERO_RE.fullmatch(text) or _OCTAL_12_RE.fullmatch(text):
-        return RefusedNumber(text, f"expected a decimal number, found {_shorten(text)} "
+        found = _shorten(text) or "nothing"
+        return RefusedNumber(text, f"expected a decimal number, found {found} "
                                    f"{_yaml_reading(text, tag)}".rstrip())
     return None
 
 
 def _yaml_reading(text: str, tag: str) -> str:
     """What YAML 1.1 makes of a number not written as a plain decimal, and what to write."""
-    sign, body = ("-" if text[0] == "-" else ""), text.lstrip("+-")
+    sign, body = ("-" if text.startswith("-") else ""), text.lstrip("+-")
     value = None
     if tag in ("int", "float"):
         try:
             value = getattr(_constructor, f"construct_yaml_{tag}")(yaml.ScalarNode(tag, text))
-        except (ValueError, OverflowError, ArithmeticError, yaml.YAMLError):
+        # PyYAML's constructor fails on "!!int _" (IndexError), "!!int 0o" (ValueError), …
+        except (ValueError, OverflowError, ArithmeticError, IndexError, KeyError,
+                yaml.YAMLError):
             value = None
-    shown = None if value is None or len(str(value)) > 24 else str(value)
+    # str() of an int of more than 4,300 digits fails: a large one is not shown
+    too_long = value is None or (isinstance(value, int) and value.bit_length() > 80)
+    shown = None if too_long or len(str(value)) > 24 else str(value)
     reads = f", {shown}" if shown is not None else ""
     write = f"; write {shown}" if shown is not None else "; write it as a decimal number"
     if ":" in body:
@@ -167,7 +172,8 @@ def _yaml_reading(text: str, tag: str) -> str:
     if body.startswith("0b"):
         return f"(YAML reads 0b as binary{reads}){write}"
     if body.startswith("0o"):
-        octal = f"{sign}{int(body[2:], 8)}" if len(body) <= 24 else None
+        octal = f"{sign}{int(body[2:], 8)}" if 2 < len(body) <= 24 and \
+            _OCTAL_12_RE.fullmatch(body) else None
         return (f"(octal in YAML 1.2{', ' + octal if octal else ''}; text in YAML 1.1)"
                 f"{'; write ' + octal if octal else write}")
     if _LEADING_ZERO_RE.fullmatch(text):

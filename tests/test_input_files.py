@@ -41,6 +41,19 @@ def test_a_bool_tag_on_a_word_that_is_no_bool_is_one_line():
     assert "update_biases: cannot read 'maybe' as a bool" in line
 
 
+@pytest.mark.parametrize("value", ["!!int _", "!!int 0o", "!!float ''", "!!int -0o",
+                                   "0x" + "f" * 5000, "!!int " + "1:" * 3000 + "1"])
+def test_a_number_pyyaml_cannot_construct_is_one_line(value):
+    """PyYAML's constructor fails on these (IndexError, ValueError; str() of an int of
+    more than 4,300 digits): backcalc names the field instead."""
+    net = copy_bundled("mazur")
+    net.write_text(re.sub(r"(?m)^learning_rate:.*$", f"learning_rate: {value}",
+                          net.read_text(encoding="utf-8")), encoding="utf-8")
+    line = one_error_line(run_cli("run", "net.yaml"))
+    assert line.startswith("Error: net.yaml:11:16: learning_rate: expected a decimal number, "
+                           "found ")
+
+
 @pytest.mark.parametrize("written", ["0.0e400", "1.5e-" + "1" * 5000, "0.0e" + "9" * 5000])
 def test_an_answer_with_an_exponent_beyond_float_range_is_checked(written):
     """0.0e400 is 0.0 but its unit 1e399 overflowed (OverflowError); an exponent of
