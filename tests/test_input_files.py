@@ -64,6 +64,16 @@ def test_an_answer_with_an_exponent_beyond_float_range_is_checked(written):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("key", ["z1" + "1" * 5000 + "_1", "z1_" + "1" * 5000,
+                                 "w1_" + "1" * 5000 + "_1", "b" + "1" * 5000])
+def test_an_answer_key_with_thousands_of_digits_is_one_line(key):
+    """int() of more than 4,300 digits raised ValueError."""
+    Path("answers.yaml").write_text(f"? {key}\n: 0.5\n", encoding="utf-8")
+    line = one_error_line(run_cli("check", "mazur", "answers.yaml"))
+    assert line.startswith("Error: answers.yaml:2:3: ")
+    assert "digits)" in line or "unknown answer" in line
+
+
 # --- files the system will not give ------------------------------------------------------
 
 def test_a_fifo_as_the_network_or_answers_is_refused_without_waiting():
