@@ -92,6 +92,15 @@ def test_a_fifo_as_the_state_is_refused_without_waiting():
                            "expected a regular file, found a named pipe (FIFO))")
 
 
+def test_a_loop_of_links_as_the_state_is_named():
+    Path(".backcalc").mkdir()
+    os.symlink("other.yaml", ".backcalc/state.yaml")
+    os.symlink("state.yaml", ".backcalc/other.yaml")
+    line = one_error_line(run_cli("step", "-n", "1"))
+    assert line.startswith("Error: the saved state cannot be read (.backcalc/state.yaml: "
+                           "cannot read the file: its path is a loop of symbolic links)")
+
+
 @pytest.mark.parametrize("command", [["run", "{}"], ["check", "mazur", "{}"]])
 def test_a_loop_of_links_as_an_input_is_named(command):
     name = _loop()

@@ -41,7 +41,7 @@ def _working_folder() -> Path:
 def load_state(max_parameters: int = MAX_PARAMETERS) -> Network:
     """The network the last `run` or `step` in this folder saved."""
     path = state_path()
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():   # a link (a loop) is named when read
         raise StateError(f"no saved state in {SHOWN}: start with `backcalc run NETWORK` "
                          "or `backcalc step NETWORK --iterations N`")
     try:
