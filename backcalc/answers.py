@@ -86,10 +86,24 @@ def written_unit(text: str | None, value: float) -> float:
     if not match:
         return 0.0 if value == 0 else 10.0 ** (math.floor(math.log10(abs(value))) - 14)
     decimals = len(match.group(2) or "")
-    exponent = int(match.group(3) or 0)
+    exponent = _exponent(match.group(3) or "0")
     if match.group(2) is None and value == 0:
         return 0.0
-    return 10.0 ** (exponent - decimals)
+    # 0.0e400 is a float (0.0), but 10.0 ** 399 is not: the unit stays within float range
+    return 10.0 ** min(exponent - decimals, _LARGEST_POWER)
+
+
+_LARGEST_POWER = 308
+"""The largest power of ten a float holds (1e308; 1e309 is beyond float64)."""
+
+
+def _exponent(text: str) -> int:
+    """The exponent written, held to ±10⁶: beyond that every unit is 0 or the largest
+    (and ``int`` refuses a text of more than 4,300 digits)."""
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > 6:
+        return -10**6 if text.startswith("-") else 10**6
+    return int(text)
 
 
 def load_answers(path, network: Network, display: str | None = None) -> list[Answer]:
@@ -186,12 +200,12 @@ def _answer(key: str, node: Node, network: Network, names: dict):
     match = _NEURON_KEY.fullmatch(text)
     if match:
         letter, layer, neuron = match.groups()
-        l = _layer(node, int(layer), network, text)
+        l = _layer(node, layer, network, text)
         kind = NEURON_KEYS[letter]
         stem = f"{BY_KIND[kind].answers[0]}{layer}"       # as reported: δ2 is delta2
         size = network.layers[l].size
         if neuron is not None:
-            j = _neuron(node, int(neuron), size, base, text)
+            j = _neuron(node, neuron, size, base, text)
             return [(f"{stem}_{j + base}", kind, l, j, 0, _scalar(node))]
         return [(f"{stem}_{j + base}", kind, l, j, 0, item)
                 for j, item in enumerate(_vector(node, size, f"layer {l + 1}'s {size} neurons"))]
@@ -217,13 +231,13 @@ def _parameter(name: str, node: Node, network: Network, names: dict, gradient: b
     match = _WEIGHTS_KEY.fullmatch(name)
     if match:
         layer, row, col = match.groups()
-        l = _layer(node, int(layer), network, name)
+        l = _layer(node, layer, network, name)
         spec = network.layers[l]
         by_neuron = network.weight_rows == "neurons"
         rows, cols = (spec.size, spec.inputs) if by_neuron else (spec.inputs, spec.size)
         if row is not None:
-            r = _neuron(node, int(row), rows, base, name, "row")
-            c = _neuron(node, int(col), cols, base, name, "column")
+            r = _neuron(node, row, rows, base, name, "row")
+            c = _neuron(node, col, cols, base, name, "column")
             j, i = (r, c) if by_neuron else (c, r)
             return [(f"{prefix}{weights}{layer}_{row}_{col}{suffix}", kinds[0], l, j, i,
                      _scalar(node))]
@@ -236,7 +250,7 @@ def _parameter(name: str, node: Node, network: Network, names: dict, gradient: b
     match = _BIASES_KEY.fullmatch(name)
     if match:
         layer, neuron = match.groups()
-        l = _layer(node, int(layer), network, name)
+        l = _layer(node, layer, network, name)
         spec = network.layers[l]
         if spec.shared_bias:
             if neuron is not None:
@@ -245,7 +259,7 @@ def _parameter(name: str, node: Node, network: Network, names: dict, gradient: b
             (only,) = _vector(node, 1, f"layer {layer}'s one shared bias")
             return [(f"{prefix}{biases}{layer}{suffix}", kinds[1], l, 0, 0, only)]
         if neuron is not None:
-            j = _neuron(node, int(neuron), spec.size, base, name)
+            j = _neuron(node, neuron, spec.size, base, name)
             return [(f"{prefix}{biases}{layer}_{neuron}{suffix}", kinds[1], l, j, 0,
                      _scalar(node))]
         return [(f"{prefix}{biases}{layer}_{j + base}{suffix}", kinds[1], l, j, 0, item)
@@ -266,18 +280,30 @@ def _unknown(node: Node, key: str, network: Network, names: dict) -> InputError:
                           node.mark, key)
 
 
-def _layer(node: Node, layer: int, network: Network, key: str) -> int:
+def _layer(node: Node, written: str, network: Network, key: str) -> int:
+    """The 0-based layer a key's digits name (``written``, as in the key)."""
     count = len(network.layers)
+    layer, shown = _key_number(written)
     if not 1 <= layer <= count:
-        raise node.error(f"{key} names layer {layer}, but the network has layers 1 to {count}")
+        raise node.error(f"{key} names layer {shown}, but the network has layers 1 to {count}")
     return layer - 1
 
 
-def _neuron(node: Node, number: int, size: int, base: int, key: str, what: str = "neuron") -> int:
+def _neuron(node: Node, written: str, size: int, base: int, key: str,
+            what: str = "neuron") -> int:
+    number, shown = _key_number(written)
     if not base <= number < size + base:
-        raise node.error(f"{key} names {what} {number}, but there are {what}s {base} to "
+        raise node.error(f"{key} names {what} {shown}, but there are {what}s {base} to "
                          f"{size + base - 1}")
     return number - base
+
+
+def _key_number(digits: str) -> tuple[int, str]:
+    """A key's number and how to show it: digits beyond any layer or neuron count are
+    not converted (int() refuses more than 4,300 of them) but stand for -1, never valid."""
+    if len(digits) > 18:
+        return -1, f"{digits[:12]}… ({len(digits):,} digits)"
+    return int(digits), str(int(digits))
 
 
 def _scalar(node: Node) -> Node:

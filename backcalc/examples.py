@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
+from .reading import file_error
 
 EXAMPLES_DIR = Path(__file__).parent / "networks"
 
@@ -47,8 +49,8 @@ def resolve_answers(answers: str) -> tuple[Path, str]:
 
 def _resolve(given: str, bundled: dict[str, Path], what: str, listing: str) -> tuple[Path, str]:
     path = Path(given)
-    if path.exists():
-        return path, given
+    if _present(path, given):
+        return path, _shown(given)
     if given in bundled:
         return bundled[given], f"{given} ({what})"
     close = [name for name in bundled if name.lower() == path.stem.lower()]
@@ -57,6 +59,30 @@ def _resolve(given: str, bundled: dict[str, Path], what: str, listing: str) -> t
     close = close or difflib.get_close_matches(path.stem, list(bundled), n=1)
     hint = f" (did you mean the {what} {close[0]!r}?)" if close else ""
     if any(sep in given for sep in "/\\") or path.suffix in (".yaml", ".yml"):
-        raise InputError(f"no such file{hint}", file=given)
+        raise InputError(f"no such file{hint}", file=_shown(given))
     raise InputError(f"no such file, and no {what} of that name{hint}; bundled: "
-                     f"{', '.join(bundled)} (see {listing})", file=given)
+                     f"{', '.join(bundled)} (see {listing})", file=_shown(given))
+
+
+def _present(path: Path, given: str) -> bool:
+    """Whether something is at ``path`` (a link too, even a broken one or a loop, which
+    reading then names); a name the system refuses (too long) is refused here."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise file_error(exc, _shown(given)) from None
+    except ValueError:                     # a NUL in the name
+        return False
+    return True
+
+
+def _shown(given: str) -> str:
+    """A file name as messages and saved files show it: a byte that is not UTF-8 (kept by
+    Python as a lone surrogate, which no text file can hold) is written as \\xff."""
+    try:
+        given.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(given).decode("utf-8", "backslashreplace")
+    return given

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .limits import DEFAULT_MAX_ROWS
+from .reading import check_usable_name
 
 DOCUMENT_FORMATS = ("json", "csv")
 """The formats that are documents of every value, for programs to read: they hold every
@@ -118,6 +119,7 @@ def check_target(path: Path | None, force: bool, inputs: Iterable[Path | None],
     if path is None:
         return
     shown = str(path)
+    check_usable_name(path, shown)
     for other, other_path in (outputs or {}).items():
         if other_path is not None and Path(other_path).resolve() == path.resolve():
             raise InputError(f"{option} and {other} name the same file; give each its own",

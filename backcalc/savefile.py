@@ -26,6 +26,7 @@ import yaml
 from . import killpoints, yamlsource
 from .errors import InputError
 from .network import Layer, Network
+from .reading import check_usable_name
 from .yamlsource import SAVED_MARK
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -112,6 +113,7 @@ def check_save_target(path: Path, source: Path | None) -> None:
     """
     path = Path(path)
     shown = str(path)
+    check_usable_name(path, shown)
     if source is not None and path.exists() and Path(source).exists() and \
             path.resolve() == Path(source).resolve():
         raise InputError("--save would overwrite the network file being run; save to a new "

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import yaml
 
 from .errors import InputError
+from .reading import read_bytes
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Files larger than this are refused before parsing."""
@@ -147,21 +148,26 @@ def read_number(text: str, tag: str):
     if tag == "float" and _NON_FINITE_RE.fullmatch(text):
         return float(text.lower().replace(".", ""))
     if tag in ("int", "float") or _LEADING_ZERO_RE.fullmatch(text) or _OCTAL_12_RE.fullmatch(text):
-        return RefusedNumber(text, f"expected a decimal number, found {_shorten(text)} "
+        found = _shorten(text) or "nothing"
+        return RefusedNumber(text, f"expected a decimal number, found {found} "
                                    f"{_yaml_reading(text, tag)}".rstrip())
     return None
 
 
 def _yaml_reading(text: str, tag: str) -> str:
     """What YAML 1.1 makes of a number not written as a plain decimal, and what to write."""
-    sign, body = ("-" if text[0] == "-" else ""), text.lstrip("+-")
+    sign, body = ("-" if text.startswith("-") else ""), text.lstrip("+-")
     value = None
     if tag in ("int", "float"):
         try:
             value = getattr(_constructor, f"construct_yaml_{tag}")(yaml.ScalarNode(tag, text))
-        except (ValueError, OverflowError, ArithmeticError, yaml.YAMLError):
+        # PyYAML's constructor fails on "!!int _" (IndexError), "!!int 0o" (ValueError), …
+        except (ValueError, OverflowError, ArithmeticError, IndexError, KeyError,
+                yaml.YAMLError):
             value = None
-    shown = None if value is None or len(str(value)) > 24 else str(value)
+    # str() of an int of more than 4,300 digits fails: a large one is not shown
+    too_long = value is None or (isinstance(value, int) and value.bit_length() > 80)
+    shown = None if too_long or len(str(value)) > 24 else str(value)
     reads = f", {shown}" if shown is not None else ""
     write = f"; write {shown}" if shown is not None else "; write it as a decimal number"
     if ":" in body:
@@ -174,7 +180,8 @@ def _yaml_reading(text: str, tag: str) -> str:
     if body.startswith("0b"):
         return f"(YAML reads 0b as binary{reads}){write}"
     if body.startswith("0o"):
-        octal = f"{sign}{int(body[2:], 8)}" if len(body) <= 24 else None
+        octal = f"{sign}{int(body[2:], 8)}" if 2 < len(body) <= 24 and \
+            _OCTAL_12_RE.fullmatch(body) else None
         return (f"(octal in YAML 1.2{', ' + octal if octal else ''}; text in YAML 1.1)"
                 f"{'; write ' + octal if octal else write}")
     if _LEADING_ZERO_RE.fullmatch(text):
@@ -204,21 +211,11 @@ class Document:
 def read_text(path, display: str | None = None) -> str:
     """Read a UTF-8 text file, refusing oversized or undecodable files in one line."""
     display = display or str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-            limit = _limit_of(data)
-            if len(data) > MAX_FILE_BYTES and limit > MAX_FILE_BYTES:
-                data += handle.read(limit + 1 - len(data))
-    except FileNotFoundError:
-        raise InputError("no such file", file=display) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, expected a YAML file", file=display) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", file=display) from None
-    if len(data) > limit:
-        raise InputError(f"the file is larger than the limit of {_size(limit)} "
-                         "(is it a network file?)", file=display)
+    # A file backcalc saved (its mark first) may be larger: backcalc reads back what it wrote.
+    data = read_bytes(path, display, MAX_FILE_BYTES,
+                      lambda limit: f"the file is larger than the limit of {_size(limit)} "
+                                    "(is it a network file?)",
+                      marked=(SAVED_MARK.encode(), MAX_SAVED_FILE_BYTES))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -228,13 +225,6 @@ def read_text(path, display: str | None = None) -> str:
         raise InputError(f"expected UTF-8 text, found the byte 0x{data[exc.start]:02X}, which is "
                          "not valid UTF-8 (a binary file, or text saved in another encoding?)",
                          file=display, line=line, column=column) from None
-
-
-def _limit_of(data: bytes) -> int:
-    """The size limit for a file starting with ``data``: larger for one backcalc saved."""
-    if len(data) <= MAX_FILE_BYTES:
-        return MAX_FILE_BYTES
-    return MAX_SAVED_FILE_BYTES if data.startswith(SAVED_MARK.encode()) else MAX_FILE_BYTES
 
 
 def _size(count: int) -> str:
@@ -527,6 +517,10 @@ class _Builder:
                 return number
         if tag in ("str", "timestamp"):
             return node.value
+        if tag == "bool" and node.value.lower() not in _constructor.bool_values:
+            # !!bool maybe: PyYAML's constructor would fail with a KeyError
+            raise self.fail(node, path, f"cannot read {node.value!r} as a bool (write true "
+                                        "or false)")
         try:
             return getattr(_constructor, f"construct_yaml_{tag}")(node)
         except (ValueError, yaml.YAMLError):

@@ -20,6 +20,7 @@ from ..errors import BackcalcError, InputError, LimitError, StateError
 from ..limits import MAX_PARAMETERS
 from ..netfile import load_network
 from ..network import Network
+from ..reading import UnreadableFile, read_head
 from ..savefile import SAVED_MARK, save_network
 
 STATE_DIR = ".backcalc"
@@ -28,14 +29,22 @@ SHOWN = f"{STATE_DIR}/{STATE_FILE}"      # as messages name it
 
 
 def state_path(folder: Path | None = None) -> Path:
-    return (folder or Path.cwd()) / STATE_DIR / STATE_FILE
+    return (folder or _working_folder()) / STATE_DIR / STATE_FILE
+
+
+def _working_folder() -> Path:
+    try:
+        return Path.cwd()
+    except OSError as exc:                 # the folder was deleted (or moved away) under us
+        raise StateError(f"{SHOWN}: cannot find the current folder ({exc.strerror}; was it "
+                         "deleted?); change to an existing folder and try again") from None
 
 
 def check_state_place(folder: Path | None = None) -> None:
     """Refuse a state folder or file that is a link (even a dangling one: never
     followed, no folder made through it) or not what it should be, in one line saying
     what is there and how to start afresh."""
-    where = (folder or Path.cwd()) / STATE_DIR
+    where = (folder or _working_folder()) / STATE_DIR
     for path, shown, folder_wanted in ((where, f"{STATE_DIR}/", True),
                                       (where / STATE_FILE, SHOWN, False)):
         try:
@@ -67,13 +76,16 @@ def load_state(max_parameters: int = MAX_PARAMETERS) -> Network:
     """The network the last `run` or `step` in this folder saved."""
     check_state_place()
     path = state_path()
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():   # a link (a loop) is named when read
         raise StateError(f"no saved state in {SHOWN}: start with `backcalc run NETWORK` "
                          "or `backcalc step NETWORK --iterations N`")
     try:
         net = load_network(path, SHOWN, max_parameters)
     except LimitError:
         raise
+    except UnreadableFile as error:        # permissions, a FIFO: not a verdict on its contents
+        raise StateError(f"the saved state cannot be read ({error}); check {SHOWN}, or delete "
+                         f"{STATE_DIR}/ and start again with `backcalc run NETWORK`") from None
     except InputError as error:
         what = "damaged" if written_by_backcalc(path) else "not a state backcalc wrote"
         raise StateError(f"the saved state is {what} ({error}); delete {STATE_DIR}/ and start "
@@ -83,11 +95,8 @@ def load_state(max_parameters: int = MAX_PARAMETERS) -> Network:
 
 
 def written_by_backcalc(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(len(SAVED_MARK)) == SAVED_MARK.encode()
-    except OSError:
-        return False
+    mark = SAVED_MARK.encode()
+    return read_head(path, len(mark)) == mark     # never blocks on a FIFO
 
 
 @dataclass
