@@ -44,6 +44,10 @@ class Activation:
     delta_template = "{g}·{f}"
     delta_term = ""
     delta_note = ""
+    # Whether f(z) underflows to a subnormal or 0 while z is still moderate (softplus below
+    # z ≈ −708): a loss's ln a and ∂L/∂a·f′(z) are then taken from z, by ``log_output``
+    # and ``derivative_over_output`` (see engine.Engine._underflowed).
+    underflows = False
 
     # The next two are properties so that an activation with options can write them in
     # (ReLU's f'(0), LeakyReLU's α); the others override them with plain class attributes.
@@ -85,6 +89,14 @@ class Activation:
         """
         with np.errstate(invalid="ignore"):
             return np.where(fprime == 0, 0.0, dL_da * fprime)
+
+    def log_output(self, z: np.ndarray) -> np.ndarray:
+        """ln f(z), computed from z (only for an activation that ``underflows``)."""
+        raise NotImplementedError
+
+    def derivative_over_output(self, z: np.ndarray) -> np.ndarray:
+        """f′(z) / f(z), computed from z (only for an activation that ``underflows``)."""
+        raise NotImplementedError
 
     def describe(self) -> str:
         extras = ", ".join(f"{k} = {format_exact(v)}" for k, v in self.options.items())
@@ -285,11 +297,20 @@ class Softplus(Activation):
     def prime_template(self, z):
         return "σ({z})", ""
 
+    underflows = True       # e^z below the smallest float64 (z < −708): a subnormal or 0
+
     def forward(self, z):
         return softplus(z)
 
     def derivative(self, z, a):
         return sigmoid(z)
+
+    def log_output(self, z):
+        return log_softplus(z)
+
+    def derivative_over_output(self, z):
+        # σ(z) / softplus(z) = e^(ln σ(z) − ln softplus(z)), with ln σ(z) = −softplus(−z)
+        return np.exp(-softplus(-z) - log_softplus(z))
 
 
 class Softmax(Activation):
@@ -341,6 +362,21 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def softplus(z: np.ndarray) -> np.ndarray:
     """ln(1 + e^z) = max(z, 0) + ln(1 + e^(−|z|)), finite for every finite z."""
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+SERIES_BELOW = -30.0
+"""Below this z, ln softplus(z) is taken from its series in u = e^z (u < 1e-13)."""
+
+
+def log_softplus(z: np.ndarray) -> np.ndarray:
+    """ln ln(1 + e^z), finite for every finite z, also where softplus(z) underflows.
+
+    For z < −30, ln(1 + u) = u(1 − u/2 + u²/3 − …) with u = e^z, so its log is
+    z + ln(1 − u/2 + u²/3) (the next term is below u³ < 1e-39 relative)."""
+    u = np.exp(np.minimum(z, SERIES_BELOW))
+    with np.errstate(divide="ignore"):
+        return np.where(z < SERIES_BELOW, z + np.log1p(u * (u / 3.0 - 0.5)),
+                        np.log(softplus(z)))
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {

@@ -16,6 +16,7 @@ Nothing here prints.
 
 from __future__ import annotations
 
+import math
 import shlex
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ from rich.cells import cell_len
 
 from .conventions import SHOW, conventions
 from .document import Line, Section, Table
-from .engine import Engine
+from .engine import Engine, quiet_arithmetic
 from .network import Network
 from .numbers import DEFAULT_PRECISION, format_number
 from .report import about, neuron_label
@@ -276,7 +277,7 @@ def summary(net: Network, reason: str, forward: Values | None, sample: int, prec
         w = layer.weights
         cells = [str(layer.size), layer.activation.describe(),
                  str(w.size + (1 if layer.shared_bias else layer.size)),
-                 float(w.min()), float(w.mean()), float(w.max()),
+                 float(w.min()), _mean(w), float(w.max()),
                  _biases_text(net, index, precision)]
         if forward is not None:
             z, a = forward.z[index], forward.a[index]
@@ -296,6 +297,16 @@ def summary(net: Network, reason: str, forward: Values | None, sample: int, prec
                            columns, rows)]),
             Section(f"Sample {sample}" + (f" of {count}" if count > 1 else " (the only sample)"),
                     lines)]
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean of finite values, finite: a sum that overflows float64 (weights near 1e308)
+    is taken again of the values scaled down first.  Warnings silenced as in the engine."""
+    with quiet_arithmetic():
+        mean = float(values.mean())
+        if math.isinf(mean) and np.isfinite(values).all():
+            mean = float((values / values.size).sum())
+    return mean
 
 
 def _range(values: np.ndarray, precision: int) -> str:

@@ -137,6 +137,8 @@ class Evaluation:
 
 ProgressCallback = work_progress.Callback
 
+TINY = float(np.finfo(float).tiny)
+"""The smallest normal float64: below it a value has lost precision (subnormal) or is 0."""
 SMALL_ARRAY = 64    # entries up to which Python floats are quicker than a NumPy call
 NOT_TRACED = np.empty(0)
 """Stands for a value ``train_untraced`` does not compute (nothing reads it)."""
@@ -201,6 +203,12 @@ class Engine:
         # A fused output's δ: from the rounded a when rounding, as a hand calculation has it.
         self.fused_delta = fused and (fused.hand_delta if self.rounding else fused.delta)
         self.from_z = self.fused is not None and not self.rounding   # loss and ∂L/∂a from z
+        # An output that underflows (softplus at z < −708) with a loss taking ln a: where
+        # a underflowed, ln a and δ are taken from z (``_underflowed``); not when rounding,
+        # as a hand calculation works from its rounded a.
+        self.log_from_z = (not self.fused and not self.rounding
+                           and self.activations[-1].underflows
+                           and network.loss.takes_log_of_output)
         self.optimizer: Any = OPTIMIZERS[network.optimizer.name](network)
         self.inputs = np.array([s.input for s in network.samples])
         self.targets = np.array([s.target for s in network.samples])
@@ -250,6 +258,26 @@ class Engine:
             outs.append(a)
         return zs, outs
 
+    def _underflowed(self, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:
+        """Mask of the outputs whose a underflowed to a subnormal or 0 from a finite z, when
+        the loss's ln a and δ are then taken from z (``log_from_z``); None when there is none.
+
+        Everywhere else the loss and δ are computed from a as ever, to the last bit."""
+        if not self.log_from_z:
+            return None
+        under = (np.abs(a) < TINY) & np.isfinite(z)
+        return under if under.any() else None
+
+    def _underflowed_delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray,
+                           fprime: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """The output layer's δ, taken from z where a underflowed (∂L/∂a·f′(z) would be
+        −inf·0 or ±inf there); ``delta`` as computed everywhere else."""
+        under = self._underflowed(z, a)
+        if under is None:
+            return delta
+        ratio = self.activations[-1].derivative_over_output(z)
+        return np.where(under, self.network.loss.delta_from_ratio(ratio, a, fprime, y), delta)
+
     def _check_finite(self, zs: list[np.ndarray]) -> None:
         for index, z in enumerate(zs):
             if not _all_finite(z):
@@ -278,6 +306,10 @@ class Engine:
         else:
             self._check_domain(a, indices)
             terms = self.network.loss.terms(a, y)
+            under = self._underflowed(z, a)
+            if under is not None:
+                log_a = self.activations[-1].log_output(z)
+                terms = np.where(under, self.network.loss.terms_from_log(log_a, a, y), terms)
         terms = self.round(terms)
         losses = self.round(terms.sum(axis=1))
         return LossValues(terms, losses, float(self.round(self.reduce(losses))))
@@ -313,6 +345,8 @@ class Engine:
                 delta = r(self.fused_delta(z, a, y))
             else:
                 delta = r(self.activations[index].backward(z, a, dL_da, fprime))
+                if index == last and fprime is not None:
+                    delta = self._underflowed_delta(z, a, y, fprime, delta)
             dL_das[index], fprimes[index], deltas[index] = dL_da, fprime, delta
         return dL_das, fprimes, deltas
 

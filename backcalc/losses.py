@@ -52,6 +52,10 @@ class Loss:
     target_kind = "uniform"
     # Slips that scale this loss and its ∂L/∂a (a ½ dropped or added): slip → factor.
     scale_slips: dict = {}
+    # Whether the loss takes ln a (a −y·ln a term, ∂L/∂a = −y/a + …): for outputs whose a
+    # underflowed, the engine gives it ln a and f′(z)/a from z (``terms_from_log``,
+    # ``delta_from_ratio``), as a = 0 would make them inf and −inf·0.
+    takes_log_of_output = False
 
     def terms(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -62,6 +66,16 @@ class Loss:
     def domain_error(self, a: np.ndarray) -> np.ndarray | None:
         """Mask of outputs for which the loss is undefined, or None when all are fine."""
         return None
+
+    def terms_from_log(self, log_a: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``terms`` with ln a given (only for a loss that ``takes_log_of_output``)."""
+        raise NotImplementedError
+
+    def delta_from_ratio(self, ratio: np.ndarray, a: np.ndarray, fprime: np.ndarray,
+                         y: np.ndarray) -> np.ndarray:
+        """δ = ∂L/∂a·f′(z) with f′(z)/a given as ``ratio`` (only for a loss that
+        ``takes_log_of_output``)."""
+        raise NotImplementedError
 
     # --- one output, as a hand calculation works it (``worked``) ------------------------
     def gradient_one(self, values: Sequence[float], outputs: int) -> float:
@@ -128,6 +142,7 @@ class BinaryCrossEntropy(Loss):
     formula = "L = −Σ [y ln a + (1 − y) ln(1 − a)]"
     gradient_formula = "∂L/∂a = (a − y) / (a(1 − a))"
     targets_are_probabilities = True
+    takes_log_of_output = True
     target_kind = "binary"
     term_template = "{y}·ln {a} + (1 − {y})·ln(1 − {a})"
     sum_template, gradient_template = "−[{terms}]", "({a} − {y}) / ({a}(1 − {a}))"
@@ -142,12 +157,20 @@ class BinaryCrossEntropy(Loss):
         bad = (a < 0) | (a > 1)
         return bad if bad.any() else None
 
+    def terms_from_log(self, log_a, a, y):
+        return -(np.where(y == 0, 0.0, y * log_a) + _y_log(1.0 - y, 1.0 - a))
+
+    def delta_from_ratio(self, ratio, a, fprime, y):
+        # (−y/a + (1 − y)/(1 − a))·f′ = −y·(f′/a) + f′·(1 − y)/(1 − a)
+        return np.where(y == 0, 0.0, -y * ratio) + _y_over(1.0 - y, 1.0 - a) * fprime
+
 
 class CrossEntropy(Loss):
     name, alias = "cross_entropy", "ce"
     formula = "L = −Σ y ln a"
     gradient_formula = "∂L/∂a = −y / a"
     targets_are_probabilities = True
+    takes_log_of_output = True
     target_kind = "one-hot"
     term_template, sum_template, gradient_template = "{y}·ln {a}", "−[{terms}]", "−{y} / {a}"
 
@@ -160,6 +183,12 @@ class CrossEntropy(Loss):
     def domain_error(self, a):
         bad = a < 0
         return bad if bad.any() else None
+
+    def terms_from_log(self, log_a, a, y):
+        return -np.where(y == 0, 0.0, y * log_a)
+
+    def delta_from_ratio(self, ratio, a, fprime, y):
+        return np.where(y == 0, 0.0, -y * ratio)          # (−y/a)·f′
 
 
 def _bce_gradient(a, one_minus_a, y):

@@ -263,8 +263,11 @@ def progress_table(run: Run, every: int = 1, hidden: int = 0, gap_at: int = 0) -
 
 
 def parameters_table(run: Run) -> Table:
-    """Parameters (rows) after each shown iteration (columns), starting from their old values."""
+    """Parameters (rows) after each shown iteration (columns), starting from their old values.
+
+    A run stopped in its first iteration has no step: only the "before" column."""
     net = run.network
+    before = run.steps[0].before if run.steps else net.params
     columns = ["parameter", "before"] + [
         f"after {step.iteration}" + (f".{step.pass_.sample_indices[0] + 1}"
                                      if net.update == "online" and len(net.samples) > 1 else "")
@@ -272,7 +275,7 @@ def parameters_table(run: Run) -> Table:
     rows: list[list[Cell]] = []
     for label, layer, kind, j, i in parameter_columns(net):
         cell = (layer, kind, j, i)
-        row: list[Cell] = [label, _pick(run.steps[0].before, *cell)]
+        row: list[Cell] = [label, _pick(before, *cell)]
         rows.append(row + [_pick(s.parameters, *cell) for s in run.steps])
     return Table("Parameters", columns, rows)
 

@@ -318,3 +318,104 @@ layers:
             assert np.isfinite(g.weights).all() and np.isfinite(g.biases).all()
     # z_o = (50 − 50·0, …) = (50, −50) in iteration 1: L = softplus(50) + softplus(50)
     assert run.steps[0].loss == pytest.approx(2 * d_softplus(50.0), rel=1e-13)
+
+
+# --- outputs that underflow: softplus below z ≈ −708 ------------------------------------
+# softplus(z) = ln(1 + e^z) ≈ e^z is below the smallest normal float64 (2.2e-308) for
+# z < −708.4 and rounds to 0 below −745: a loss taking ln a (cross-entropy, binary
+# cross-entropy) got inf from a = 0, and δ = ∂L/∂a·f′(z) became −inf·0 → 0 (z = −800) or
+# −inf (z = −720, then the update diverged).  Where a underflowed, ln a and f′(z)/a are
+# taken from z; the true δ = −y·σ(z)/softplus(z) is about −y.  ∂L/∂a = −y/a = −e^800 and
+# f′ = σ(−800) = e^−800 stay what float64 makes of them (−inf and 0).
+
+def d_softplus_tiny_safe(D, z):
+    """ln(1 + e^z) in Decimal: by its series u − u²/2 + u³/3 where u = e^z < 1e-30
+    (1 + u would round to 1 at 60 digits), else directly."""
+    u = D(z).exp()
+    return u - u * u / 2 + u ** 3 / 3 if u < D("1e-30") else (1 + u).ln()
+
+
+def d_log_softplus(z: float) -> float:
+    return exact(lambda D: d_softplus_tiny_safe(D, z).ln())
+
+
+def d_softplus_delta(loss: str, z: float, y: float) -> float:
+    """δ = ∂L/∂a·σ(z) with a = softplus(z), 60 digits."""
+    def delta(D):
+        a, s, y_ = d_softplus_tiny_safe(D, z), 1 / (1 + (-D(z)).exp()), D(y)
+        dL_da = -y_ / a + ((1 - y_) / (1 - a) if loss == "binary_cross_entropy" else 0)
+        return dL_da * s
+    return exact(delta)
+
+
+def d_softplus_loss(loss: str, z: float, y: float) -> float:
+    def value(D):
+        a, y_ = d_softplus_tiny_safe(D, z), D(y)
+        rest = (1 - y_) * (1 - a).ln() if loss == "binary_cross_entropy" and y != 1 else 0
+        return -(y_ * a.ln() + rest)
+    return exact(value)
+
+
+@pytest.mark.parametrize("z", [-1000.0, -800.0, -745.0, -720.0, -709.0, -700.0, -40.0,
+                               -30.5, -29.5, -5.0, 2.0, 30.0])
+def test_log_softplus_from_z(z):
+    from backcalc.activations import log_softplus
+    with no_warnings():
+        value = log_softplus(np.array([[z]]))
+    same(value, [[d_log_softplus(z)]])
+    # e.g. ln softplus(−800) = −800 − e^(−800)/2 = −800 in float64
+    if z <= -709:
+        assert value[0, 0] == z
+
+
+SOFTPLUS_UNDERFLOW_CASES = [
+    (loss, z, y)
+    for loss in ("cross_entropy", "binary_cross_entropy")
+    for z in (-700.0, -709.0, -720.0, -740.0, -745.0, -800.0, -1000.0)
+    for y in (1.0, 0.3)
+]
+
+
+@pytest.mark.parametrize("loss, z, y", SOFTPLUS_UNDERFLOW_CASES)
+def test_softplus_output_whose_a_underflows(loss, z, y):
+    run = run_silently(single("softplus", loss, z, y))
+    step = run.steps[0]
+    output = step.pass_.layers[0]
+    assert step.loss == pytest.approx(d_softplus_loss(loss, z, y), rel=1e-13)
+    same(output.delta, [[d_softplus_delta(loss, z, y)]])
+    assert not step.diverged                   # W ← 1 − 0.1·δ·z, b ← −0.1·δ: finite
+    same(step.parameters[0].weights, [[1 - 0.1 * d_softplus_delta(loss, z, y) * z]])
+
+
+def test_softplus_cross_entropy_at_minus_800_is_about_minus_one():
+    """The case of the report: δ was 0 and the loss inf."""
+    step = run_silently(single("softplus", "cross_entropy", -800.0, 1.0)).steps[0]
+    output = step.pass_.layers[0]
+    assert output.a.tolist() == [[0.0]]                  # e^(−800) rounds to 0
+    assert step.loss == 800.0                            # −ln softplus(−800) = 800 + e^(−800)/2
+    assert output.delta.tolist() == [[-1.0]]             # −σ(z)/softplus(z) = −(1 − e^(−800)/2)
+    assert output.dL_da.tolist() == [[-math.inf]]        # −1/a = −e^800: beyond float64
+    assert output.fprime.tolist() == [[0.0]]             # σ(−800) = e^(−800) rounds to 0
+
+
+def test_softplus_above_the_underflow_is_computed_from_a_as_before():
+    """At z = −700 (a = 9.9e-305, a normal float64) nothing is taken from z: the loss and δ
+    are −y·ln a and (−y/a)·σ(z) exactly as float64 computes them from a."""
+    z = np.array([[-700.0]])
+    step = run_silently(single("softplus", "cross_entropy", -700.0, 1.0)).steps[0]
+    a = ACTIVATIONS["softplus"]().forward(z)
+    assert step.loss == float(-np.log(a)[0, 0])
+    assert step.pass_.layers[0].delta.tolist() == ((-1.0 / a) * sigmoid_of(z)).tolist()
+
+
+def sigmoid_of(z):
+    from backcalc.activations import sigmoid
+    return sigmoid(z)
+
+
+def test_rounded_softplus_output_is_worked_from_its_rounded_a():
+    """With round_intermediates a hand calculation works from its rounded a: a = 0 gives
+    −ln 0 = inf, as written, nothing is taken from z."""
+    text = single("softplus", "cross_entropy", -800.0, 1.0) + "round_intermediates: 4\n"
+    step = run_silently(text).steps[0]
+    assert step.loss == math.inf
