@@ -18,11 +18,20 @@ from .document import Formula, Table
 from .limits import DEFAULT_MAX_ROWS
 from .numbers import format_number
 
+MIN_WIDTH = 40          # a narrower terminal (COLUMNS=1) is laid out as if it were this wide
+MAX_WIDTH = 1000        # a wider one (COLUMNS=9999999999) as if it were this wide
 TAIL_ROWS = 10          # an elided table keeps this many last rows (fewer when max_rows is small)
 MAX_COLUMNS = 12        # wider tables keep their first and last columns (beside the labels)
 TAIL_COLUMNS = 2
 ROW_MARKER = "⋮"
 COLUMN_MARKER = "…"
+
+
+def fit_width(width: int) -> int:
+    """A terminal's width (from ``COLUMNS``, which may say anything) within the widths
+    backcalc lays its output out for, ``MIN_WIDTH`` to ``MAX_WIDTH`` characters: a line
+    is never drawn wider, whatever the terminal claims."""
+    return min(max(width, MIN_WIDTH), MAX_WIDTH)
 
 
 def format_part(part, precision: int, max_items: int | None = None) -> str:
