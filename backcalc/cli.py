@@ -21,6 +21,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from . import app, streams, terminal
+from .document import visible
 from .errors import BackcalcError, OptionError
 from .examples import answers_paths, example_paths
 from .formats import DEFAULT_MAX_ROWS, FORMATS, Choice
@@ -114,16 +115,11 @@ def _fail(message: str, status: int) -> int:
     return status
 
 
-_BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-
-
 def _one_line(text: str) -> str:
     """The message as one line: a line break or control character from the user's file
-    (a key, a file name) is written as its escape, \\r or \\u2028."""
-    return "".join(ch.encode("unicode_escape").decode("ascii")
-                   if ch in _BREAKS or (ord(ch) < 32 and ch != "\t") or 127 <= ord(ch) <= 159
-                   else ch
-                   for ch in text)
+    (a key, a file name) is written as its escape, \\r or \\u2028 (``document.visible``,
+    as every document shows the user's text)."""
+    return visible(text)
 
 
 class NonNegativeNumber(click.ParamType):

@@ -32,6 +32,7 @@ from .layout import (
     column_groups,
     fit_width,
     format_line,
+    heading,
     lay_out,
 )
 from .rich_adapter import collapse_widths, distribute
@@ -61,7 +62,7 @@ def render(sections: list[Section], console: Console, precision: int,
     out = _Writer(console)
     for section in sections:
         out.line("")
-        out.rule(section.title)
+        out.rule(heading(section))
         for line in section.lines:
             out.text(format_line(line, precision, max_rows))
         for table in section.tables:

@@ -118,35 +118,38 @@ codecs.register_error(SPELLING, _spelling)
 
 class GuardedStream(io.TextIOBase):
     """A standard stream whose failed writes raise ``OutputFailed`` (``None``: a stream
-    that was closed when backcalc started).  It has no ``buffer``, so click writes
-    through it too rather than to the bytes underneath."""
+    that was closed when backcalc started).  It has no ``buffer``, so click writes its
+    text through it too rather than to the bytes underneath (which click would encode
+    as UTF-8 whatever the encoding); the bytes click writes (shell completion) go to the
+    stream's own bytes, guarded the same way."""
 
     def __init__(self, stream, name: str):
         self._stream = stream
         self._name = name
 
-    def write(self, text: str) -> int:
-        if not isinstance(text, str):       # (click asks whether bytes are taken)
+    def write(self, text) -> int:
+        if isinstance(text, (bytes, bytearray)) and text:
+            self.flush()
+            return self._guarded(lambda: self._stream.buffer.write(text))
+        if not isinstance(text, str):
+            # (b"" too: click asks so whether this is a stream of bytes; it is not)
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         if not text:
             return 0
+        return self._guarded(lambda: self._stream.write(text))
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            self._guarded(self._stream.flush)
+
+    def _guarded(self, call):
         if self._stream is None:
             raise OutputFailed(self._name, "it is closed")
         try:
-            return self._stream.write(text)
+            return call()
         except BrokenPipeError:
             raise
         except (OSError, ValueError) as error:     # ValueError: closed underneath
-            raise OutputFailed(self._name, _reason(error)) from None
-
-    def flush(self) -> None:
-        if self._stream is None:
-            return
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except (OSError, ValueError) as error:
             raise OutputFailed(self._name, _reason(error)) from None
 
     def writable(self) -> bool:
