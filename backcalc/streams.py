@@ -167,16 +167,16 @@ class GuardedStream(io.TextIOBase):
         return self._stream.fileno()
 
     @property
-    def encoding(self):
+    def encoding(self):  # type: ignore[override]   # (read from the stream it guards)
         return getattr(self._stream, "encoding", None) or "utf-8"
 
     @property
-    def errors(self):
+    def errors(self):  # type: ignore[override]
         return getattr(self._stream, "errors", None)
 
     @property
     def name(self):
-        return getattr(self._stream, "name", f"<std{self._name}>")
+        return getattr(self._stream, "name", f"<standard {self._name}>")
 
 
 def _reason(error: Exception) -> str:
