@@ -95,9 +95,13 @@ class BackcalcGroup(click.Group):
             sys.stderr = sys.stdout = open(os.devnull, "w")
             status = 1
         except streams.OutputFailed as error:
-            # Nothing more can reach standard output: say so on standard error, if it can.
-            streams.silence("stdout")
-            status = _fail(f"Error: {error}", 2)
+            # Nothing more can reach that stream: say so on standard error, if it can.
+            if error.stream == "output":
+                streams.silence("stdout")
+                status = _fail(f"Error: {error}", 2)
+            else:
+                streams.silence("stderr")
+                status = 2
         sys.exit(status if isinstance(status, int) else 0)
 
 

@@ -106,3 +106,22 @@ def test_a_pipe_that_closes_early_still_ends_quietly(in_tmp):
 def test_spellings(text, spelled):
     assert text.encode("ascii", "backcalc-ascii-spelling").decode() == spelled
     assert spell(text).replace("nablaL", "nabla L") == spelled
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_standard_error_alone_ends_quietly(in_tmp):
+    with open("/dev/full", "w") as full:
+        done = backcalc(["run", "mazur", "-o", "out.txt"], stderr=full)
+    assert done.returncode == 2
+    assert os.path.exists("out.txt")
+
+
+def test_a_file_size_limit_on_standard_output_is_one_line(in_tmp):
+    resource = pytest.importorskip("resource")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))      # `ulimit -f 1`
+    with open("out.txt", "w") as out:
+        done = backcalc(["step", "mazur", "-n", "300"], stdout=out, preexec_fn=limit)
+    assert done.returncode == 2
+    assert only_line(done.stderr) == "Error: cannot write to standard output: File too large"
