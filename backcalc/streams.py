@@ -7,9 +7,9 @@ handled here, for ``cli.BackcalcGroup.main`` to turn into one line:
   ``C`` locale on an old system): σ, δ, ∂, z₁⁽¹⁾.  Such a stream writes every
   character it cannot encode in an ASCII spelling instead (``spell``): Greek letters
   by name (sigma, delta), subscripts after ``_`` and superscripts after ``^``
-  (z_1^(1)), ∂ as d, − as -, · as *, … as ..., box lines as - | +, any other
-  letter without its accent (é as e), and whatever is left as its backslash escape
-  (\\u00df).  A UTF-8 stream writes everything as it is.
+  (z_1^(1)), ∂ as d, − as -, · as *, … as ..., box lines as - | +, and any other
+  character as its backslash escape (é as \\xe9, as Python writes standard error: a
+  file name stays exact).  A UTF-8 stream writes everything as it is.
 * It cannot be written at all: a full disk (``> /dev/full``), a closed stream
   (``>&-``), an I/O error.  Every write and flush of a guarded stream that fails is
   raised as ``OutputFailed``, which no other code catches by mistake (it is no
@@ -69,8 +69,7 @@ def spell(text: str) -> str:
                 out.append(" ")
             out.append(word)
         else:
-            plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-            out.append(plain or ch.encode("ascii", "backslashreplace").decode())
+            out.append(ch.encode("ascii", "backslashreplace").decode())
     return "".join(out)
 
 

@@ -101,7 +101,7 @@ def test_a_pipe_that_closes_early_still_ends_quietly(in_tmp):
     ("z₁⁽¹⁾ = w1·x₁", "z_1^(1) = w1*x_1"),
     ("∂L/∂a₁₂ = Wᵀ·δ …", "dL/da_12 = W^T*delta ..."),
     ("σ′(z) ± Σ λ", "sigma'(z) +/- Sigma lambda"),
-    ("é ß", "e \\xdf"),
+    ("é ß", "\\xe9 \\xdf"),
 ])
 def test_spellings(text, spelled):
     assert text.encode("ascii", "backcalc-ascii-spelling").decode() == spelled
@@ -125,3 +125,9 @@ def test_a_file_size_limit_on_standard_output_is_one_line(in_tmp):
         done = backcalc(["step", "mazur", "-n", "300"], stdout=out, preexec_fn=limit)
     assert done.returncode == 2
     assert only_line(done.stderr) == "Error: cannot write to standard output: File too large"
+
+
+def test_an_error_line_on_an_ascii_standard_error_keeps_the_file_name_exact(in_tmp):
+    done = backcalc(["run", "réseau.yaml"], env={"PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 2
+    assert only_line(done.stderr).startswith("Error: r\\xe9seau.yaml: ")
