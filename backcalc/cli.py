@@ -20,7 +20,8 @@ from pathlib import Path
 import click
 from click.shell_completion import CompletionItem
 
-from . import app, terminal
+from . import app, streams, terminal
+from .document import visible
 from .errors import BackcalcError, OptionError
 from .examples import answers_paths, example_paths
 from .formats import DEFAULT_MAX_ROWS, FORMATS, Choice
@@ -72,24 +73,35 @@ class BackcalcGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        streams.guard()
         try:
-            status = super().main(args, prog_name, complete_var, False, **extra)
-        except BackcalcError as error:
-            status = _fail(f"Error: {error}", 2)
-        except click.exceptions.NoArgsIsHelpError as error:   # bare `backcalc`: its help
-            click.echo(error.ctx.get_help())
-            status = 0
-        except click.UsageError as error:
-            command = error.ctx.command_path if error.ctx else "backcalc"
-            status = _fail(f"Error: {error.format_message()} (see `{command} --help`)", 2)
-        except click.ClickException as error:
-            status = _fail(f"Error: {error.format_message()}", error.exit_code)
-        except (click.Abort, KeyboardInterrupt, Interrupted):
-            status = _fail("Interrupted.", 130)
+            try:
+                status = super().main(args, prog_name, complete_var, False, **extra)
+            except BackcalcError as error:
+                status = _fail(f"Error: {error}", 2)
+            except click.exceptions.NoArgsIsHelpError as error:   # bare `backcalc`: its help
+                click.echo(error.ctx.get_help())
+                status = 0
+            except click.UsageError as error:
+                command = error.ctx.command_path if error.ctx else "backcalc"
+                status = _fail(f"Error: {error.format_message()} (see `{command} --help`)", 2)
+            except click.ClickException as error:
+                status = _fail(f"Error: {error.format_message()}", error.exit_code)
+            except (click.Abort, KeyboardInterrupt, Interrupted):
+                status = _fail("Interrupted.", 130)
+            sys.stdout.flush()          # (what is still buffered fails here, not on exit)
         except BrokenPipeError:
             # The reader went away (`| head`): end quietly, with rich's status for it.
             sys.stderr = sys.stdout = open(os.devnull, "w")
             status = 1
+        except streams.OutputFailed as error:
+            # Nothing more can reach that stream: say so on standard error, if it can.
+            if error.stream == "output":
+                streams.silence("stdout")
+                status = _fail(f"Error: {error}", 2)
+            else:
+                streams.silence("stderr")
+                status = 2
         sys.exit(status if isinstance(status, int) else 0)
 
 
@@ -98,20 +110,20 @@ class Interrupted(Exception):
 
 
 def _fail(message: str, status: int) -> int:
-    click.echo(_one_line(message), err=True)
+    """Write the message as one line on standard error; if that fails too, end quietly."""
+    try:
+        click.echo(_one_line(message), err=True)
+        sys.stderr.flush()
+    except (OSError, streams.OutputFailed):
+        streams.silence("stderr")
     return status
-
-
-_BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def _one_line(text: str) -> str:
     """The message as one line: a line break or control character from the user's file
-    (a key, a file name) is written as its escape, \\r or \\u2028."""
-    return "".join(ch.encode("unicode_escape").decode("ascii")
-                   if ch in _BREAKS or (ord(ch) < 32 and ch != "\t") or 127 <= ord(ch) <= 159
-                   else ch
-                   for ch in text)
+    (a key, a file name) is written as its escape, \\r or \\u2028 (``document.visible``,
+    as every document shows the user's text)."""
+    return visible(text)
 
 
 class NonNegativeNumber(click.ParamType):

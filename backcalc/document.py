@@ -58,6 +58,28 @@ class Section:
     chart: LossHistory | None = None    # the loss curve, drawn after the lines
 
 
+# --- text from the user ---------------------------------------------------------------
+
+_BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character (C0 but the tab, DEL, C1) and line break
+    written as its escape, ``\\x1b``, ``\\r``, ``\\u2028``: a name or description from the
+    user's file can neither move the terminal's cursor, change its colours, nor break a
+    heading or a table row, in the terminal or in a file (-o).
+
+    Applied where a renderer reads the document's text (``layout``: cells, lines,
+    titles, column heads, a formula's names) and to error lines (``cli``), the same way.
+    Text already visible comes back unchanged."""
+    if text.isprintable():                      # (the common case, at C speed)
+        return text
+    return "".join(ch.encode("unicode_escape").decode("ascii")
+                   if ch in _BREAKS or (ord(ch) < 32 and ch != "\t") or 127 <= ord(ch) <= 159
+                   else ch
+                   for ch in text)
+
+
 # --- formulas ----------------------------------------------------------------------
 
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -139,6 +161,8 @@ def plain(tokens, fmt: Format) -> str:
             out.append(token.text.translate(SUPERSCRIPTS))
         elif kind is Power:
             out.append("^" + plain(token.tokens, fmt))
+        elif kind is Text:
+            out.append(visible(token.text))       # (a user's name)
         else:
             out.append(token.text)
     return "".join(out)

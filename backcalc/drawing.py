@@ -24,7 +24,7 @@ import numpy as np
 from rich.cells import cell_len
 
 from .conventions import SHOW, conventions
-from .document import Line, Section, Table
+from .document import Line, Section, Table, visible
 from .engine import Engine, quiet_arithmetic
 from .network import Network
 from .numbers import DEFAULT_PRECISION, format_number
@@ -169,7 +169,7 @@ def _layer_column(net: Network, index: int, forward: Values | None, sample: int,
     heading = [f"layer {index + 1} ({'output' if last else 'hidden'})",
                layer.activation.describe()]
     if layer.shared_bias:
-        heading.append(f"shared bias {net.bias_label(index, 0)} = "
+        heading.append(f"shared bias {visible(net.bias_label(index, 0))} = "
                        f"{format_number(layer.biases[0], precision)}")
     boxes = [_neuron_lines(net, index, j, forward, sample, precision) for j in range(layer.size)]
     inner = max(cell_len(text) for _, lines, _ in boxes for text in lines)
@@ -204,13 +204,14 @@ def _neuron_lines(net: Network, index: int, j: int, forward: Values | None, samp
     layer = net.layers[index]
     base = net.index_base
     source = "x" if index == 0 else "a"
-    labels = [f"{net.weight_label(index, k, i)} = {format_number(layer.weights[k, i], precision)}"
+    labels = [f"{visible(net.weight_label(index, k, i))} = "
+              f"{format_number(layer.weights[k, i], precision)}"
               for k in range(layer.size) for i in range(layer.inputs)]
     label_width = max(cell_len(label) for label in labels)        # aligned in every box
     own = labels[j * layer.inputs:(j + 1) * layer.inputs]
     lines = [f"{_pad(label, label_width)}  from {source}{_sub(i + base)}"
              for i, label in enumerate(own)]
-    bias = net.bias_label(index, j)
+    bias = visible(net.bias_label(index, j))       # (measured as drawn)
     lines.append(f"{bias} (shared)" if layer.shared_bias
                  else f"{bias} = {format_number(layer.biases[j], precision)}")
     lines.append("a = " + layer.activation.neuron_text(_sub(neuron_label(net, j))))

@@ -14,15 +14,24 @@ import numbers
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from .document import Formula, Table
+from .document import Formula, Section, Table, visible
 from .limits import DEFAULT_MAX_ROWS
 from .numbers import format_number
 
+MIN_WIDTH = 40          # a narrower terminal (COLUMNS=1) is laid out as if it were this wide
+MAX_WIDTH = 1000        # a wider one (COLUMNS=9999999999) as if it were this wide
 TAIL_ROWS = 10          # an elided table keeps this many last rows (fewer when max_rows is small)
 MAX_COLUMNS = 12        # wider tables keep their first and last columns (beside the labels)
 TAIL_COLUMNS = 2
 ROW_MARKER = "⋮"
 COLUMN_MARKER = "…"
+
+
+def fit_width(width: int) -> int:
+    """A terminal's width (from ``COLUMNS``, which may say anything) within the widths
+    backcalc lays its output out for, ``MIN_WIDTH`` to ``MAX_WIDTH`` characters: a line
+    is never drawn wider, whatever the terminal claims."""
+    return min(max(width, MIN_WIDTH), MAX_WIDTH)
 
 
 def format_part(part, precision: int, max_items: int | None = None) -> str:
@@ -31,14 +40,14 @@ def format_part(part, precision: int, max_items: int | None = None) -> str:
     if part is None:
         return ""
     if isinstance(part, str):
-        return part
+        return visible(part)
     if isinstance(part, numbers.Real):
         return format_number(float(part), precision)
     if isinstance(part, Formula):                   # a worked formula (--explain, check)
         return part.text(number_writer(precision))
     if isinstance(part, tuple):
         label, value = part
-        return f"{label} = {format_part(value, precision, max_items)}"
+        return f"{visible(label)} = {format_part(value, precision, max_items)}"
     if all(isinstance(p, numbers.Real) for p in part):
         shown = [format_number(p, precision) for p in part]
         if max_items is not None and len(part) > max_items:
@@ -54,6 +63,11 @@ def number_writer(precision: int):
     """``format_number`` at ``precision``, remembering what it wrote: the numbers of worked
     formulas recur (an activation in every sum it feeds)."""
     return lru_cache(maxsize=8192)(lambda value: format_number(value, precision))
+
+
+def heading(section: Section) -> str:
+    """A section's title as drawn (its control characters visible, ``document.visible``)."""
+    return visible(section.title)
 
 
 def format_line(parts, precision: int, max_rows: int | None = None) -> str:
@@ -120,7 +134,7 @@ def lay_out(table: Table, precision: int, max_rows: int | None = DEFAULT_MAX_ROW
             text_rows.append([COLUMN_MARKER if i is None else
                               format_part(row[i], precision) if i < len(row) else ""
                               for i in keep_columns])
-    columns = [COLUMN_MARKER if i is None else table.columns[i] for i in keep_columns]
+    columns = [COLUMN_MARKER if i is None else visible(table.columns[i]) for i in keep_columns]
     if notes:
         # Columns are cut at a fixed width: only --max-rows 0 shows them all.
         how = "--max-rows N shows more rows, --max-rows 0 everything" if marker_rows else \
@@ -128,7 +142,7 @@ def lay_out(table: Table, precision: int, max_rows: int | None = DEFAULT_MAX_ROW
         notes = [" and ".join(notes) + f" not shown ({how}; --format json or csv has every "
                  "value)"]
     caption = format_line(table.caption, precision, max_rows) if table.caption else None
-    return TextTable(table.title, columns, text_rows, flags, caption, table.prose, notes,
+    return TextTable(visible(table.title), columns, text_rows, flags, caption, table.prose, notes,
                      marker_rows)
 
 

@@ -113,7 +113,10 @@ class _Bar:
                 columns += [MofNCompleteColumn(), TextColumn(self.unit), TimeRemainingColumn()]
             else:
                 columns += [TimeElapsedColumn()]
-            progress = Progress(*columns, console=Console(file=sys.stderr), transient=True)
+            from .layout import MAX_WIDTH
+            console = Console(file=sys.stderr)
+            console.width = min(console.width, MAX_WIDTH)     # (COLUMNS may say anything)
+            progress = Progress(*columns, console=console, transient=True)
             self.task = progress.add_task(self.description, total=self.total,
                                           completed=self.done)
             progress.start()

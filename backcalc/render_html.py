@@ -10,8 +10,8 @@ from __future__ import annotations
 from html import escape
 
 from .curve import caption, finite_runs as _finite_runs, outline
-from .document import Formula, Section
-from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
+from .document import Formula, Section, visible
+from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, heading, lay_out
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em;
@@ -37,7 +37,7 @@ def render(sections: list[Section], precision: int, max_rows: int | None = DEFAU
     body: list[str] = []
     for section in sections:
         tag = "h2" if section.level == 1 else "h3"
-        body.append(f"<section>\n<{tag}>{escape(section.title)}</{tag}>")
+        body.append(f"<section>\n<{tag}>{escape(heading(section))}</{tag}>")
         for line in section.lines:
             formula = any(isinstance(part, Formula) for part in line)
             css = ' class="formula"' if formula else ""
@@ -49,7 +49,7 @@ def render(sections: list[Section], precision: int, max_rows: int | None = DEFAU
                         f'<p class="note">{escape(caption(section.chart, BAND))}</p>')
         body.append("</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+            f"<title>{escape(visible(title))}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
             + "\n".join(body) + "\n</body>\n</html>\n")
 
 

@@ -15,8 +15,28 @@ from __future__ import annotations
 import re
 
 from .curve import caption, finite_runs, outline
-from .document import Formula, Number, Op, Power, Section, Sup, Symbol, Text, number_text, plain
-from .layout import DEFAULT_MAX_ROWS, TextTable, column_groups, format_line, lay_out, number_writer
+from .document import (
+    Formula,
+    Number,
+    Op,
+    Power,
+    Section,
+    Sup,
+    Symbol,
+    Text,
+    number_text,
+    plain,
+    visible,
+)
+from .layout import (
+    DEFAULT_MAX_ROWS,
+    TextTable,
+    column_groups,
+    format_line,
+    heading,
+    lay_out,
+    number_writer,
+)
 
 PACKAGES = ("amsmath", "booktabs", "longtable")
 PAGE_CHARACTERS = 100      # a table's column group fits this many characters across
@@ -90,7 +110,9 @@ def _translated(value: str, plain) -> list[tuple[bool, str]]:
 
 
 def text(value: str) -> str:
-    """Text for LaTeX's text mode: specials escaped, symbols as inline math."""
+    """Text for LaTeX's text mode: specials escaped, symbols as inline math (control
+    characters first made visible, ``document.visible``)."""
+    value = visible(value)
     def plain(value: str, i: int) -> tuple[str, int]:
         ch = value[i]
         if ch == "-" and value[i + 1:i + 2] == "-":      # --max-rows, not an en dash
@@ -109,7 +131,9 @@ def text(value: str) -> str:
 
 
 def math(value: str) -> str:
-    """A formula's text for math mode: words upright, symbols translated, specials escaped."""
+    """A formula's text for math mode: words upright, symbols translated, specials escaped
+    (control characters first made visible, ``document.visible``)."""
+    value = visible(value)
     return "".join(latex for _, latex in _translated(value, _math_plain))
 
 
@@ -150,7 +174,7 @@ def render(sections: list[Section], precision: int, max_rows: int | None = DEFAU
     body: list[str] = []
     for section in sections:
         command = "section*" if section.level == 1 else "subsection*"
-        body.append(f"\\{command}{{{text(section.title)}}}")
+        body.append(f"\\{command}{{{text(heading(section))}}}")
         paragraph: list[str] = []        # text lines, or equations, gathered into one block
         equations: list[str] = []
         for line in section.lines:

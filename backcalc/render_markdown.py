@@ -12,7 +12,7 @@ import re
 
 from .curve import caption, text_chart
 from .document import Section
-from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, lay_out
+from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, heading, lay_out
 
 CHART_WIDTH = 80
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$])")
@@ -28,7 +28,7 @@ def render(sections: list[Section], precision: int,
            max_rows: int | None = DEFAULT_MAX_ROWS) -> str:
     out: list[str] = []
     for section in sections:
-        out.append(f"{'#' * (section.level + 1)} {escape(section.title)}\n")
+        out.append(f"{'#' * (section.level + 1)} {escape(heading(section))}\n")
         if section.lines:
             # A hard line break (a trailing backslash) keeps one line per line.
             lines = [escape(format_line(line, precision, max_rows)) for line in section.lines]

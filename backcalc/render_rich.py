@@ -26,7 +26,15 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from .layout import DEFAULT_MAX_ROWS, TextTable, column_groups, format_line, lay_out
+from .layout import (
+    DEFAULT_MAX_ROWS,
+    TextTable,
+    column_groups,
+    fit_width,
+    format_line,
+    heading,
+    lay_out,
+)
 from .rich_adapter import collapse_widths, distribute
 
 if TYPE_CHECKING:
@@ -34,17 +42,18 @@ if TYPE_CHECKING:
 
     from .document import Section
 
-MIN_WIDTH = 40   # a narrower terminal (COLUMNS=1) is drawn as if it were this wide
 PADDING = 3   # each column's left and right padding, and the divider between columns
 EDGES = 1     # the box's two outer edges, less the last column's divider
 
 
 def console(file=None, terminal: bool | None = None) -> Console:
     """The console every command draws on: no highlighting of numbers, never too narrow
-    to draw a table, ``terminal=False`` for a file (no escape codes even under FORCE_COLOR)."""
+    to draw a table nor wider than ``layout.MAX_WIDTH`` (``layout.fit_width``),
+    ``terminal=False`` for a file (no escape codes even under FORCE_COLOR)."""
     drawn = Console(file=file, highlight=False, force_terminal=terminal)
-    if drawn.width < MIN_WIDTH:
-        drawn.width = MIN_WIDTH
+    width = drawn.width
+    if width != fit_width(width):
+        drawn.width = fit_width(width)
     return drawn
 
 
@@ -53,7 +62,7 @@ def render(sections: list[Section], console: Console, precision: int,
     out = _Writer(console)
     for section in sections:
         out.line("")
-        out.rule(section.title)
+        out.rule(heading(section))
         for line in section.lines:
             out.text(format_line(line, precision, max_rows))
         for table in section.tables:
@@ -81,8 +90,9 @@ class _Writer:
 
     def __init__(self, console: Console):
         self.console = console
-        # Read once: rich asks the terminal for its size on every reading.
-        self.width = console.width
+        # Read once: rich asks the terminal for its size on every reading.  (Never wider
+        # than layout.MAX_WIDTH, whatever console it is given.)
+        self.width = min(console.width, fit_width(console.width))
         options = console.options
         self.ascii_only = options.ascii_only
         self.box = box.SIMPLE_HEAD.substitute(options, safe=console.safe_box)

@@ -1,0 +1,91 @@
+"""Control characters in what the user wrote (a network's name, description, a weight's
+or bias's name) are shown as visible escapes (``\\x1b``), never sent raw to the terminal
+or into a file: an ESC sequence in a name once recoloured the terminal, moved its cursor
+or retitled its window in every format but the error lines."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from backcalc.cli import _one_line
+from backcalc.document import visible
+
+from helpers import invoke, write_network
+
+HOSTILE = r"""
+name: "Evil \e[31mred\e[0m\rname"
+description: "desc \e]0;title\a\x9b2J end\u2028more"
+input: [0.05, 0.10]
+target: [0.01]
+loss: half_squared_error
+learning_rate: 0.5
+layers:
+  - activation: sigmoid
+    weights: [[0.15, 0.20]]
+    biases: [0.35]
+    names:
+      weights: [["w\e[1m1", "w2"]]
+      biases: ["b\e[5m1"]
+"""
+
+# Any C0 control but the newline and the tab, DEL, any C1 control, a Unicode line break.
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+COMMANDS = [["run"], ["run", "--explain"], ["step", "-n", "2", "--full"],
+            ["step", "-n", "2", "--explain"], ["gradcheck"]]
+FORMATS = ["table", "markdown", "html", "latex"]
+
+
+def shown(text: str, fmt: str) -> str:
+    """The text as the format's reader sees it (its own escapes undone)."""
+    if fmt == "markdown":
+        return re.sub(r"\\(.)", r"\1", text)
+    if fmt == "latex":
+        return text.replace("\\textbackslash{}", "\\").replace("{[}", "[").replace("{]}", "]")
+    if fmt == "html":
+        return html.unescape(text)
+    return text
+
+
+def assert_visible(text: str, fmt: str = "table") -> None:
+    assert not RAW.search(text), RAW.findall(text)
+    assert r"\x1b[31mred" in shown(text, fmt)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_control_characters_in_names_are_shown_escaped(in_tmp, command, fmt):
+    net = write_network(HOSTILE)
+    result = invoke(command[0], net, *command[1:], "--format", fmt)
+    assert_visible(result.stdout, fmt)
+    if "--explain" in command or command[0] == "gradcheck":   # (where the weights are named)
+        assert r"w\x1b[1m1" in shown(result.stdout, fmt)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_and_in_the_output_file(in_tmp, fmt):
+    net = write_network(HOSTILE)
+    invoke("run", net, "--explain", "--format", fmt, "-o", "out.txt")
+    assert_visible(Path("out.txt").read_text(encoding="utf-8"), fmt)
+
+
+@pytest.mark.parametrize("values", [[], ["--values"]])
+def test_show_draws_them_escaped_and_aligned(in_tmp, values):
+    result = invoke("show", write_network(HOSTILE), *values)
+    assert_visible(result.stdout)
+    box = [line for line in result.stdout.splitlines() if "│" in line or "▶" in line]
+    assert any(r"w\x1b[1m1 = 0.15" in line for line in box)
+    assert any(r"b\x1b[5m1 = 0.35" in line for line in box)
+    # The boxes' right edges line up: the escapes were measured as they are drawn.
+    assert len({line.rstrip().rfind("│") for line in box if "from x" in line}) == 1
+
+
+def test_visible():
+    assert visible("plain σ₁ text\twith a tab") == "plain σ₁ text\twith a tab"
+    assert visible("a\x1b[2Jb\r\n\x07\x7f\x9b\u2028") == r"a\x1b[2Jb\r\n\x07\x7f\x9b\u2028"
+    assert visible(visible("\x1b")) == r"\x1b"          # already visible: unchanged
+    assert _one_line("key\x1b[0m\nname") == visible("key\x1b[0m\nname")

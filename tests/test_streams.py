@@ -1,0 +1,133 @@
+"""Standard output and error that cannot take what backcalc writes: a full disk, a closed
+stream, an encoding without σ and δ.  Each command ends with its output (spelled in
+ASCII where it must) or one line on standard error and exit status 2, never a traceback.
+
+Run as real processes: the streams are the operating system's.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from backcalc.streams import spell
+
+COMMANDS = [["--help"], ["run", "mazur"], ["run", "mazur", "--explain"], ["step", "mazur",
+            "-n", "2"], ["show", "mazur", "--values"], ["examples"], ["gradcheck", "mazur"],
+            ["check", "seed000", "seed000"], ["new", "2-1"], ["schema"], ["run", "--help"]]
+
+
+def backcalc(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=None, **options):
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("PYTHONIOENCODING", "FORCE_COLOR")}
+    environment.update({"COLUMNS": "80", **(env or {})})
+    return subprocess.run([sys.executable, "-m", "backcalc", *args], stdout=stdout,
+                          stderr=stderr, env=environment, **options)
+
+
+def only_line(stderr: bytes) -> str:
+    text = stderr.decode()
+    assert "Traceback" not in text and "Exception" not in text, text
+    lines = text.splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_a_full_disk_on_standard_output_is_one_line(in_tmp, args):
+    with open("/dev/full", "w") as full:
+        done = backcalc(args, stdout=full)
+    assert done.returncode == 2
+    assert only_line(done.stderr) == ("Error: cannot write to standard output: "
+                                      "No space left on device")
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_a_closed_standard_output_is_one_line(in_tmp, args):
+    # The child starts with file descriptor 1 closed, as after `>&-`.
+    done = backcalc(args, stdout=None, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 2
+    assert only_line(done.stderr) == "Error: cannot write to standard output: it is closed"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["run", "mazur"], ["run", "no-such-network"]], ids=" ".join)
+def test_broken_standard_error_too_ends_quietly(in_tmp, args):
+    with open("/dev/full", "w") as full:
+        done = backcalc(args, stdout=full, stderr=full)
+    assert done.returncode == 2
+    closed = backcalc(args, stdout=None, stderr=None,
+                      preexec_fn=lambda: (os.close(1), os.close(2)))
+    assert closed.returncode == 2
+
+
+def test_a_file_written_with_standard_output_closed_is_written(in_tmp):
+    # The file is written; the line after it (where the state went) cannot be.
+    done = backcalc(["run", "mazur", "-o", "out.txt"], stdout=None,
+                    preexec_fn=lambda: os.close(1))
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == [
+        "Wrote out.txt (table).", "Error: cannot write to standard output: it is closed"]
+    assert "Mazur" in open("out.txt", encoding="utf-8").read()
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_an_ascii_standard_output_gets_ascii_spellings(in_tmp, args):
+    done = backcalc(args, env={"PYTHONIOENCODING": "ascii"})
+    assert done.returncode in (0, 1), done.stderr.decode()   # (check: a wrong answer is 1)
+    assert "Traceback" not in done.stderr.decode()
+    assert done.stdout.isascii() and done.stderr.isascii()
+    assert done.stdout
+
+
+def test_the_ascii_spellings_are_readable(in_tmp):
+    done = backcalc(["run", "mazur", "--explain"], env={"PYTHONIOENCODING": "ascii"})
+    text = done.stdout.decode("ascii")
+    assert "dL/da" in text and "delta" in text and "sigma'(z)" in text and "x_1" in text
+
+
+def test_a_pipe_that_closes_early_still_ends_quietly(in_tmp):
+    done = subprocess.run(f"{sys.executable} -m backcalc step mazur -n 2000 | head -c 10",
+                          shell=True, capture_output=True)
+    assert done.stdout and "Traceback" not in done.stderr.decode()
+
+
+@pytest.mark.parametrize("text, spelled", [
+    ("θ ← θ − η∇L", "theta <- theta - eta nabla L"),
+    ("z₁⁽¹⁾ = w1·x₁", "z_1^(1) = w1*x_1"),
+    ("∂L/∂a₁₂ = Wᵀ·δ …", "dL/da_12 = W^T*delta ..."),
+    ("σ′(z) ± Σ λ", "sigma'(z) +/- Sigma lambda"),
+    ("é ß", "\\xe9 \\xdf"),
+])
+def test_spellings(text, spelled):
+    assert text.encode("ascii", "backcalc-ascii-spelling").decode() == spelled
+    assert spell(text).replace("nablaL", "nabla L") == spelled
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_standard_error_alone_ends_quietly(in_tmp):
+    with open("/dev/full", "w") as full:
+        done = backcalc(["run", "mazur", "-o", "out.txt"], stderr=full)
+    assert done.returncode == 2
+    assert os.path.exists("out.txt")
+
+
+def test_a_file_size_limit_on_standard_output_is_one_line(in_tmp):
+    resource = pytest.importorskip("resource")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))      # `ulimit -f 1`
+    with open("out.txt", "w") as out:
+        done = backcalc(["step", "mazur", "-n", "300"], stdout=out, preexec_fn=limit)
+    assert done.returncode == 2
+    assert only_line(done.stderr) == "Error: cannot write to standard output: File too large"
+
+
+def test_an_error_line_on_an_ascii_standard_error_keeps_the_file_name_exact(in_tmp):
+    done = backcalc(["run", "réseau.yaml"], env={"PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 2
+    assert only_line(done.stderr).startswith("Error: r\\xe9seau.yaml: ")
