@@ -138,14 +138,11 @@ def run_backcalc(command: Command, environment: Environment) -> Outcome:
         argv = [sys.executable, "-m", "backcalc", *command.args]
         if environment.stdout == "closed":
             argv = [sys.executable, "-c", CLOSED_STDOUT, *command.args]
-        if environment.stdout == "full":
-            with open("/dev/full", "wb") as full:
-                done = subprocess.run(argv, cwd=folder, env=environment.variables(),
-                                      stdin=subprocess.DEVNULL, stdout=full,
-                                      stderr=subprocess.PIPE, timeout=TIMEOUT)
-        else:
+        # The real /dev/full (never a path written as a file otherwise) or a pipe.
+        with open("/dev/full", "wb") as full:
+            target = full if environment.stdout == "full" else subprocess.PIPE
             done = subprocess.run(argv, cwd=folder, env=environment.variables(),
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL, stdout=target,
                                   stderr=subprocess.PIPE, timeout=TIMEOUT)
         output = Path(folder) / OUTPUT_FILE
         return Outcome(done.returncode, done.stdout or b"",
