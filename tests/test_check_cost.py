@@ -74,3 +74,22 @@ def test_slip_search_work_is_linear_in_blocks_and_bounded_per_block(tmp_path, mo
     per_block_bound = many_full / 8
     assert many / 8 <= per_block_bound
     assert many <= 2 * few + 4 * per_block_bound
+
+
+def test_unrounded_quantities_keep_their_functions_unwrapped(tmp_path):
+    """Memory: without round_intermediates a quantity and each of its slips hold the
+    function itself, not one more wrapper each (a third of the worked calculation's size)."""
+    net_path = tmp_path / "net.yaml"
+    net_path.write_text(network_text(), encoding="utf-8")
+    answers_path = tmp_path / "answers.yaml"
+    answers_path.write_text(answers_text(2), encoding="utf-8")
+    network = load_network(*resolve(str(net_path)))
+    worked = check_module._worked(network, load_answers(answers_path, network), None,
+                                  with_slips=True)
+
+    def wrapped(f) -> bool:
+        return getattr(f, "__qualname__", "").startswith("_rounded.")
+    computed = [q for q in worked.quantities if q.compute is not None]
+    assert computed and not any(wrapped(q.compute) for q in computed)
+    assert not any(wrapped(f) for q in computed for variants in q.slips.values()
+                   for _, f in variants.values())
