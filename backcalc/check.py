@@ -22,6 +22,7 @@ Every answer is compared with backcalc's value for the same quantity
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -327,14 +328,16 @@ def _world(name: str, label: str, layer: int | None) -> Callable:
     return world
 
 
-def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: dict) -> None:
+def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: dict) -> int:
     """Name the slip that reproduces each wrong answer: one made in the answer's own step
     first (a wrong update is update_sign, though a flipped δ would give it too), then in
-    the catalogue's order.  Inexact right answers learn of a slip giving them exactly."""
+    the catalogue's order.  Inexact right answers learn of a slip giving them exactly.
+    Returns how many quantities the slip worlds recomputed (the search's cost)."""
     last = max(worked.order(r.quantity) for r in doubtful)
+    slipped = _SlipWorlds(worked, given, last, [r.quantity.key for r in doubtful])
     found: dict[int, tuple] = {}
     for order, (name, detail, world) in enumerate(_worlds(worked)):
-        _, recomputed = evaluate(worked, given, world, upto=last)
+        recomputed = slipped.recomputed(name, world)
         for index, result in enumerate(doubtful):
             value = recomputed.get(result.quantity.key)
             if value is None or not math.isfinite(value) or _close(value, result.yours, 0.0):
@@ -350,3 +353,62 @@ def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: d
             result.slip, result.slip_detail = name, detail
         else:
             result.also_slip = name
+    return slipped.cost
+
+
+class _SlipWorlds:
+    """``evaluate`` under a slip, redoing only what the slip changes.
+
+    The calculation without a slip is evaluated once.  A slip world then recomputes the
+    quantities where the slip is made and those downstream of them (a value the student
+    wrote stops the change: it stands in for the recomputed one), and only among the
+    quantities the doubtful answers depend on.  The values are exactly ``evaluate``'s:
+    the same functions of the same numbers."""
+
+    def __init__(self, worked: Worked, given: dict, last: int, targets: list[Key]):
+        self.quantities = worked.quantities[:last + 1]
+        self.given = given
+        self.values, self.base = evaluate(worked, given, upto=last)
+        self.cost = 0
+        # What the targets depend on, through the right operands or a slip's.
+        needed = set(targets)
+        for q in reversed(self.quantities):
+            if q.key in needed:
+                needed.update(q.operands)
+                for variants in q.slips.values():
+                    for operands, _ in variants.values():
+                        needed.update(operands)
+        self.dependents: dict[Key, list[int]] = {}
+        self.sites: dict[str, list[int]] = {}      # slip → where it can be made
+        for position, q in enumerate(self.quantities):
+            if q.key not in needed or q.compute is None:
+                continue
+            for operand in q.operands:
+                self.dependents.setdefault(operand, []).append(position)
+            for name in q.slips:
+                self.sites.setdefault(name, []).append(position)
+
+    def recomputed(self, name: str, world: Callable) -> dict[Key, float]:
+        """What ``evaluate(worked, given, world, upto=last)[1]`` holds for the targets."""
+        queue = [p for p in self.sites.get(name, ()) if world(self.quantities[p])]
+        queued = set(queue)
+        heapq.heapify(queue)
+        changed: dict[Key, float] = {}
+        recomputed = dict(self.base)
+        while queue:
+            q = self.quantities[heapq.heappop(queue)]
+            assert q.compute is not None        # only computed quantities are queued
+            operands, compute = world(q) or (q.operands, q.compute)
+            value = safe(compute, [changed[o] if o in changed else self.values[o]
+                                   for o in operands])
+            self.cost += 1
+            if q.key in self.given:
+                recomputed[q.key] = value
+                continue
+            changed[q.key] = value
+            for position in self.dependents.get(q.key, ()):
+                if position not in queued:
+                    queued.add(position)
+                    heapq.heappush(queue, position)
+        return recomputed
+

@@ -279,11 +279,13 @@ class _Builder:
     def computed(self, key: Key, symbol: str, value: float, operands: list[Key], tokens: list,
                  compute: Compute, note: str = "", slips: dict | None = None) -> Key:
         """A computed quantity; ``slips``: slip → variant → (operands, compute)."""
-        rnd = self.rnd
+        # Unrounded, a function is kept as it is: no wrapper per quantity and slip.
+        wrap = (lambda f: f) if self.net.round_intermediates is None else \
+            partial(_rounded, self.rnd)
         slips = slips if self.with_slips and slips else {}
         self.add(Quantity(key, symbol, float(value), list(operands), tokens,
-                          _rounded(rnd, compute), note, self.iteration,
-                          {name: {label: (ops, _rounded(rnd, f))
+                          wrap(compute), note, self.iteration,
+                          {name: {label: (ops, wrap(f))
                                   for label, (ops, f) in variants.items()}
                            for name, variants in slips.items()}))
         return key
