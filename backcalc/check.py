@@ -29,10 +29,22 @@ from dataclasses import dataclass, field
 
 from .answers import Answer
 from .engine import train
+from .limits import CHECK_MAX_NUMBERS
 from .network import Network
+from .numbers import round_half_up
 from .quantities import FPRIME
 from .slips import SLIPS  # the catalogue, in the order slips are tried (check_report's too)
-from .worked import ZERO, Compute, Key, Quantity, Worked, build, evaluate, safe
+from .worked import (
+    ZERO,
+    Compute,
+    Key,
+    Quantity,
+    Worked,
+    build,
+    evaluate,
+    numbers_per_step,
+    safe,
+)
 
 VERDICTS = ("right", "rounding", "follows", "wrong")
 NOISE = 1e-12         # relative: float64 noise (a calculator keeps 12 digits or more)
@@ -83,6 +95,7 @@ class CheckResult:
 def check(network: Network, answers: list[Answer], *, tolerance: float | None = None,
           learning_rate: float | None = None) -> CheckResult:
     """Judge ``answers`` against ``network``'s calculation (see the module's docstring)."""
+    _within_budget(network, answers)
     worked = _worked(network, answers, learning_rate, with_slips=True)
     placed = sorted(((_quantity(worked, network, a), a) for a in answers),
                     key=lambda pair: (worked.order(pair[0]), pair[1].block))
@@ -110,6 +123,29 @@ def check(network: Network, answers: list[Answer], *, tolerance: float | None = 
     several = len({a.block for a in answers}) > 1
     rounding = worlds.exact_for(results) if worlds else None
     return CheckResult(network, worked, results, several, rounding, values)
+
+
+def _within_budget(network: Network, answers: list[Answer]) -> None:
+    """Refuse, before any work, an answers file whose iterations span a calculation of
+    more than ``CHECK_MAX_NUMBERS`` numbers (its time and memory grow with them)."""
+    first = network.progress.iteration + 1
+    iterations = sorted({a.iteration or first for a in answers})
+    steps = len(network.samples) if network.update == "online" else 1
+    per_iteration = steps * numbers_per_step(network)
+    fixed = network.parameter_count          # the parameters the first step starts from
+    numbers = (iterations[-1] - iterations[0] + 1) * per_iteration + fixed
+    if numbers <= CHECK_MAX_NUMBERS:
+        return
+    fit = max((CHECK_MAX_NUMBERS - fixed) // per_iteration, 0)
+    beyond = next(a for a in answers if (a.iteration or first) >= iterations[0] + fit)
+    span = (f"iteration {iterations[0]}" if len(iterations) == 1
+            else f"iterations {iterations[0]} to {iterations[-1]}")
+    advice = (f"answer at most {fit} consecutive iterations in one file" if fit
+              else "one iteration of this network is already more than that")
+    raise beyond.error(
+        f"checking {span} works out about {numbers:,} numbers (every z, a, δ, gradient "
+        f"and update of {network.parameter_count:,} weights and biases), more than "
+        f"check's limit of {CHECK_MAX_NUMBERS:,}; {advice}")
 
 
 def _worked(network: Network, answers: list[Answer], learning_rate,
@@ -146,17 +182,28 @@ def _quantity(worked: Worked, network: Network, answer: Answer) -> Quantity:
 
 
 def _find(worked: Worked, network: Network, answer: Answer) -> Quantity | None:
+    key = _key(_places(worked), network, answer)
+    return None if key is None else worked.index.get(key)
+
+
+def _places(worked: Worked) -> list[tuple[int, list[int]]]:
+    """Each step's iteration and the samples it passes over."""
+    return [(step.iteration, list(step.pass_.sample_indices)) for step in worked.steps]
+
+
+def _key(places: list[tuple[int, list[int]]], network: Network, answer: Answer) -> Key | None:
+    """The key of the quantity ``answer`` gives, in a calculation whose steps are at
+    ``places`` (None: the calculation has no such step)."""
     first = network.progress.iteration + 1
     iteration = answer.iteration or first
     online = network.update == "online" and len(network.samples) > 1
-    for number, step in enumerate(worked.steps):
-        if step.iteration != iteration:
+    for number, (step_iteration, samples) in enumerate(places):
+        if step_iteration != iteration:
             continue
-        if online and step.pass_.sample_indices[0] != answer.sample:
+        if online and samples[0] != answer.sample:
             continue
         sample = answer.sample if answer.per_sample else None
-        key = Key(number, sample, answer.kind, answer.layer, answer.neuron, answer.input)
-        return worked.index.get(key)
+        return Key(number, sample, answer.kind, answer.layer, answer.neuron, answer.input)
     return None
 
 
@@ -260,17 +307,20 @@ def _verdict(a: Answer, q: Quantity, tol: float, ok: tuple, yours: tuple,
 
 
 class RoundedWorlds:
-    """The calculation redone with every value rounded to N decimals, once per N."""
+    """The calculation redone with every value rounded to N decimals, once per N.
+
+    Only each world's values are kept (a value per quantity), not its worked
+    calculation: a world is as large as the calculation's numbers, nothing more."""
 
     def __init__(self, network: Network, answers: list[Answer], learning_rate):
         self.network, self.answers, self.learning_rate = network, answers, learning_rate
-        self.cache: dict[int, Worked] = {}
+        self.cache: dict[int, _Values] = {}
 
-    def worked(self, decimals: int) -> Worked:
+    def world(self, decimals: int) -> _Values:
         if decimals not in self.cache:
             from dataclasses import replace
             rounded = replace(self.network, round_intermediates=decimals)
-            self.cache[decimals] = _worked(rounded, self.answers, self.learning_rate)
+            self.cache[decimals] = _Values(_worked(rounded, self.answers, self.learning_rate))
         return self.cache[decimals]
 
     def values(self, answer: Answer) -> list[float]:
@@ -279,9 +329,9 @@ class RoundedWorlds:
         if not 0 < answer.unit < 1:
             return []
         decimals = round(-math.log10(answer.unit))
-        worlds = (self.worked(n) for n in range(decimals, min(decimals + 2, MAX_ROUND) + 1))
-        found = (_find(w, self.network, answer) for w in worlds)
-        return [q.value for q in found if q is not None]
+        found = (self.world(n).find(self.network, answer)
+                 for n in range(decimals, min(decimals + 2, MAX_ROUND) + 1))
+        return [value for value in found if value is not None]
 
     def exact_for(self, results: list[Result]) -> int | None:
         """N when every answer not wrong is exactly what rounding every value to N
@@ -290,12 +340,28 @@ class RoundedWorlds:
             return None
         standing = [r for r in results if r.verdict != "wrong"]
         for decimals in range(MAX_ROUND + 1):
-            worked = self.worked(decimals)
-            found = [_find(worked, self.network, r.answer) for r in standing]
-            if all(q is not None and _close(r.answer.given, q.value, 0.0)
-                   for r, q in zip(standing, found)):
+            # A number with more decimals than N is never what rounding to N gives.
+            if any(round_half_up(r.answer.given, decimals) != r.answer.given
+                   for r in standing):
+                continue
+            world = self.world(decimals)
+            found = [world.find(self.network, r.answer) for r in standing]
+            if all(value is not None and _close(r.answer.given, value, 0.0)
+                   for r, value in zip(standing, found)):
                 return decimals
         return None
+
+
+class _Values:
+    """A worked calculation's values by key, and where its steps are (for ``_key``)."""
+
+    def __init__(self, worked: Worked):
+        self.places = _places(worked)
+        self.values = {key: q.value for key, q in worked.index.items()}
+
+    def find(self, network: Network, answer: Answer) -> float | None:
+        key = _key(self.places, network, answer)
+        return None if key is None else self.values.get(key)
 
 
 # --- slips -------------------------------------------------------------------------
@@ -328,51 +394,88 @@ def _world(name: str, label: str, layer: int | None) -> Callable:
     return world
 
 
+SLIP_STEPS = 1
+"""A slip is looked for in the answer's own step and the one before it (a slip repeated
+from the step before, where the student wrote no value to stop it).  Earlier steps are
+taken as the student wrote them, or as backcalc works them out: the search's cost per
+answer is bounded by the size of two steps, whatever the length of the answers file."""
+
+
 def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: dict) -> int:
     """Name the slip that reproduces each wrong answer: one made in the answer's own step
     first (a wrong update is update_sign, though a flipped δ would give it too), then in
     the catalogue's order.  Inexact right answers learn of a slip giving them exactly.
     Returns how many quantities the slip worlds recomputed (the search's cost)."""
     last = max(worked.order(r.quantity) for r in doubtful)
-    slipped = _SlipWorlds(worked, given, last, [r.quantity.key for r in doubtful])
+    values, base = evaluate(worked, given, upto=last)
+    worlds = _worlds(worked)
+    positions = _step_positions(worked)
+    by_step: dict[int, list[int]] = {}
+    for index, result in enumerate(doubtful):
+        by_step.setdefault(result.quantity.key.step or 0, []).append(index)
     found: dict[int, tuple] = {}
-    for order, (name, detail, world) in enumerate(_worlds(worked)):
-        recomputed = slipped.recomputed(name, world)
-        for index, result in enumerate(doubtful):
-            value = recomputed.get(result.quantity.key)
-            if value is None or not math.isfinite(value) or _close(value, result.yours, 0.0):
-                continue
-            allowed = tolerances[result.quantity.key] if result.verdict == "wrong" else 0.0
-            if _close(result.answer.given, value, allowed):
-                rank = (name not in result.quantity.slips, order)
-                if index not in found or rank < found[index][0]:
-                    found[index] = (rank, name, detail)
+    cost = 0
+    for step, indices in by_step.items():
+        group = [doubtful[i] for i in indices]
+        first = positions.get(step - SLIP_STEPS + 1, positions.get(step, 0))
+        upto = max(worked.order(r.quantity) for r in group)
+        slipped = _SlipWorlds(worked, given, values, base, first, upto,
+                              [r.quantity.key for r in group])
+        for order, (name, detail, world) in enumerate(worlds):
+            recomputed = slipped.recomputed(name, world)
+            for index, result in zip(indices, group):
+                value = recomputed.get(result.quantity.key)
+                if value is None or not math.isfinite(value) or \
+                        _close(value, result.yours, 0.0):
+                    continue
+                allowed = tolerances[result.quantity.key] if result.verdict == "wrong" else 0.0
+                if _close(result.answer.given, value, allowed):
+                    rank = (name not in result.quantity.slips, order)
+                    if index not in found or rank < found[index][0]:
+                        found[index] = (rank, name, detail)
+        cost += slipped.cost
     for index, (_, name, detail) in found.items():
         result = doubtful[index]
         if result.verdict == "wrong":
             result.slip, result.slip_detail = name, detail
         else:
             result.also_slip = name
-    return slipped.cost
+    return cost
+
+
+def _step_positions(worked: Worked) -> dict[int, int]:
+    """Step → the position of its first computed quantity."""
+    positions: dict[int, int] = {}
+    for position, q in enumerate(worked.quantities):
+        if q.compute is not None and q.key.step is not None:
+            positions.setdefault(q.key.step, position)
+    return positions
 
 
 class _SlipWorlds:
-    """``evaluate`` under a slip, redoing only what the slip changes.
+    """``evaluate`` under a slip made in a window of the calculation, redoing only what
+    the slip changes.
 
-    The calculation without a slip is evaluated once.  A slip world then recomputes the
-    quantities where the slip is made and those downstream of them (a value the student
-    wrote stops the change: it stands in for the recomputed one), and only among the
-    quantities the doubtful answers depend on.  The values are exactly ``evaluate``'s:
-    the same functions of the same numbers."""
+    The calculation without a slip is evaluated once (``values``, and ``base``: what the
+    given quantities' operands make of them).  A slip world then recomputes the
+    quantities of the window ``first``…``upto`` where the slip is made and those
+    downstream of them (a value the student wrote stops the change: it stands in for the
+    recomputed one), and only among the quantities the targets depend on.  The values
+    are exactly ``evaluate``'s with the slip made in the window only: the same functions
+    of the same numbers."""
 
-    def __init__(self, worked: Worked, given: dict, last: int, targets: list[Key]):
-        self.quantities = worked.quantities[:last + 1]
-        self.given = given
-        self.values, self.base = evaluate(worked, given, upto=last)
+    def __init__(self, worked: Worked, given: dict, values: dict, base: dict, first: int,
+                 upto: int, targets: list[Key]):
+        self.quantities = worked.quantities
+        self.given, self.values, self.targets = given, values, targets
+        self.base = {key: base[key] for key in targets if key in base}
         self.cost = 0
-        # What the targets depend on, through the right operands or a slip's.
+        window = range(first, upto + 1)
+        # What the targets depend on within the window, through the right operands or a
+        # slip's (what comes before the window is the same in every world).
         needed = set(targets)
-        for q in reversed(self.quantities):
+        for position in reversed(window):
+            q = self.quantities[position]
             if q.key in needed:
                 needed.update(q.operands)
                 for variants in q.slips.values():
@@ -380,7 +483,8 @@ class _SlipWorlds:
                         needed.update(operands)
         self.dependents: dict[Key, list[int]] = {}
         self.sites: dict[str, list[int]] = {}      # slip → where it can be made
-        for position, q in enumerate(self.quantities):
+        for position in window:
+            q = self.quantities[position]
             if q.key not in needed or q.compute is None:
                 continue
             for operand in q.operands:
@@ -389,7 +493,8 @@ class _SlipWorlds:
                 self.sites.setdefault(name, []).append(position)
 
     def recomputed(self, name: str, world: Callable) -> dict[Key, float]:
-        """What ``evaluate(worked, given, world, upto=last)[1]`` holds for the targets."""
+        """What ``evaluate(worked, given, world, upto=last)[1]`` holds for the targets,
+        with the slip made in the window only."""
         queue = [p for p in self.sites.get(name, ()) if world(self.quantities[p])]
         queued = set(queue)
         heapq.heapify(queue)
@@ -411,4 +516,3 @@ class _SlipWorlds:
                     queued.add(position)
                     heapq.heappush(queue, position)
         return recomputed
-

@@ -26,6 +26,7 @@ structure (transposed weights, a missing bias, the already updated weights).
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -443,9 +444,11 @@ class _Builder:
         head = head.replace("{n}", str(outputs))
         tokens = ([head] if head else []) + terms + ([tail] if tail else [])
 
-        def compute(v, loss=loss, n=outputs):
+        # Everything it needs is bound here: a function holding ``self`` would tie the
+        # builder and the whole calculation into a cycle that only the collector frees.
+        def compute(v, loss=loss, n=outputs, rnd=self.rnd):
             av, yv = np.array([v[:n]]), np.array([v[n:]])
-            return float(np.sum([self.rnd(t) for t in loss.terms(av, yv)[0]]))
+            return float(np.sum([rnd(t) for t in loss.terms(av, yv)[0]]))
         return self.computed(Key(s, sample, SAMPLE_LOSS.kind),
                              SAMPLE_LOSS.symbol + self.tag(sample), step.pass_.losses[row],
                              a + y, tokens, compute,
@@ -700,4 +703,26 @@ def build(network: Network, steps: list[Step], learning_rate: float | None = Non
     terms are written with their first and last terms (None: every term).
     ``with_slips`` also records the slips a student could make (for ``check``)."""
     rate = network.learning_rate if learning_rate is None else learning_rate
-    return _Builder(network, steps, rate, limit, with_slips).build()
+    # Building allocates many objects and frees none: the cyclic collector would scan
+    # the growing heap again and again for nothing (a large calculation took twice as long).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Builder(network, steps, rate, limit, with_slips).build()
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def numbers_per_step(network: Network) -> int:
+    """About how many numbers one step's worked calculation holds (never fewer), from
+    the network's shape alone: each parameter's gradient and update lines, each
+    neuron's z, a, ∂L/∂a, f′ and δ per sample, the loss terms.  ``check`` uses it to
+    refuse an answers file whose calculation would be too large before building it."""
+    optimizer = OPTIMIZERS[network.optimizer.name](network)
+    lines = len(optimizer.worked_lines(network.learning_rate, 1))
+    samples = 1 if network.update == "online" else len(network.samples)
+    neurons = sum(layer.size for layer in network.layers)
+    outputs = network.layers[-1].size
+    return (network.parameter_count * (1 + lines)
+            + samples * (5 * neurons + 2 * outputs + 1) + 1)

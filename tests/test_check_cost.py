@@ -1,20 +1,30 @@
 """The slip search's cost: counted, never timed (issue 12, finding 12).
 
 ``check`` names the slip behind each wrong answer by redoing the calculation under every
-slip world.  Each world redoes only what its slip changes (and only what the doubtful
-answers depend on), so the work grows with the answers file linearly, with a constant per
-answer well below redoing every quantity in every world.
+slip world.  A slip is looked for in the answer's own step, and each world redoes only
+what its slip changes there (and only what the doubtful answers depend on): the work per
+answer is bounded by one step, whatever the length of the answers file.  An answers file
+whose iterations span a calculation larger than ``CHECK_MAX_NUMBERS`` is refused before
+any work.
 """
 
 from __future__ import annotations
 
+import gc
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from backcalc import check as check_module
 from backcalc.answers import load_answers
 from backcalc.check import check
-from backcalc.examples import resolve
+from backcalc.engine import train
+from backcalc.errors import InputError
+from backcalc.examples import example_paths, resolve
 from backcalc.netfile import load_network
+from backcalc.network import OptimizerConfig
+from backcalc.worked import build, numbers_per_step
 
 HIDDEN = 6
 
@@ -36,44 +46,109 @@ def answers_text(blocks: int) -> str:
                    for k in range(1, blocks + 1))
 
 
-def measured(tmp_path: Path, monkeypatch, blocks: int) -> tuple[int, int, list]:
-    """(quantities the slip worlds recomputed, what redoing all of them would cost, results)."""
+def measured(tmp_path: Path, monkeypatch, blocks: int) -> tuple[list[int], int, list]:
+    """(quantities the slip worlds recomputed per diagnosis, what redoing one step in
+    every world costs, results)."""
     net_path = tmp_path / "net.yaml"
     net_path.write_text(network_text(), encoding="utf-8")
     answers_path = tmp_path / f"answers{blocks}.yaml"
     answers_path.write_text(answers_text(blocks), encoding="utf-8")
     network = load_network(*resolve(str(net_path)))
     costs: list[int] = []
-    full: list[int] = []
+    step_cost: list[int] = []
     diagnose = check_module._diagnose
 
     def counted(worked, doubtful, given, tolerances):
-        last = max(worked.order(r.quantity) for r in doubtful)
-        computed = sum(q.compute is not None for q in worked.quantities[:last + 1])
-        full.append(computed * len(check_module._worlds(worked)))
+        first_step = [q for q in worked.quantities if q.key.step == 0 and q.compute is not None]
+        step_cost.append(len(first_step) * len(check_module._worlds(worked)))
         costs.append(diagnose(worked, doubtful, given, tolerances))
         return costs[-1]
     monkeypatch.setattr(check_module, "_diagnose", counted)
     result = check(network, load_answers(answers_path, network))
-    return sum(costs), sum(full), result.results
+    return costs, step_cost[0], result.results
 
 
-def test_slip_search_work_is_linear_in_blocks_and_bounded_per_block(tmp_path, monkeypatch):
-    """Work counted as quantities recomputed by the slip worlds.  Per block it stays below
-    (slip worlds) × (quantities of one iteration), what redoing a whole iteration in every
-    world costs, and doubling the blocks at most doubles it (plus the first blocks' share)."""
-    few, few_full, few_results = measured(tmp_path, monkeypatch, 4)
-    many, many_full, many_results = measured(tmp_path, monkeypatch, 8)
+def test_slip_search_work_per_answer_is_bounded_by_one_step(tmp_path, monkeypatch):
+    """Work counted as quantities recomputed by the slip worlds: per block (one iteration's
+    answers) at most (slip worlds) × (quantities of one step), and exactly linear in the
+    blocks: every block here is alike, so 8 blocks cost twice 4."""
+    [few], step_bound, few_results = measured(tmp_path, monkeypatch, 4)
+    [many], _, many_results = measured(tmp_path, monkeypatch, 8)
     assert all(r.verdict == "wrong" for r in few_results + many_results)
     assert (len(few_results), len(many_results)) == (8, 16)
-    # Redoing every quantity in every world is the old cost: never reached now.
-    assert 0 < few < few_full and 0 < many < many_full
-    assert many < 0.85 * many_full
-    # Linear in blocks: the per-block cost does not grow with the number of blocks
-    # beyond the per-block bound.
-    per_block_bound = many_full / 8
-    assert many / 8 <= per_block_bound
-    assert many <= 2 * few + 4 * per_block_bound
+    assert 0 < few <= 4 * step_bound
+    assert many == 2 * few
+    # Two z answers need the forward pass of two layers only: far below a whole step.
+    assert few / 4 < step_bound / 10
+
+
+LINEAR_ONE = ("input: [1]\ntarget: [0]\nloss: half_squared_error\nlearning_rate: 0.1\n"
+              "layers:\n  - activation: linear\n    weights: [[0.5]]\n    biases: [0]\n")
+
+
+def test_a_slip_in_an_earlier_step_is_not_tried(tmp_path):
+    """The slip is looked for in the answer's own iteration: an updated weight of
+    iteration 1 written with the update's sign flipped is update_sign, and iteration 2's
+    z computed from it (the student wrote it) follows; the same z with iteration 1's
+    update left unwritten is wrong, without a slip from iteration 1.
+
+    One linear neuron, x = 1, y = 0, w = 0.5, b = 0 (fixed), ½ squared error, η = 0.1:
+    z = 0.5, δ = 0.5, ∂L/∂w = 0.5, w⁺ = 0.5 − 0.05 = 0.45 (0.55 with the sign flipped);
+    iteration 2 from 0.55: z = 0.55."""
+    net = tmp_path / "net.yaml"
+    net.write_text(LINEAR_ONE + "update_biases: false\n", encoding="utf-8")
+    network = load_network(*resolve(str(net)))
+    written = tmp_path / "written.yaml"
+    written.write_text("- iteration: 1\n  W1+: [[0.55]]\n- iteration: 2\n  z1: [0.55]\n",
+                       encoding="utf-8")
+    results = check(network, load_answers(written, network)).results
+    assert [(r.key, r.verdict, r.slip) for r in results] == [
+        ("W1_1_1+", "wrong", "update_sign"), ("z1_1", "follows", None)]
+    unwritten = tmp_path / "unwritten.yaml"
+    unwritten.write_text("- iteration: 1\n  z1: [0.5]\n- iteration: 2\n  z1: [0.55]\n",
+                         encoding="utf-8")
+    results = check(network, load_answers(unwritten, network)).results
+    assert [(r.key, r.verdict, r.slip) for r in results] == [
+        ("z1_1", "right", None), ("z1_1", "wrong", None)]
+
+
+def test_an_answers_file_beyond_the_budget_is_refused_before_any_work(tmp_path, monkeypatch):
+    """One linear neuron with SGD: per iteration 2 parameters × (gradient + update) = 4,
+    z, a, ∂L/∂a, f′, δ = 5, the loss terms 2·1 + 1 = 3, the loss 1: 13 numbers, and the
+    2 parameters it starts from.  With a limit of 100, (100 − 2) // 13 = 7 iterations fit;
+    iterations 1 to 9 are 9·13 + 2 = 119 numbers, refused at the file's first answer
+    beyond iteration 7 (iteration 9's, line 4), before anything is computed."""
+    monkeypatch.setattr(check_module, "CHECK_MAX_NUMBERS", 100)
+    monkeypatch.setattr(check_module, "_worked", lambda *args, **kwargs: pytest.fail("worked"))
+    net = tmp_path / "net.yaml"
+    net.write_text(LINEAR_ONE, encoding="utf-8")
+    network = load_network(*resolve(str(net)))
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("- iteration: 1\n  z1_1: 0.5\n- iteration: 9\n  z1_1: 0.1\n"
+                       "- iteration: 8\n  z1_1: 0.1\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        check(network, load_answers(answers, network))
+    assert str(caught.value) == (
+        f"{answers}:4:9: z1_1: checking iterations 1 to 9 works out about 119 numbers "
+        "(every z, a, δ, gradient and update of 2 weights and biases), more than check's "
+        "limit of 100; answer at most 7 consecutive iterations in one file")
+
+
+def test_the_budget_counts_every_number_the_worked_calculation_holds():
+    """``numbers_per_step`` is never below what one step of the worked calculation holds
+    (it decides what is refused), and not far above it, for every bundled example and
+    every optimizer."""
+    for name in example_paths():
+        base = load_network(*resolve(name))
+        for optimizer in (OptimizerConfig(), OptimizerConfig("adam", {
+                "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8})):
+            network = replace(base, optimizer=optimizer, momentum=0.0)
+            run = train(network, 3)
+            one = build(network, run.steps[:1], with_slips=True)
+            three = build(network, run.steps[:3], with_slips=True)
+            per_step = (len(three.quantities) - len(one.quantities)) / 2
+            estimate = numbers_per_step(network)
+            assert per_step <= estimate <= 1.2 * per_step + 2, (name, optimizer.name)
 
 
 def test_unrounded_quantities_keep_their_functions_unwrapped(tmp_path):
@@ -93,3 +168,18 @@ def test_unrounded_quantities_keep_their_functions_unwrapped(tmp_path):
     assert computed and not any(wrapped(q.compute) for q in computed)
     assert not any(wrapped(f) for q in computed for variants in q.slips.values()
                    for _, f in variants.values())
+
+
+def test_a_worked_calculation_is_freed_as_soon_as_it_is_dropped():
+    """Memory: a worked calculation holds no reference cycle (a function keeping its
+    builder would tie every quantity to it), so the rounded worlds check builds and drops
+    are freed at once, not when the cyclic collector next runs."""
+    for name in example_paths():
+        for decimals in (None, 2):
+            network = replace(load_network(*resolve(name)), round_intermediates=decimals)
+            run = train(network, 2)
+            gc.collect()
+            worked = build(network, run.steps, with_slips=True)
+            assert worked.quantities
+            del worked
+            assert gc.collect() == 0, (name, decimals)
