@@ -105,8 +105,8 @@ def slip_sentence(r: Result, several_blocks: bool) -> list:
     where = f" (iteration {r.quantity.iteration})" if several_blocks else ""
     detail = f", {r.slip_detail}" if r.slip_detail else ""
     line: list = [f"{r.key}{where}: you wrote ", r.answer.shown,
-                  f", which is what you get with {SLIPS[r.slip or '']} [{r.slip}{detail}]; done right "
-                  "it is "]
+                  f", which is what you get with {SLIPS[r.slip or '']} [{r.slip}{detail}]; "
+                  "done right it is "]
     if math.isfinite(r.yours) and abs(r.yours - r.expected) > r.answer.unit / 2:
         line += [r.yours, " from your own earlier values (", r.expected, " from exact ones)."]
     else:
