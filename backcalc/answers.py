@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from .document import Written
 from .errors import InputError
 from .netfile import Node, _count, _did_you_mean, describe
 from .network import Network
@@ -67,6 +68,17 @@ class Answer:
     file: str | None = None  # where it is written, for errors
     line: int | None = None
     column: int | None = None
+    written: str = ""        # the number as the student wrote it: 0.5930, 1.20e-3
+
+    @property
+    def shown(self) -> Written:
+        """The number to show: its value, drawn as written (``0.5930``, never ``0.593``)."""
+        return Written(self.given, self.written or repr(self.given))
+
+    @property
+    def place(self) -> str:
+        """Where it is written: ``answers.yaml:7``."""
+        return f"{self.file}:{self.line}" if self.line is not None else str(self.file)
 
     def error(self, message: str) -> InputError:
         return InputError(message, file=self.file, line=self.line, column=self.column,
@@ -168,7 +180,7 @@ def _block(node: Node, number: int, network: Network) -> list[Answer]:
             answers.append(Answer(key_text, kind, layer, neuron, inp, value,
                                   written_unit(value_node.written, value), iteration, sample,
                                   number, value_node.doc.file, value_node.mark.line,
-                                  value_node.mark.column))
+                                  value_node.mark.column, value_node.written or repr(value)))
     return answers
 
 

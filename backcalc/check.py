@@ -79,6 +79,8 @@ class CheckResult:
     several_blocks: bool
     rounding_decimals: int | None = None    # every answer is what rounding to N decimals gives
     values: dict = field(default_factory=dict)   # the student's world, for explanations
+    # Values given twice, agreeing: (the answer checked, the one left out), in file order.
+    twice: list[tuple[Answer, Answer]] = field(default_factory=list)
 
     @property
     def first_wrong(self) -> Result | None:
@@ -99,21 +101,16 @@ def check(network: Network, answers: list[Answer], *, tolerance: float | None = 
     worked = _worked(network, answers, learning_rate, with_slips=True)
     placed = sorted(((_quantity(worked, network, a), a) for a in answers),
                     key=lambda pair: (worked.order(pair[0]), pair[1].block))
-    given: dict[Key, float] = {}
-    first_given: dict[Key, Answer] = {}
-    for q, a in placed:
-        if q.key in given:
-            other = first_given[q.key]
-            raise a.error(f"{q.symbol} of iteration {q.iteration} is given twice (also as "
-                          f"{other.key} on line {other.line}); give each value once")
-        given[q.key], first_given[q.key] = a.given, a
+    placed, twice = _once(placed)
+    given = {q.key: a.given for q, a in placed}
     tolerances = {q.key: _tolerance(a, tolerance) for q, a in placed}
     # Rounding worlds apply when the digits written set the tolerance, and the file
     # does not round already.
     worlds = RoundedWorlds(network, answers, learning_rate) \
         if tolerance is None and network.round_intermediates is None else None
     results, values = _judge(worked, placed, given, tolerances,
-                             worlds.values if worlds else lambda answer: [])
+                             worlds.values if worlds else lambda answer: [],
+                             truncation=tolerance is None)
     # Wrong answers get a slip named; inexact right ones are told when a slip gives
     # exactly their number (0.39 for 0.3925 may be rounded, or the slip's 0.39).
     doubtful = [r for r in results if r.verdict == "wrong" or (
@@ -122,7 +119,39 @@ def check(network: Network, answers: list[Answer], *, tolerance: float | None = 
         _diagnose(worked, doubtful, given, tolerances)
     several = len({a.block for a in answers}) > 1
     rounding = worlds.exact_for(results) if worlds else None
-    return CheckResult(network, worked, results, several, rounding, values)
+    return CheckResult(network, worked, results, several, rounding, values, twice)
+
+
+def _once(placed: list) -> tuple[list, list[tuple[Answer, Answer]]]:
+    """Each value given once: of two answers for the same value (``W2+`` and ``w5+``, its
+    entry), the one with more digits is checked, when both agree within the coarser
+    precision written; when they do not, the file is refused, naming both places."""
+    kept: dict[Key, tuple[Quantity, Answer]] = {}
+    twice = []
+    for q, a in placed:
+        if q.key not in kept:
+            kept[q.key] = q, a
+            continue
+        first = kept[q.key][1]
+        if not _agree(first, a):
+            raise a.error(f"{q.symbol} of iteration {q.iteration} is given twice and the two "
+                          f"disagree: {a.written} here, {first.written} as {first.key} at "
+                          f"{first.place}; give it once, or the same number in both places")
+        # More digits win (an exact 0, unit 0, most); on a tie the one written first.
+        finer, coarser = sorted((first, a), key=lambda b: (b.unit, b.line or 0, b.column or 0))
+        kept[q.key] = q, finer
+        twice.append((finer, coarser))
+    twice.sort(key=lambda pair: (pair[1].line or 0, pair[1].column or 0))
+    return list(kept.values()), twice
+
+
+def _agree(one: Answer, other: Answer) -> bool:
+    """The two numbers are the same value within the coarser precision written: the finer
+    one, rounded (or cut) to the coarser's last digit, is the coarser (0.3589 and 0.359;
+    0.3589 and 0.358 cut; not 0.3589 and 0.3590)."""
+    finer, coarser = sorted((one, other), key=lambda b: b.unit)
+    return (_close(coarser.given, finer.given, coarser.unit / 2)
+            or _truncated(coarser.given, finer.given, coarser.unit, 0.0))
 
 
 def _within_budget(network: Network, answers: list[Answer]) -> None:
@@ -219,9 +248,12 @@ def _close(given: float, value: float, allowed: float) -> bool:
 
 # --- verdicts ----------------------------------------------------------------------
 
-def _judge(worked: Worked, placed: list, given: dict, tolerances: dict, rounded: Callable):
+def _judge(worked: Worked, placed: list, given: dict, tolerances: dict, rounded: Callable,
+           truncation: bool = True):
     """One pass in computation order over two worlds: ``ok`` (the student's right or
-    rounded values stand in for backcalc's) and ``yours`` (all their values)."""
+    rounded values stand in for backcalc's) and ``yours`` (all their values).
+    ``truncation``: a number cut to the digits written counts as rounded (not under a
+    fixed ``--tolerance``)."""
     ok: dict[Key, float] = {ZERO: 0.0}
     yours: dict[Key, float] = {ZERO: 0.0}
     drift_ok: dict[Key, float] = {}
@@ -245,7 +277,8 @@ def _judge(worked: Worked, placed: list, given: dict, tolerances: dict, rounded:
             continue
         tol = tolerances[q.key]
         mine = [Result(a, q, _verdict(a, q, tol, (from_ok, carried_ok),
-                                      (from_yours, carried_yours), rounded),
+                                      (from_yours, carried_yours), rounded,
+                                      a.unit if truncation else 0.0),
                        yours=from_yours) for a in answers[q.key]]
         results += mine
         written = mine[0].answer.given
@@ -285,13 +318,16 @@ def _drift(operands: list[Key], compute: Compute, values: dict, drift: dict) -> 
 
 
 def _verdict(a: Answer, q: Quantity, tol: float, ok: tuple, yours: tuple,
-             rounded: Callable) -> str:
+             rounded: Callable, unit: float = 0.0) -> str:
     """right, rounding, follows or wrong (see the module's docstring).
 
     Rounding covers what a student's rounding can do: their right-but-rounded earlier
     values carried forward (``ok``: the value they give, and the drift the digits
     dropped when writing them down carry, to first order), anything between that and
-    the exact value, and rounding every value to the decimals they write.
+    the exact value, and rounding every value to the decimals they write.  A number
+    cut instead of rounded (0.7290 for 0.72909: within ``unit``, the last digit's,
+    toward zero) counts as rounded: ``rounding`` (never ``right``), when no reading
+    above fits.
     """
     s, e = a.given, q.value
     (from_ok, drift_ok), (from_yours, drift_yours) = ok, yours
@@ -303,7 +339,26 @@ def _verdict(a: Answer, q: Quantity, tol: float, ok: tuple, yours: tuple,
         return "rounding"
     if _close(s, from_yours, tol + drift_yours):
         return "follows"
+    # Cut, not rounded: only where nothing above holds (what a slip or the student's
+    # own error gives, rounded, is the better reading).
+    if _truncated(s, e, unit, 0.0) or _truncated(s, from_ok, unit, drift_ok):
+        return "rounding"
+    if _truncated(s, from_yours, unit, drift_yours):
+        return "follows"
     return "wrong"
+
+
+def _truncated(written: float, value: float, unit: float, drift: float) -> bool:
+    """``written`` is ``value`` cut to the digits written (not rounded): less than one
+    unit of the last digit below it in size, on the same side of zero (0.7290 for
+    0.72909, −0.7290 for −0.72909; not 0.7289).  ``drift``: how far ``value`` may be off."""
+    if not unit or not math.isfinite(value):
+        return False
+    if written and (written > 0) != (value > 0):
+        return False
+    gap = abs(value) - abs(written)
+    noise = NOISE * max(abs(value), 1e-12)
+    return -drift - noise <= gap < unit + drift - noise
 
 
 class RoundedWorlds:

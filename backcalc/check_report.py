@@ -6,10 +6,12 @@ Built as a ``document`` (``Section``/``Table``, the worked step as ``Formula``s)
 
 from __future__ import annotations
 
+import math
+
 from .check import SLIPS, CheckResult, Result
 from .conventions import conventions
 from .document import Cell, Section, Table
-from .equations import equation
+from .equations import Equations, equation
 
 VERDICT_TEXT = {
     "right": "right",
@@ -45,7 +47,7 @@ def check_report(result: CheckResult, answers_name: str, learning_rate: float,
     for r in result.results:
         cells: list[Cell] = [str(r.quantity.iteration), str(r.answer.sample + 1)] \
             if result.several_blocks else []
-        rows.append(cells + [r.key, r.quantity.symbol, r.answer.given, r.expected,
+        rows.append(cells + [r.key, r.quantity.symbol, r.answer.shown, r.expected,
                              verdict_text(r)])
     table = Table("Your answers, in the order they are computed", columns, rows)
     return [header, Section("Check", [], [table]), summary(result)]
@@ -67,22 +69,28 @@ def summary(result: CheckResult) -> Section:
     if first is not None:
         q = first.quantity
         lines.append([f"First wrong step: {first.key} (iteration {q.iteration}). You wrote ",
-                      first.answer.given, "; it is computed as"])
+                      first.answer.shown, "; it is computed as"])
         lines.append(["  ", equation(result.worked, q)])
-        same = result.worked.substituted(q, result.values, repr) == \
-            result.worked.substituted(q, None, repr)
-        if not same:
+        written = Equations(result.worked)
+        if written.substituted(q, result.values) != written.substituted(q, None):
             lines.append(["From your own earlier values it would be"])
-            lines.append(["  ", equation(result.worked, q, result.values, first.yours)])
+            lines.append(["  ", equation(result.worked, q, as_written(result), first.yours)])
         if first.slip:
             detail = f" ({first.slip_detail})" if first.slip_detail else ""
             lines.append([f"Your number is what this slip gives: {SLIPS[first.slip]}"
                           f"{detail} [{first.slip}]."])
+    # Every later slip gets its sentence too, not only a code in the table.
+    lines += [slip_sentence(r, result.several_blocks) for r in result.results
+              if r.slip and r is not first]
     for r in result.results:
         if r.also_slip:
-            lines.append([f"{r.key}: your ", r.answer.given, " is right to the digits you wrote, "
+            lines.append([f"{r.key}: your ", r.answer.shown, " is right to the digits you wrote, "
                           f"but it is also exactly what {r.also_slip} gives ({SLIPS[r.also_slip]})"
                           "; the value is ", r.expected, ". Check how you got it."])
+    if result.twice:
+        pairs = "; ".join(f"{kept.key} (line {kept.line}) and {left.key} (line {left.line})"
+                          for kept, left in result.twice)
+        lines.append([f"Given twice and checked once, as the one with more digits: {pairs}."])
     if result.rounding_decimals is not None:
         n = result.rounding_decimals
         lines.append([f"Your numbers are exactly what rounding every value to {n} decimal"
@@ -91,11 +99,34 @@ def summary(result: CheckResult) -> Section:
     return Section("Summary", lines)
 
 
+def slip_sentence(r: Result, several_blocks: bool) -> list:
+    """One wrong answer's slip in a sentence: what the student wrote, the slip that gives
+    it, and what belongs there (from their own earlier values when those differ)."""
+    where = f" (iteration {r.quantity.iteration})" if several_blocks else ""
+    detail = f", {r.slip_detail}" if r.slip_detail else ""
+    line: list = [f"{r.key}{where}: you wrote ", r.answer.shown,
+                  f", which is what you get with {SLIPS[r.slip or '']} [{r.slip}{detail}]; "
+                  "done right it is "]
+    if math.isfinite(r.yours) and abs(r.yours - r.expected) > r.answer.unit / 2:
+        line += [r.yours, " from your own earlier values (", r.expected, " from exact ones)."]
+    else:
+        line += [r.expected, "."]
+    return line
+
+
+def as_written(result: CheckResult) -> dict:
+    """The student's values (``CheckResult.values``), each one they wrote drawn as written."""
+    values = dict(result.values)
+    for r in result.results:
+        values[r.quantity.key] = r.answer.shown
+    return values
+
+
 def check_document(result: CheckResult) -> dict:
     entries = []
     for r in result.results:
-        entry = {"key": r.key, "given": r.answer.given, "expected": r.expected,
-                 "verdict": r.verdict, "slip": r.slip}
+        entry = {"key": r.key, "given": r.answer.given, "written": r.answer.written,
+                 "expected": r.expected, "verdict": r.verdict, "slip": r.slip}
         if result.several_blocks:
             entry["iteration"] = r.quantity.iteration
             entry["sample"] = r.answer.sample + 1
@@ -103,3 +134,10 @@ def check_document(result: CheckResult) -> dict:
     first = result.first_wrong
     return {"network": result.network.title, "results": entries,
             "first_wrong": first.key if first else None}
+
+
+def check_records(result: CheckResult) -> list[dict]:
+    """``check --format csv``'s rows: the JSON's results, ``given`` as the student wrote it
+    (CSV is text: 0.5930 keeps its zero)."""
+    return [{**{k: v for k, v in entry.items() if k != "written"}, "given": entry["written"]}
+            for entry in check_document(result)["results"]]

@@ -140,9 +140,27 @@ Format = Callable[[float], str]
 """Writes a number (``numbers.format_number`` at some precision)."""
 
 
+class Written(float):
+    """A number a person wrote, with its text: shown as written at every precision
+    (a student's ``0.5930`` keeps its last zero, ``1.20e-3`` its form), computed with as
+    a float.  Arithmetic on it gives plain floats: a result is never shown as written."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str) -> Written:
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+
+def shown_number(value: float, fmt: Format) -> str:
+    """A number as drawn: a ``Written`` one as written, any other by ``fmt``."""
+    return visible(value.text) if isinstance(value, Written) else fmt(value)
+
+
 def number_text(token: Number, fmt: Format) -> str:
     """The number as written in a formula, before minus signs become '−'."""
-    text = fmt(token.value)
+    text = shown_number(token.value, fmt)
     return text if token.bare or not text.startswith("-") else f"({text})"
 
 

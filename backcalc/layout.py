@@ -14,7 +14,7 @@ import numbers
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from .document import Formula, Section, Table, visible
+from .document import Formula, Section, Table, Written, visible
 from .limits import DEFAULT_MAX_ROWS
 from .numbers import format_number
 
@@ -41,6 +41,8 @@ def format_part(part, precision: int, max_items: int | None = None) -> str:
         return ""
     if isinstance(part, str):
         return visible(part)
+    if isinstance(part, Written):                   # a student's number, as written
+        return visible(part.text)
     if isinstance(part, numbers.Real):
         return format_number(float(part), precision)
     if isinstance(part, Formula):                   # a worked formula (--explain, check)
@@ -49,7 +51,8 @@ def format_part(part, precision: int, max_items: int | None = None) -> str:
         label, value = part
         return f"{visible(label)} = {format_part(value, precision, max_items)}"
     if all(isinstance(p, numbers.Real) for p in part):
-        shown = [format_number(p, precision) for p in part]
+        shown = [visible(p.text) if isinstance(p, Written) else format_number(p, precision)
+                 for p in part]
         if max_items is not None and len(part) > max_items:
             head, tail = split_limit(max_items, TAIL_COLUMNS)
             shown = shown[:head] + [f"… {len(part) - head - tail} more …"] + shown[-tail:]

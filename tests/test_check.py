@@ -224,17 +224,17 @@ def test_numbers_rounded_at_every_step_are_recognised_and_checked_with_round(tmp
 
 def test_check_json_follows_spec(tmp_path):
     path = tmp_path / "a.yaml"
-    path.write_text("z1_1: 0.3825\nz1_2: 0.3925\n", encoding="utf-8")
+    path.write_text("z1_1: 0.3825\nz1_2: 0.39250\n", encoding="utf-8")
     out = run_cli("check", "mazur", str(path), "--format", "json")
     assert out.exit_code == 1
     assert json.loads(out.output) == {
         "network": "Mazur's 2-2-2 sigmoid example",
         "results": [
-            {"key": "z1_1", "given": 0.3825, "expected": 0.3775, "verdict": "wrong",
-             "slip": "transposed_weights"},
+            {"key": "z1_1", "given": 0.3825, "written": "0.3825", "expected": 0.3775,
+             "verdict": "wrong", "slip": "transposed_weights"},
             # float64 holds 0.25·0.05 + 0.3·0.1 + 0.35 as 0.39249999999999996
-            {"key": "z1_2", "given": 0.3925, "expected": 0.39249999999999996, "verdict": "right",
-             "slip": None}],
+            {"key": "z1_2", "given": 0.3925, "written": "0.39250",
+             "expected": 0.39249999999999996, "verdict": "right", "slip": None}],
         "first_wrong": "z1_1"}
 
 
@@ -314,13 +314,14 @@ def test_update_sign_under_momentum(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    # the same value twice, even in two spellings or two blocks for the same step
-    ("z1_1: 0.3775\nz1: [0.3775, 0.3925]\n",
-     "a.yaml:2:6: z1_1: z₁⁽¹⁾ of iteration 1 is given twice (also as z1_1 on line 1); give each "
-     "value once"),
+    # the same value twice and disagreeing, even in two spellings or two blocks for the
+    # same step (agreeing: test_check_written)
+    ("z1_1: 0.3775\nz1: [0.3785, 0.3925]\n",
+     "a.yaml:2:6: z1_1: z₁⁽¹⁾ of iteration 1 is given twice and the two disagree: 0.3785 "
+     "here, 0.3775 as z1_1 at a.yaml:1; give it once, or the same number in both places"),
     ("- z1_1: 0.5\n- iteration: 1\n  z1_1: 0.3775\n",
-     "a.yaml:3:9: z1_1: z₁⁽¹⁾ of iteration 1 is given twice (also as z1_1 on line 1); give each "
-     "value once"),
+     "a.yaml:3:9: z1_1: z₁⁽¹⁾ of iteration 1 is given twice and the two disagree: 0.3775 "
+     "here, 0.5 as z1_1 at a.yaml:1; give it once, or the same number in both places"),
     ("z01: [1, 2]\n", "a.yaml:1:6: z01: unknown answer 'z01' (did you mean 'z1'?)"),
     ("b2+: [0.6, 0.6]\n", "a.yaml:1:6: b2+: expected a list of 1 number (layer 2's one shared "
                           "bias), found a list of 2"),

@@ -37,11 +37,12 @@ SEEDS = {
         (1, "dL/dw7"): ("follows", None), (1, "dL/dw8"): ("follows", None),
         (1, "dL/dw1"): ("wrong", None), (1, "dL/dw2"): ("wrong", None),
         (1, "dL/dw3"): ("wrong", None), (1, "dL/dw4"): ("wrong", None)}),
-    # seed 002: σ(18.3) truncated to 0.999999988 (0.99999998872 rounds to …989), so
-    # σ′ = 1.2e-8 and every gradient after it follows; the loss uses y = 1.
-    ("seed002", "seed002"): ("a2_1", 33, {
-        (1, "a2_1"): ("wrong", None), (1, "loss"): ("wrong", None),
-        **{(1, key): ("follows", None) for key in (
+    # seed 002: σ(18.3) truncated to 0.999999988 (0.99999998872 rounds to …989): a number
+    # cut, not rounded, is rounding (SPEC), and so is σ′ = 0.999999988·(1 − 0.999999988)
+    # = 1.2e-8 and every gradient computed from it; the loss uses y = 1: wrong.
+    ("seed002", "seed002"): ("loss", 33, {
+        (1, "a2_1"): ("rounding", None), (1, "loss"): ("wrong", None),
+        **{(1, key): ("rounding", None) for key in (
             "delta2_1", "dL/dW2_1_1", "dL/dW2_1_2", "dL/dW2_1_3", "dL/db2_1",
             "dL/da1_1", "dL/da1_2", "dL/da1_3", "delta1_1", "delta1_2", "delta1_3",
             "dL/dW1_1_1", "dL/dW1_1_2", "dL/dW1_1_3", "dL/dW1_2_1", "dL/dW1_2_2",
@@ -83,5 +84,6 @@ def test_check_command_on_seed001_by_bare_names():
     assert out.exit_code == 1
     document = json.loads(out.output)
     assert document["first_wrong"] == "z1_1"
-    assert document["results"][0] == {"key": "z1_1", "given": 0.3825, "expected": 0.3775,
-                                      "verdict": "wrong", "slip": "transposed_weights"}
+    assert document["results"][0] == {"key": "z1_1", "given": 0.3825, "written": "0.3825",
+                                      "expected": 0.3775, "verdict": "wrong",
+                                      "slip": "transposed_weights"}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..answers import load_answers, parse_answers
 from ..check import check as check_answers
-from ..check_report import check_document, check_report
+from ..check_report import check_document, check_records, check_report
 from ..csvout import record_rows
 from ..examples import resolve_answers
 from ..formats import Choice, Output, check_target
@@ -56,7 +56,7 @@ def check(network: NetworkInput, answers: AnswersInput, *, tolerance: float | No
     output = Output(f"Checking {display} against {net.title}",
                     lambda: check_report(result, display, rate, tolerance),
                     lambda: check_document(result),
-                    lambda: record_rows(check_document(result)["results"]))
+                    lambda: record_rows(check_records(result)))
     return CheckOutcome(output, choice, status=0 if result.passed else 1, check=result)
 
 
