@@ -69,14 +69,15 @@ def pairs(value, nested: bool = True) -> list[Pair]:
     found: list[Pair] = []
     if not isinstance(value, list):
         return found
-    texts = getattr(value, "item_texts", None)
+    texts = getattr(value, "item_texts", None)       # a YamlList's; a plain list has none
     bare = getattr(value, "bare_commas", None)
+    marks = getattr(value, "item_marks", None)
     for index, item in enumerate(value):
         if isinstance(item, list):
             found += pairs(item) if nested else []
-        elif texts and bare and bare[index] and _WHOLE.fullmatch(texts[index - 1] or "") \
+        elif texts and bare and marks and bare[index] and _WHOLE.fullmatch(texts[index - 1] or "") \
                 and _FRACTION.fullmatch(texts[index] or ""):
-            found.append(Pair(texts[index - 1], texts[index], value.item_marks[index - 1]))
+            found.append(Pair(texts[index - 1], texts[index], marks[index - 1]))
     return found
 
 

@@ -508,13 +508,13 @@ def _weights(node: Node, inputs: int, orientation: str, before: str = "",
     if orientation == "neurons":
         if columns != inputs:
             hint = ("; it has one row per input: transposed? (weight_rows: inputs writes "
-                    "every matrix that way)" if rows == inputs else "")
+                    "every matrix that way)" if rows == inputs and not commas else "")
             raise node.error(f"expected {_count(inputs, 'number')} in each row, one per "
                              f"input{before}, found {columns}{hint}{commas}")
         return array
     if rows != inputs:
         hint = ("; it has one row per neuron: transposed? (weight_rows: inputs asks for one "
-                "row per input)" if columns == inputs else "")
+                "row per input)" if columns == inputs and not commas else "")
         raise node.error(f"expected {_count(inputs, 'row')}, one per input{before}, "
                          f"found {rows}{hint}{commas}")
     return array.T.copy()
