@@ -72,12 +72,15 @@ def pairs(value, nested: bool = True) -> list[Pair]:
     texts = getattr(value, "item_texts", None)       # a YamlList's; a plain list has none
     bare = getattr(value, "bare_commas", None)
     marks = getattr(value, "item_marks", None)
-    for index, item in enumerate(value):
-        if isinstance(item, list):
-            found += pairs(item) if nested else []
-        elif texts and bare and marks and bare[index] and _WHOLE.fullmatch(texts[index - 1] or "") \
-                and _FRACTION.fullmatch(texts[index] or ""):
-            found.append(Pair(texts[index - 1], texts[index], marks[index - 1]))
+    if texts and marks and bare and any(bare):     # (any: most lists have no bare comma)
+        for index in range(1, len(value)):
+            if bare[index] and _WHOLE.fullmatch(texts[index - 1] or "") \
+                    and _FRACTION.fullmatch(texts[index] or ""):
+                found.append(Pair(texts[index - 1], texts[index], marks[index - 1]))
+    if nested:
+        for item in value:
+            if isinstance(item, list):
+                found += pairs(item)
     return found
 
 

@@ -261,8 +261,7 @@ def parse_network(doc: Document, max_parameters: int = MAX_PARAMETERS) -> Networ
     samples, samples_key = _samples(root)
     first_input = root["samples"].items("sample")[0]["input"] if samples_key else root["input"]
     layers = _layers(root["layers"], len(samples[0].input), options["relu_derivative_at_zero"],
-                     options.get("weight_rows", "neurons"),
-                     first_input.comma_hint(f" in {first_input.label}"))
+                     options.get("weight_rows", "neurons"), first_input)
     _check_size(layers, root["layers"], max_parameters)
     _check_targets(samples, layers, loss, loss_node)
 
@@ -399,9 +398,9 @@ def _check_size(layers: list[Layer], node: Node, limit: int) -> None:
 
 
 def _layers(node: Node, inputs: int, relu_zero: float, orientation: str,
-            input_hint: str = "") -> list[Layer]:
-    """The layers; ``input_hint``: what a refusal of layer 1's weights adds when the input
-    may hold decimal commas (so may each layer's weights for the next layer)."""
+            counted: Node | None = None) -> list[Layer]:
+    """The layers; ``counted``: the input, from which layer 1's inputs were counted (as
+    layer 2's from layer 1's weights), named when it may hold decimal commas."""
     if not isinstance(node.value, list) or not node.value:
         raise node.error(f"expected a list of layers, found {describe(node.value)}")
     layers = []
@@ -409,21 +408,21 @@ def _layers(node: Node, inputs: int, relu_zero: float, orientation: str,
     before = f"the input has {_count(inputs, 'value')}"
     for index, item in enumerate(items):
         is_output = index == len(items) - 1
-        layer = _layer(item, inputs, before, is_output, relu_zero, orientation, input_hint)
+        layer = _layer(item, inputs, before, is_output, relu_zero, orientation, counted)
         layers.append(layer)
         inputs = layer.size
         before = f"layer {index + 1} has {_count(inputs, 'neuron')}"
-        input_hint = item["weights"].comma_hint(f" in {item['weights'].label}")
+        counted = item["weights"]
     _check_unique_names(items)
     return layers
 
 
 def _layer(node: Node, inputs: int, before: str, is_output: bool, relu_zero: float,
-           orientation: str, input_hint: str = "") -> Layer:
+           orientation: str, counted: Node | None = None) -> Layer:
     """One layer; ``before`` says where its inputs come from, for messages."""
     node.mapping(LAYER_KEYS, REQUIRED_LAYER)
     activation = _activation(node["activation"], is_output, relu_zero)
-    weights = _weights(node["weights"], inputs, orientation, before, input_hint)
+    weights = _weights(node["weights"], inputs, orientation, before, counted)
     shared = node["shared_bias"].boolean() if node.has("shared_bias") else False
     biases = _biases(node["biases"], weights.shape[0], shared)
     spec = node["activation"].value
@@ -483,11 +482,15 @@ def _matrix(node: Node) -> list[list[float]] | None:
 
 
 def _weights(node: Node, inputs: int, orientation: str, before: str = "",
-             input_hint: str = "") -> np.ndarray:
-    """Weights as (neurons, inputs), from any form SPEC allows.  ``input_hint``: what a
-    refusal adds when the inputs were counted from a list that may hold decimal commas."""
+             counted: Node | None = None) -> np.ndarray:
+    """Weights as (neurons, inputs), from any form SPEC allows.  ``counted``: the list the
+    inputs were counted from, named in a refusal when it may hold decimal commas."""
     before = f" ({before})" if before else ""
-    commas = node.comma_hint() or input_hint
+
+    def commas() -> str:       # only on the way to an error: it looks at every number
+        return node.comma_hint() or (counted.comma_hint(f" in {counted.label}")
+                                     if counted is not None else "")
+
     matrix = _matrix(node)
     if matrix is None:
         flat = node.vector("weights")
@@ -495,28 +498,28 @@ def _weights(node: Node, inputs: int, orientation: str, before: str = "",
             if inputs != 1:
                 raise node.error(f"expected a list of weights, one per input{before}; a single "
                                  f"number is only for a layer with one input and one "
-                                 f"neuron{input_hint}")
+                                 f"neuron{commas()}")
             return flat.reshape(1, 1)
         if inputs == 1:           # one input: one weight per neuron
             return flat.reshape(-1, 1)
         if len(flat) == inputs:   # one neuron: its weights, one per input
             return flat.reshape(1, -1)
         raise node.error(f"expected {_count(inputs, 'weight')}, one per input{before}, or a "
-                         f"matrix, found a list of {len(flat)}{commas}")
+                         f"matrix, found a list of {len(flat)}{commas()}")
     array = np.array(matrix, dtype=float)
     rows, columns = array.shape
     if orientation == "neurons":
         if columns != inputs:
-            hint = ("; it has one row per input: transposed? (weight_rows: inputs writes "
-                    "every matrix that way)" if rows == inputs and not commas else "")
+            hint = commas() or ("; it has one row per input: transposed? (weight_rows: inputs "
+                                "writes every matrix that way)" if rows == inputs else "")
             raise node.error(f"expected {_count(inputs, 'number')} in each row, one per "
-                             f"input{before}, found {columns}{hint}{commas}")
+                             f"input{before}, found {columns}{hint}")
         return array
     if rows != inputs:
-        hint = ("; it has one row per neuron: transposed? (weight_rows: inputs asks for one "
-                "row per input)" if columns == inputs and not commas else "")
+        hint = commas() or ("; it has one row per neuron: transposed? (weight_rows: inputs "
+                            "asks for one row per input)" if columns == inputs else "")
         raise node.error(f"expected {_count(inputs, 'row')}, one per input{before}, "
-                         f"found {rows}{hint}{commas}")
+                         f"found {rows}{hint}")
     return array.T.copy()
 
 

@@ -546,11 +546,11 @@ class _Builder:
         """Whether two plain scalars stand either side of a comma with nothing else between
         them, as in [0,5]: in [ ] and { } YAML reads that comma as a separator, where a
         student writing decimal commas means 0.5 (``decimal_commas``)."""
-        if not (isinstance(before, yaml.ScalarNode) and isinstance(after, yaml.ScalarNode)
-                and not before.style and not after.style):     # plain: "" (libyaml), None
-            return False
         end = before.end_mark.index            # marks count characters with either loader
-        return after.start_mark.index == end + 1 and self.text[end:end + 1] == ","
+        # (the cheapest test first: nearly every comma has a space after it)
+        return (after.start_mark.index == end + 1 and self.text[end:end + 1] == ","
+                and isinstance(before, yaml.ScalarNode) and isinstance(after, yaml.ScalarNode)
+                and not before.style and not after.style)      # plain: "" (libyaml), None
 
     def mapping(self, node: yaml.MappingNode, path: str) -> YamlMap:
         self.check_tag(node, path, {_TAG + "map"})
