@@ -1,7 +1,9 @@
 """Activation functions, each with its derivative right beside it.
 
 ``ACTIVATIONS`` maps every name SPEC allows (aliases included) to a class; its
-keys drive validation, the CLI's help and the tests' parametrisation.  An
+keys drive validation, the CLI's help, the schema and the tests' parametrisation.
+Each class lists its own ``aliases``: other names for the same function, such as
+Hagan's and MATLAB's (``logsig`` for sigmoid), shown under the class's ``name``.  An
 instance is configured for one layer (``alpha``, ReLU'(0)) and works on arrays
 of shape (samples, neurons).
 
@@ -27,6 +29,8 @@ from .slips import DERIVATIVE_OF_Z, WRONG_ACTIVATION
 
 class Activation:
     name: str = ""
+    aliases: tuple[str, ...] = ()  # other names a file may use for it: identity, logsig
+    written = ""                  # the alias a file used for this layer ("": its name)
     formula: str = ""             # a = f(z), as shown in the header
     parameters: dict = {}         # extra options and their defaults, e.g. {"alpha": 0.01}
     output_only = False
@@ -98,6 +102,10 @@ class Activation:
         """f′(z) / f(z), computed from z (only for an activation that ``underflows``)."""
         raise NotImplementedError
 
+    def named(self) -> str:
+        """``describe``, and the alias the file used: sigmoid (written logsig)."""
+        return f"{self.describe()} (written {self.written})" if self.written else self.describe()
+
     def describe(self) -> str:
         extras = ", ".join(f"{k} = {format_exact(v)}" for k, v in self.options.items())
         return f"{self.name} ({extras})" if extras else self.name
@@ -146,6 +154,7 @@ class Activation:
 
 class Linear(Activation):
     name = "linear"
+    aliases = ("identity", "purelin")
     formula = "a = z"
     derivative_formula = "f′(z) = 1"
     forward_template = "{z}"
@@ -165,6 +174,7 @@ class Linear(Activation):
 
 class Sigmoid(Activation):
     name = "sigmoid"
+    aliases = ("logsig",)
     formula = "a = σ(z) = 1 / (1 + e^(−z))"
     derivative_formula = "σ′(z) = a(1 − a)"
     symbol, forward_template, prime_symbol = "σ", "σ({z})", "σ′"
@@ -185,6 +195,7 @@ class Sigmoid(Activation):
 
 class Tanh(Activation):
     name = "tanh"
+    aliases = ("tansig",)
     formula = "a = tanh(z)"
     derivative_formula = "tanh′(z) = 1 − a²"
     symbol, forward_template, prime_symbol = "tanh", "tanh({z})", "tanh′"
@@ -206,6 +217,7 @@ class Tanh(Activation):
 
 class ReLU(Activation):
     name = "relu"
+    aliases = ("poslin",)
     formula = "a = max(0, z)"
     parameters = {"derivative_at_zero": 0.0}
     symbol, forward_template, prime_symbol = "ReLU", "max(0, {z})", "ReLU′"
@@ -379,17 +391,19 @@ def log_softplus(z: np.ndarray) -> np.ndarray:
                         np.log(softplus(z)))
 
 
-ACTIVATIONS: dict[str, type[Activation]] = {
-    "linear": Linear,
-    "identity": Linear,
-    "sigmoid": Sigmoid,
-    "tanh": Tanh,
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "elu": ELU,
-    "softplus": Softplus,
-    "softmax": Softmax,
-}
+ACTIVATIONS: dict[str, type[Activation]] = {}
+for _cls in (Linear, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softplus, Softmax):
+    ACTIVATIONS[_cls.name] = _cls
+    ACTIVATIONS.update(dict.fromkeys(_cls.aliases, _cls))
+
+
+def activation(name: str, **options) -> Activation:
+    """The activation a file names (an alias included), remembering the alias written."""
+    cls = ACTIVATIONS[name]
+    made = cls(**options)
+    if name != cls.name:
+        made.written = name
+    return made
 
 
 def mistaken_for(activation: Activation, relu_derivative_at_zero: float) -> list[Activation]:

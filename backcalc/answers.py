@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from . import decimal_commas
 from .document import Written
 from .errors import InputError
 from .netfile import Node, _count, _did_you_mean, describe
@@ -118,13 +119,17 @@ def _exponent(text: str) -> int:
     return int(text)
 
 
-def load_answers(path, network: Network, display: str | None = None) -> list[Answer]:
+def load_answers(path, network: Network, display: str | None = None,
+                 warnings: list[str] | None = None) -> list[Answer]:
     display = display or str(path)
-    return parse_answers(read_text(path, display), network, display)
+    return parse_answers(read_text(path, display), network, display, warnings)
 
 
-def parse_answers(text: str, network: Network, display: str) -> list[Answer]:
-    """The answers written in ``text`` (an answers file's content), named ``display``."""
+def parse_answers(text: str, network: Network, display: str,
+                  warnings: list[str] | None = None) -> list[Answer]:
+    """The answers written in ``text`` (an answers file's content), named ``display``;
+    ``warnings`` gets a line on how the file was read, if there is one to give (a comma
+    that may be a decimal comma, ``decimal_commas``)."""
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
         raise InputError(f"the file is empty, expected answers (keys such as {KEY_FORMS})",
                          file=display, line=1)
@@ -146,6 +151,9 @@ def parse_answers(text: str, network: Network, display: str) -> list[Answer]:
     if not answers:
         raise doc.error("expected at least one answer (keys such as z1, a1_2, loss, dL/dw5, "
                         "w5+), found none")
+    warning = decimal_commas.warning(doc.file, doc.notes)
+    if warning and warnings is not None:
+        warnings.append(warning)
     return answers
 
 
@@ -320,7 +328,8 @@ def _key_number(digits: str) -> tuple[int, str]:
 
 def _scalar(node: Node) -> Node:
     if isinstance(node.value, (list, dict)):
-        raise node.error(f"expected one number, found {describe(node.value)}")
+        raise node.error(f"expected one number, found {describe(node.value)}"
+                         f"{node.comma_hint()}")
     node.number()
     return node
 
@@ -329,11 +338,13 @@ def _vector(node: Node, size: int, what: str) -> list[Node]:
     if not isinstance(node.value, list):
         if size == 1:
             return [_scalar(node)]
+        hint = decimal_commas.text_hint(node.value) if isinstance(node.value, str) else ""
         raise node.error(f"expected a list of {_count(size, 'number')} ({what}), found "
-                         f"{describe(node.value)}")
+                         f"{describe(node.value)}{hint}")
+    node.screen()
     if len(node.value) != size:
         raise node.error(f"expected a list of {_count(size, 'number')} ({what}), found "
-                         f"{describe(node.value)}")
+                         f"{describe(node.value)}{node.comma_hint()}")
     return [_scalar(item) for item in node.elements()]
 
 
@@ -348,7 +359,8 @@ def _matrix(node: Node, rows: int, cols: int) -> list[tuple[int, int, Node]]:
         items = _vector(node, rows * cols, f"a matrix of {shape}")
         return [((k, 0) if cols == 1 else (0, k)) + (item,) for k, item in enumerate(items)]
     if len(node.value) != rows:
-        raise node.error(f"expected a matrix ({shape}), found {describe(node.value)}")
+        raise node.error(f"expected a matrix ({shape}), found {describe(node.value)}"
+                         f"{node.comma_hint()}")
     out = []
     for r, row in enumerate(node.elements()):
         for c, item in enumerate(_vector(row, cols, f"row {r + 1} of {cols}")):

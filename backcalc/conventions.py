@@ -47,7 +47,7 @@ def _architecture(net: Network, rate: float, view: str) -> str:
 def _activations(net: Network, rate: float, view: str) -> str | None:
     if view == SHOW:
         return None                     # the drawing names each layer's
-    return ", ".join(f"layer {i + 1}: {layer.activation.describe()}"
+    return ", ".join(f"layer {i + 1}: {layer.activation.named()}"
                      for i, layer in enumerate(net.layers))
 
 

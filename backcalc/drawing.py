@@ -167,7 +167,7 @@ def _layer_column(net: Network, index: int, forward: Values | None, sample: int,
     layer = net.layers[index]
     last = index == len(net.layers) - 1
     heading = [f"layer {index + 1} ({'output' if last else 'hidden'})",
-               layer.activation.describe()]
+               layer.activation.named()]
     if layer.shared_bias:
         heading.append(f"shared bias {visible(net.bias_label(index, 0))} = "
                        f"{format_number(layer.biases[0], precision)}")
@@ -276,7 +276,7 @@ def summary(net: Network, reason: str, forward: Values | None, sample: int, prec
         kind = "output" if index == len(net.layers) - 1 else "hidden"
         columns.append(f"layer {index + 1} ({kind})")
         w = layer.weights
-        cells = [str(layer.size), layer.activation.describe(),
+        cells = [str(layer.size), layer.activation.named(),
                  str(w.size + (1 if layer.shared_bias else layer.size)),
                  float(w.min()), _mean(w), float(w.max()),
                  _biases_text(net, index, precision)]

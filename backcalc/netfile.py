@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from .activations import ACTIVATIONS
+from . import decimal_commas
+from .activations import ACTIVATIONS, activation
 from .errors import InputError, LimitError
 from .limits import MAX_PARAMETERS
 from .losses import LOSSES
@@ -114,7 +115,8 @@ class Node:
             raise self.error(f"expected a mapping of keys, found {describe(self.value)}")
         for key in self.value:
             if key not in allowed:
-                suggestion = _did_you_mean(str(key), allowed)
+                suggestion = (decimal_commas.key_hint(self.value, key)
+                              or _did_you_mean(str(key), allowed))
                 where = self.key_mark(key)
                 raise self.doc.error(f"unknown key {key!r}{suggestion}; expected one of "
                                      f"{', '.join(sorted(allowed))}", where,
@@ -130,9 +132,8 @@ class Node:
         if isinstance(value, RefusedNumber):
             raise self.error(value.problem)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            hint = ""
-            if isinstance(value, str) and _looks_like_decimal_comma(value):
-                hint = f" (write a decimal point: {value.replace(',', '.')})"
+            hint = decimal_commas.text_hint(value) if isinstance(value, str) else \
+                decimal_commas.hint(value)
             raise self.error(f"expected a number, found {describe(value)}{hint}")
         try:
             number = float(value)
@@ -179,8 +180,20 @@ class Node:
         if isinstance(self.value, list):
             if not self.value:
                 raise self.error(f"expected a list of {what}, found an empty list")
+            self.screen()
             return np.array([item.number() for item in self.elements()], dtype=float)
         return np.array([self.number()], dtype=float)
+
+    def screen(self) -> None:
+        """Before a list's numbers are read: refuse a comma that can only be a decimal
+        comma (0,05), and keep each that may be one for the warning (``decimal_commas``)."""
+        octal = decimal_commas.note(self.doc.notes, self.label, self.value)
+        if octal is not None:
+            raise self.doc.error(decimal_commas.octal_problem(octal), octal.mark, self.label)
+
+    def comma_hint(self, where: str = "") -> str:
+        """What a refusal of this list adds when it may hold decimal commas ("" if not)."""
+        return decimal_commas.hint(self.value, where)
 
 
 def describe(value) -> str:
@@ -220,11 +233,6 @@ def _integer_text(value: int) -> str:
         return "9" * (int(abs(value).bit_length() * math.log10(2)) + 1)
 
 
-def _looks_like_decimal_comma(text: str) -> bool:
-    head, _, tail = text.strip().lstrip("-+").partition(",")
-    return head.isdigit() and tail.isdigit()
-
-
 # --- the public entry points -------------------------------------------------
 
 def load_network(path, display: str | None = None,
@@ -251,13 +259,16 @@ def parse_network(doc: Document, max_parameters: int = MAX_PARAMETERS) -> Networ
     loss_name = loss_node.choice(_names(LOSSES))
     loss = LOSSES[loss_name]()
     samples, samples_key = _samples(root)
+    first_input = root["samples"].items("sample")[0]["input"] if samples_key else root["input"]
     layers = _layers(root["layers"], len(samples[0].input), options["relu_derivative_at_zero"],
-                     options.get("weight_rows", "neurons"))
+                     options.get("weight_rows", "neurons"), first_input)
     _check_size(layers, root["layers"], max_parameters)
     _check_targets(samples, layers, loss, loss_node)
 
     network = Network(layers=layers, samples=samples, loss=loss, samples_key=samples_key,
                       source=doc.file, **options)
+    warning = decimal_commas.warning(doc.file, doc.notes)
+    network.warnings = [warning] if warning else []
     if root.has("state"):
         network.progress = _progress(root["state"], network)
     return network
@@ -358,8 +369,10 @@ def _samples(root: Node) -> tuple[list[Sample], bool]:
         size = len(samples[0].input)
         for item, sample in zip(node.items("sample"), samples):
             if len(sample.input) != size:
+                first = node.items("sample")[0]["input"]
+                hint = item["input"].comma_hint() or first.comma_hint(" in sample 1")
                 raise item["input"].error(f"expected {_count(size, 'input')} (as in sample 1), "
-                                          f"found {len(sample.input)}")
+                                          f"found {len(sample.input)}{hint}")
         return samples, True
     for key in ("input", "target"):
         if not root.has(key):
@@ -384,7 +397,10 @@ def _check_size(layers: list[Layer], node: Node, limit: int) -> None:
                             f"with --max-parameters {count}")
 
 
-def _layers(node: Node, inputs: int, relu_zero: float, orientation: str) -> list[Layer]:
+def _layers(node: Node, inputs: int, relu_zero: float, orientation: str,
+            counted: Node | None = None) -> list[Layer]:
+    """The layers; ``counted``: the input, from which layer 1's inputs were counted (as
+    layer 2's from layer 1's weights), named when it may hold decimal commas."""
     if not isinstance(node.value, list) or not node.value:
         raise node.error(f"expected a list of layers, found {describe(node.value)}")
     layers = []
@@ -392,20 +408,21 @@ def _layers(node: Node, inputs: int, relu_zero: float, orientation: str) -> list
     before = f"the input has {_count(inputs, 'value')}"
     for index, item in enumerate(items):
         is_output = index == len(items) - 1
-        layer = _layer(item, inputs, before, is_output, relu_zero, orientation)
+        layer = _layer(item, inputs, before, is_output, relu_zero, orientation, counted)
         layers.append(layer)
         inputs = layer.size
         before = f"layer {index + 1} has {_count(inputs, 'neuron')}"
+        counted = item["weights"]
     _check_unique_names(items)
     return layers
 
 
 def _layer(node: Node, inputs: int, before: str, is_output: bool, relu_zero: float,
-           orientation: str) -> Layer:
+           orientation: str, counted: Node | None = None) -> Layer:
     """One layer; ``before`` says where its inputs come from, for messages."""
     node.mapping(LAYER_KEYS, REQUIRED_LAYER)
     activation = _activation(node["activation"], is_output, relu_zero)
-    weights = _weights(node["weights"], inputs, orientation, before)
+    weights = _weights(node["weights"], inputs, orientation, before, counted)
     shared = node["shared_bias"].boolean() if node.has("shared_bias") else False
     biases = _biases(node["biases"], weights.shape[0], shared)
     spec = node["activation"].value
@@ -436,7 +453,7 @@ def _activation(node: Node, is_output: bool, relu_zero: float):
         raise node.error(f"{name} is for the output layer only, found it on a hidden layer")
     if "derivative_at_zero" in cls.parameters:
         options["derivative_at_zero"] = relu_zero
-    return cls(**options)
+    return activation(name, **options)
 
 
 def _matrix(node: Node) -> list[list[float]] | None:
@@ -451,46 +468,56 @@ def _matrix(node: Node) -> list[list[float]] | None:
         if not isinstance(row.value, list):
             raise row.error(f"expected a row (a list of numbers) like the other rows, "
                             f"found {describe(row.value)}")
+        row.screen()
         if width is None:
             width = len(row.value)
         elif len(row.value) != width:
+            hint = row.comma_hint() or rows[0].comma_hint(" in row 1")
             raise row.error(f"ragged weights: expected {_count(width, 'number')} in row "
-                            f"{index + 1} (as in row 1), found {len(row.value)}")
+                            f"{index + 1} (as in row 1), found {len(row.value)}{hint}")
         matrix.append([cell.number() for cell in row.elements()])
     if width == 0:
         raise node.error("expected rows of numbers, found empty rows")
     return matrix
 
 
-def _weights(node: Node, inputs: int, orientation: str, before: str = "") -> np.ndarray:
-    """Weights as (neurons, inputs), from any form SPEC allows."""
+def _weights(node: Node, inputs: int, orientation: str, before: str = "",
+             counted: Node | None = None) -> np.ndarray:
+    """Weights as (neurons, inputs), from any form SPEC allows.  ``counted``: the list the
+    inputs were counted from, named in a refusal when it may hold decimal commas."""
     before = f" ({before})" if before else ""
+
+    def commas() -> str:       # only on the way to an error: it looks at every number
+        return node.comma_hint() or (counted.comma_hint(f" in {counted.label}")
+                                     if counted is not None else "")
+
     matrix = _matrix(node)
     if matrix is None:
         flat = node.vector("weights")
         if not isinstance(node.value, list):
             if inputs != 1:
                 raise node.error(f"expected a list of weights, one per input{before}; a single "
-                                 f"number is only for a layer with one input and one neuron")
+                                 f"number is only for a layer with one input and one "
+                                 f"neuron{commas()}")
             return flat.reshape(1, 1)
         if inputs == 1:           # one input: one weight per neuron
             return flat.reshape(-1, 1)
         if len(flat) == inputs:   # one neuron: its weights, one per input
             return flat.reshape(1, -1)
         raise node.error(f"expected {_count(inputs, 'weight')}, one per input{before}, or a "
-                         f"matrix, found a list of {len(flat)}")
+                         f"matrix, found a list of {len(flat)}{commas()}")
     array = np.array(matrix, dtype=float)
     rows, columns = array.shape
     if orientation == "neurons":
         if columns != inputs:
-            hint = ("; it has one row per input: transposed? (weight_rows: inputs writes "
-                    "every matrix that way)" if rows == inputs else "")
+            hint = commas() or ("; it has one row per input: transposed? (weight_rows: inputs "
+                                "writes every matrix that way)" if rows == inputs else "")
             raise node.error(f"expected {_count(inputs, 'number')} in each row, one per "
                              f"input{before}, found {columns}{hint}")
         return array
     if rows != inputs:
-        hint = ("; it has one row per neuron: transposed? (weight_rows: inputs asks for one "
-                "row per input)" if columns == inputs else "")
+        hint = commas() or ("; it has one row per neuron: transposed? (weight_rows: inputs "
+                            "asks for one row per input)" if columns == inputs else "")
         raise node.error(f"expected {_count(inputs, 'row')}, one per input{before}, "
                          f"found {rows}{hint}")
     return array.T.copy()
@@ -500,14 +527,14 @@ def _biases(node: Node, size: int, shared: bool) -> np.ndarray:
     if shared:
         if isinstance(node.value, list):
             raise node.error(f"with shared_bias: true the layer has one bias, expected one "
-                             f"number, found {describe(node.value)}")
+                             f"number, found {describe(node.value)}{node.comma_hint()}")
         return np.full(size, node.number())
     values = node.vector("biases")
     if not isinstance(node.value, list):
         return np.full(size, values[0])
     if len(values) != size:
         raise node.error(f"expected {_count(size, 'bias', 'biases')} (one per neuron), "
-                         f"found {len(values)}")
+                         f"found {len(values)}{node.comma_hint()}")
     return values
 
 
@@ -600,11 +627,11 @@ def _check_targets(samples: list[Sample], layers: list[Layer], loss, loss_node: 
     outputs = layers[-1].size
     doc = loss_node.doc
     for index, sample in enumerate(samples):
-        mark, field = _target_place(doc, index)
+        mark, field, written = _target_place(doc, index)
         if len(sample.target) != outputs:
             raise doc.error(f"expected {_count(outputs, 'target')} (the output layer has "
-                            f"{_count(outputs, 'neuron')}), found {len(sample.target)}",
-                            mark, field)
+                            f"{_count(outputs, 'neuron')}), found {len(sample.target)}"
+                            f"{decimal_commas.hint(written)}", mark, field)
         if loss.targets_are_probabilities:
             outside = [(i, t) for i, t in enumerate(sample.target) if not 0 <= t <= 1]
             if outside:
@@ -613,15 +640,15 @@ def _check_targets(samples: list[Sample], layers: list[Layer], loss, loss_node: 
                                 f"found {t:g} (target {i + 1})", mark, field)
 
 
-def _target_place(doc: Document, index: int) -> tuple[Mark, str]:
-    """Where sample ``index``'s target is written, and its field name."""
+def _target_place(doc: Document, index: int) -> tuple[Mark, str, object]:
+    """Where sample ``index``'s target is written, its field name, and its value as read."""
     root = doc.value
     assert isinstance(root, YamlMap)    # the file was read as a mapping before its targets
     if "samples" in root:
         item = root["samples"][index]
         mark = item.value_marks.get("target", root["samples"].item_marks[index])
-        return mark, f"sample {index + 1}.target"
-    return root.value_marks["target"], "target"
+        return mark, f"sample {index + 1}.target", item.get("target")
+    return root.value_marks["target"], "target", root["target"]
 
 
 def _progress(node: Node, network: Network) -> Progress:

@@ -99,6 +99,9 @@ class Network:
     source_path: object = None                     # its path, so --save never overwrites it
     origin: str | None = None                      # the file a continued run first came from
     samples_key: bool = False                      # written with ``samples:`` (else input/target)
+    warnings: list[str] = field(default_factory=list, compare=False)
+    """Lines for the user about how the file was read (``decimal_commas``): FILE:LINE:COL:
+    field: what; the command line writes each after "Warning: " on standard error."""
 
     @property
     def params(self) -> list[Params]:

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import click
 
+from .document import visible
 from .formats import Choice, write
 
 
+def write_warnings(result) -> None:
+    """The result's warnings (how its files were read), one line each on standard error."""
+    for warning in result.warnings:
+        click.echo(visible(f"Warning: {warning}"), err=True)
+
+
 def write_output(result, choice: Choice) -> None:
-    """The result's output as chosen; with -o, say where it went (on standard error);
-    then the work that waited for it (drawing --plot) and the result's notes (the plot
-    drawn, what was saved)."""
+    """The result's warnings, then its output as chosen; with -o, say where it went (on
+    standard error); then the work that waited for it (drawing --plot) and the result's
+    notes (the plot drawn, what was saved)."""
+    write_warnings(result)
     write(result.output, choice)
     if choice.path is not None:
         click.echo(f"Wrote {choice.path} ({choice.format}).", err=True)
@@ -27,8 +35,9 @@ def console():
 
 
 def draw(drawing, on) -> None:
-    """A ``show`` drawing, on the console it was laid out for."""
+    """A ``show`` drawing (after its warnings), on the console it was laid out for."""
     from .render_rich import render
+    write_warnings(drawing)
     render(drawing.sections, on, drawing.precision)
 
 

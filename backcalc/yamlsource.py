@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import yaml
 
@@ -86,6 +86,7 @@ class YamlMap(dict):
     key_marks: dict
     value_marks: dict
     value_texts: dict      # a scalar value as written (None for lists and mappings)
+    comma_keys: dict       # a key right after "value," in { }: key → that value as written
 
 
 class YamlList(list):
@@ -94,6 +95,8 @@ class YamlList(list):
     mark: Mark
     item_marks: list
     item_texts: list       # each scalar item as written (None for lists and mappings)
+    bare_commas: list      # item i follows item i - 1 after a comma alone: [0,5] (see
+                           # ``_Builder.bare_comma``); False for the first item
 
 
 class RefusedNumber(str):
@@ -202,6 +205,8 @@ class Document:
     value: object
     file: str
     mark: Mark = Mark(1, 1)
+    notes: dict = field(default_factory=dict)
+    """What reading the values found worth a warning, by place (``decimal_commas``)."""
 
     def error(self, message: str, mark: Mark | None = None, field: str | None = None) -> InputError:
         mark = mark or self.mark
@@ -304,7 +309,7 @@ def load_yaml(text: str, file: str) -> Document:
         raise InputError("invalid YAML: nested too deeply", file=file) from None
     if node is None:
         raise _empty(text, file)
-    builder = _Builder(file)
+    builder = _Builder(file, text)
     try:
         builder.measure(node, "", 1)
         value = builder.build(node, "")
@@ -433,8 +438,9 @@ class _Builder:
     ``sample 1.target``, ``layer 1.weights[2][1]`` (1-based).
     """
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, text: str = ""):
         self.file = file
+        self.text = text
         self.sizes: dict[int, tuple[int, int]] = {}     # id → (values, levels) of a node
         self.active: set[int] = set()
 
@@ -532,13 +538,27 @@ class _Builder:
         result.mark = _mark(node)
         result.item_marks = [_mark(item) for item in node.value]
         result.item_texts = [_written(item) for item in node.value]
+        result.bare_commas = [False] + [self.bare_comma(before, item)
+                                        for before, item in zip(node.value, node.value[1:])]
         return result
+
+    def bare_comma(self, before: yaml.Node, after: yaml.Node) -> bool:
+        """Whether two plain scalars stand either side of a comma with nothing else between
+        them, as in [0,5]: in [ ] and { } YAML reads that comma as a separator, where a
+        student writing decimal commas means 0.5 (``decimal_commas``)."""
+        end = before.end_mark.index            # marks count characters with either loader
+        # (the cheapest test first: nearly every comma has a space after it)
+        return (after.start_mark.index == end + 1 and self.text[end:end + 1] == ","
+                and isinstance(before, yaml.ScalarNode) and isinstance(after, yaml.ScalarNode)
+                and not before.style and not after.style)      # plain: "" (libyaml), None
 
     def mapping(self, node: yaml.MappingNode, path: str) -> YamlMap:
         self.check_tag(node, path, {_TAG + "map"})
         result = YamlMap()
         result.mark = _mark(node)
         result.key_marks, result.value_marks, result.value_texts = {}, {}, {}
+        result.comma_keys = {}
+        previous = None
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
                 raise self.fail(key_node, path, "YAML merge keys (<<) are not supported; "
@@ -559,6 +579,9 @@ class _Builder:
             result.key_marks[key] = _mark(key_node)
             result.value_marks[key] = _mark(value_node)
             result.value_texts[key] = _written(value_node)
+            if previous is not None and self.bare_comma(previous, key_node):
+                result.comma_keys[key] = previous.value          # {input: 0,5}: key 5
+            previous = value_node
             result[key] = self.build(value_node, _join(path, key_node))
         return result
 

@@ -222,8 +222,9 @@ BAD = [
     (["300-300-300"], "Error: ARCH: 300-300-300 has 180,600 weights and biases; backcalc new "
                       "makes networks of at most 100,000 (small enough to work by hand)"),
     (["2-3-1", "--activation", "relu,sigmod"],
-     "Error: --activation: expected one of elu, identity, leaky_relu, linear, relu, sigmoid, "
-     "softmax, softplus, tanh, found 'sigmod' (did you mean 'sigmoid'?)"),
+     "Error: --activation: expected one of elu, identity, leaky_relu, linear, logsig, poslin, "
+     "purelin, relu, sigmoid, softmax, softplus, tanh, tansig, found 'sigmod' (did you mean "
+     "'sigmoid'?)"),
     (["2-3-1", "--activation", "relu,tanh,sigmoid"],
      "Error: --activation: expected one activation for every layer or 2 (one per layer of "
      "2-3-1), separated by commas, found 3"),

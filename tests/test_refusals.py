@@ -64,7 +64,8 @@ LAYER2_BIASES = "    biases: 0.60\n"
 KEYS = ("description, index_base, input, layers, learning_rate, loss, momentum, name, optimizer, "
         "reduction, relu_derivative_at_zero, round_intermediates, samples, state, target, update, "
         "update_biases, weight_rows")
-ACTIVATIONS = "elu, identity, leaky_relu, linear, relu, sigmoid, softmax, softplus, tanh"
+ACTIVATIONS = ("elu, identity, leaky_relu, linear, logsig, poslin, purelin, relu, sigmoid, "
+               "softmax, softplus, tanh, tansig")
 LOSSES = ("bce, binary_cross_entropy, ce, cross_entropy, half_squared_error, half_sse, "
           "mean_squared_error, mse, squared_error, sse")
 TAGS_ALLOWED = "(backcalc files hold only numbers, text, lists and mappings)"

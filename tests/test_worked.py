@@ -36,7 +36,7 @@ def recompute_matches_engine(network, iterations=2, rel=1e-12):
     return checked
 
 
-PAIRS = [(activation, loss) for activation in sorted(set(ACTIVATIONS) - {"identity"})
+PAIRS = [(activation, loss) for activation in sorted({cls.name for cls in ACTIVATIONS.values()})
          for loss in sorted(set(LOSSES) - {"half_sse", "sse", "mse", "bce", "ce"})
          if valid_output(activation, loss)]
 

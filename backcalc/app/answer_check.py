@@ -42,14 +42,15 @@ def check(network: NetworkInput, answers: AnswersInput, *, tolerance: float | No
     answer is wrong).  ``progress`` hears when the check starts (its length unknown)."""
     choice = choice if choice is not None else Choice()
     net = with_rounding(load(network, max_parameters), round_decimals)
+    warnings = list(net.warnings)
     if isinstance(answers, (dict, list)):
         display, path = GIVEN, None
         check_target(choice.path, choice.force, [source_of(net)])
-        given = parse_answers(answers_text(answers), net, display)
+        given = parse_answers(answers_text(answers), net, display, warnings)
     else:
         path, display = resolve_answers(str(answers))
         check_target(choice.path, choice.force, [source_of(net), path])
-        given = load_answers(path, net, display)
+        given = load_answers(path, net, display, warnings)
     with counting(progress, None):
         result = check_answers(net, given, tolerance=tolerance, learning_rate=learning_rate)
     rate = net.learning_rate if learning_rate is None else learning_rate
@@ -57,7 +58,8 @@ def check(network: NetworkInput, answers: AnswersInput, *, tolerance: float | No
                     lambda: check_report(result, display, rate, tolerance),
                     lambda: check_document(result),
                     lambda: record_rows(check_records(result)))
-    return CheckOutcome(output, choice, status=0 if result.passed else 1, check=result)
+    return CheckOutcome(output, choice, status=0 if result.passed else 1, check=result,
+                        warnings=warnings)
 
 
 def answers_text(answers: dict | list) -> str:

@@ -22,4 +22,4 @@ def show(network: NetworkInput, *, values: bool = False, sample: int = 1,
     command = None if isinstance(network, Network) else str(network)
     sections = show_report(net, width=width, values=values, sample=sample,
                            precision=precision, command=command)
-    return Drawing(net, sections, precision, width)
+    return Drawing(net, sections, precision, width, list(net.warnings))

@@ -27,7 +27,7 @@ def gradcheck(network: NetworkInput, *, choice: Choice | None = None,
                     lambda: gradcheck_document(result),
                     lambda: record_rows(gradcheck_document(result)["parameters"]))
     return GradcheckOutcome(output, choice, status=1 if result.mismatches else 0,
-                            gradcheck=result)
+                            gradcheck=result, warnings=list(net.warnings))
 
 
 def evaluations(net: Network) -> int:

@@ -3,9 +3,9 @@ command line writes after it.
 
 Every result shown through the formats (``run``, ``step``, ``check``,
 ``gradcheck``) has ``output`` and ``choice``, so it displays itself in a notebook
-(``display.Displayed``), and ``notes``, ``error`` and ``status`` for the command
-line: the lines to write after the output, the error to report after it (a run
-that stopped after saving what it could), the exit status.
+(``display.Displayed``), and ``warnings``, ``notes``, ``error`` and ``status`` for
+the command line: the lines to write before the output and after it, the error to
+report after it (a run that stopped after saving what it could), the exit status.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ class Shown(Displayed):
     output: Output
     choice: Choice
     notes: list[Note] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """How the input files were read, worth a look (``Network.warnings``): the command
+    line writes each after "Warning: " on standard error, before the output."""
     error: BackcalcError | None = None       # reported after the output
     status: int = 0                          # 1: a wrong answer, a gradient mismatch
     pending: Callable[[], list[Note]] | None = None
@@ -89,6 +92,7 @@ class Drawing:
     sections: list
     precision: int
     width: int
+    warnings: list[str] = field(default_factory=list)     # as ``Shown.warnings``
 
     def text(self) -> str:
         """The drawing as plain text, as the terminal shows it."""

@@ -159,7 +159,8 @@ def _train(net: Network, iterations: int, choice: Choice, sections: Callable, *,
     else:
         outcome = train_untraced(net, iterations, learning_rate=learning_rate,
                                  progress=progress)
-    result = TrainingResult(_output(outcome, sections), choice, run=outcome)
+    result = TrainingResult(_output(outcome, sections), choice, run=outcome,
+                            warnings=list(net.warnings))
 
     def finish() -> list[Note]:
         _save(result, outcome, net, save_path, save_state)
