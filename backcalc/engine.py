@@ -39,6 +39,7 @@ from typing import Any, Literal, overload
 import numpy as np
 
 from . import killpoints, work_progress
+from .cancellation import cancel_noise
 from .errors import ComputationError
 from .losses import fused_pair
 from .network import Network, Params, Progress
@@ -184,6 +185,28 @@ def _silenced(entry):
     return silenced
 
 
+def _delta_size(delta: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """How large an output δ's terms are: |δ| + |a| + |y|, as δ comes from a and y and
+    carries their last digit's error (δ = a − y is a difference of values near 1)."""
+    return np.abs(delta) + np.abs(a) + np.abs(y)
+
+
+def _bias_sums(delta: np.ndarray, size: np.ndarray, shared: bool) -> np.ndarray:
+    """Σ δ over the samples, per neuron; a shared bias's Σ over its neurons too (one value
+    repeated per neuron).  A sum cancelled below its precision is 0."""
+    count = delta.shape[0]
+    if shared:
+        total = np.atleast_1d(delta.sum())
+        count *= delta.shape[1]
+        total = cancel_noise(total, count, lambda: np.atleast_1d(size.sum()),
+                             float(size.sum()))
+        return np.full(delta.shape[1], total[0])
+    sums = delta.sum(axis=0)
+    if count < 2:
+        return sums
+    return cancel_noise(sums, count, lambda: size.sum(axis=0), count * float(size.max()))
+
+
 class Engine:
     """Runs a network's passes and updates; holds no parameter state itself.
 
@@ -222,7 +245,7 @@ class Engine:
     @_silenced
     def gradients(self, params: list[Params], pass_: Pass) -> list[Params]:
         """The pass's reduced ∂L/∂W and ∂L/∂b; a shared bias gets the sum of its layer's δ."""
-        return self._gradients(pass_.inputs, [t.a for t in pass_.layers],
+        return self._gradients(pass_.inputs, pass_.targets, [t.a for t in pass_.layers],
                                [t.delta for t in pass_.layers], len(pass_.sample_indices),
                                with_fixed_biases=True)
 
@@ -360,28 +383,41 @@ class Engine:
         layers = [LayerTrace(*values) for values in zip(zs, outs, dL_das, fprimes, deltas)]
         return Pass(indices, x, y, layers, loss.terms, loss.per_sample, loss.total)
 
-    def _gradients(self, x: np.ndarray, outs: list, deltas: list, samples: int,
-                   with_fixed_biases: bool) -> list[Params]:
+    def _gradients(self, x: np.ndarray, y: np.ndarray, outs: list, deltas: list,
+                   samples: int, with_fixed_biases: bool) -> list[Params]:
         """Reduced ∂L/∂W and ∂L/∂b.  Without ``with_fixed_biases``, fixed biases
-        (``update_biases: false``) get no gradient (``NOT_TRACED``)."""
+        (``update_biases: false``) get no gradient (``NOT_TRACED``).  A sum over samples
+        (or a shared bias's over neurons) that cancels below its own precision is 0
+        (``cancellation``)."""
         r = self.round
         scale = 1.0 / samples if self.network.reduction == "mean" else 1.0
         biases = with_fixed_biases or self.network.update_biases
+        last = len(deltas) - 1
         grads = []
         previous = x
-        for layer, a, delta in zip(self.network.layers, outs, deltas):
-            dW = delta.T @ previous
+        for index, (layer, a, delta) in enumerate(zip(self.network.layers, outs, deltas)):
+            size = _delta_size(delta, a, y) if index == last else np.abs(delta)
+            dW = self._weight_sums(delta, previous, size)
             if scale != 1.0:                       # (× 1.0 changes no float)
                 dW = np.multiply(dW, scale, out=dW)
             db = NOT_TRACED
             if biases:
-                db = delta.sum(axis=0) * scale
-                if layer.shared_bias:
-                    db = np.full_like(db, db.sum())
+                db = _bias_sums(delta, size, layer.shared_bias) * scale
                 db = r(db)
             grads.append(Params(r(dW), db))
             previous = a
         return grads
+
+    @staticmethod
+    def _weight_sums(delta: np.ndarray, previous: np.ndarray, size: np.ndarray) -> np.ndarray:
+        """δᵀ·a over the samples, cancelled sums 0; ``size`` bounds each |δ| and its error."""
+        dW = delta.T @ previous
+        count = delta.shape[0]
+        if count < 2:
+            return dW
+        magnitude = np.abs(previous)
+        ceiling = count * float(size.max()) * float(magnitude.max())
+        return cancel_noise(dW, count, lambda: size.T @ magnitude, ceiling)
 
     def _untraced_gradients(self, params: list[Params], indices: list[int], x: np.ndarray,
                             y: np.ndarray) -> list[Params]:
@@ -391,7 +427,7 @@ class Engine:
         self._check_finite(zs)
         self._check_domain(outs[-1], indices)
         deltas = self._backward(params, y, zs, outs, traced=False)[2]
-        return self._gradients(x, outs, deltas, len(indices), with_fixed_biases=False)
+        return self._gradients(x, y, outs, deltas, len(indices), with_fixed_biases=False)
 
     # --- iterations ----------------------------------------------------------
     @overload
@@ -424,7 +460,7 @@ class Engine:
                 try:
                     if traced:
                         pass_ = self._pass(params, indices, x, y)
-                        grads = self._gradients(x, [t.a for t in pass_.layers],
+                        grads = self._gradients(x, y, [t.a for t in pass_.layers],
                                                 [t.delta for t in pass_.layers], len(indices),
                                                 with_fixed_biases=True)
                     else:
