@@ -233,6 +233,25 @@ def test_latex_text_and_math_translation():
     assert math("softplus") == r"\mathrm{softplus}"
 
 
+@pytest.mark.parametrize("written, expected", [
+    # a negative number: a minus sign in math, not a text hyphen
+    ("-0.5", r"$- 0.5$"),
+    # 6.66345653e-04 = 6.66345653·10⁻⁴ (the exponent's leading zero dropped)
+    ("6.66345653e-04", r"$6.66345653{\times}10^{-4}$"),
+    ("-1.2e+09", r"$- 1.2{\times}10^{9}$"),
+    ("∂L/∂w7 = -0.02", r"$\partial$L/$\partial$w7 = $- 0.02$"),
+    ("a = (0.74, -0.77)", r"a = (0.74, $- 0.77$)"),
+    ("-inf", r"$- \mathrm{inf}$"),
+    # hyphens that are no minus signs, and digits of names, stay text
+    ("0.5", "0.5"),
+    ("2-2-2 (1 sample)", "2-2-2 (1 sample)"),
+    ("w-1 b2-3 W1[1,2] x1e-5", r"w-1 b2-3 W1{[}1,2{]} x1e-5"),
+    ("--max-rows 0", "-{}-max-rows 0"),
+])
+def test_latex_text_sets_negative_and_scientific_numbers_as_math(written, expected):
+    assert text(written) == expected
+
+
 def test_latex_document_and_fragment():
     doc = invoke("run", "mazur", "--explain", "--format", "latex").stdout
     assert doc.startswith("\\documentclass") and doc.rstrip().endswith("\\end{document}")
@@ -259,6 +278,7 @@ def _compile(tex: str, folder: Path) -> subprocess.CompletedProcess:
     ["step", "xor-online", "-n", "300"],
     ["check", "mazur", "seed001"],
     ["gradcheck", "seed004"],
+    ["step", "seed002", "-n", "2"],          # negative and scientific numbers in every table
 ])
 def test_latex_compiles_with_pdflatex(args, tmp_path):
     result = run_cli(*args, "--format", "latex")
