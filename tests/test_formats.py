@@ -203,6 +203,19 @@ def test_html_is_one_balanced_self_contained_page(args):
     assert "<meta charset=\"utf-8\">" in page
 
 
+def test_html_tables_are_figures_side_by_side_with_unwrapped_titles():
+    # A table's <caption> wraps to the table's width ("…sigmoid, 2 / neurons"): each table
+    # is a figure titled by its figcaption instead, a section's figures in one flex row.
+    page = invoke("run", "mazur", "--format", "html").stdout
+    assert "<caption>" not in page
+    figures = re.findall(r"<figure>\n<figcaption>([^<]*)</figcaption>\n<table>", page)
+    assert figures[:2] == ["Conventions", "Layer 1 (hidden layer, sigmoid, 2 neurons)"]
+    assert len(figures) == page.count("<table>") == page.count("</figure>")
+    forward = page.split("Iteration 1: forward pass")[1].split("<h2>")[0]
+    assert forward.count('<div class="tables">') == 1 and forward.count("<figure>") == 3
+    assert "div.tables { display: flex; flex-wrap: wrap;" in page
+
+
 def test_html_escapes_the_users_text():
     Path("t.yaml").write_text((NETWORKS / "mazur.yaml").read_text().replace(
         "name: ", "name: '<b>bold</b> & ' #", 1))
