@@ -44,22 +44,17 @@ TABLE_ITERATIONS = 8       # … and this many iterations shown
 
 # --- naming ------------------------------------------------------------------
 
-def _layer_kind(network: Network, index: int) -> str:
-    return "output layer" if index == len(network.layers) - 1 else "hidden layer"
-
-
 def layer_title(network: Network, index: int) -> str:
+    kind = "output layer" if index == len(network.layers) - 1 else "hidden layer"
     layer = network.layers[index]
     neurons = "1 neuron" if layer.size == 1 else f"{layer.size} neurons"
-    return (f"Layer {index + 1} ({_layer_kind(network, index)}, "
-            f"{layer.activation.describe()}, {neurons})")
+    return f"Layer {index + 1} ({kind}, {layer.activation.describe()}, {neurons})"
 
 
-def gradient_title(network: Network, index: int) -> str:
-    """Layer 2 (output layer): ∂L/∂W and ∂L/∂b.  The layer is named in words, never as
-    W2 or b2: those may be parameters' own names (a student's b2 is a hidden bias)."""
-    return (f"Layer {index + 1} ({_layer_kind(network, index)}): "
-            f"{DL_DW.named('W')} and {DL_DB.named('b')}")
+def gradient_title(index: int) -> str:
+    """Layer 2: ∂L/∂W and ∂L/∂b.  The layer is named in words, never as W2 or b2: those
+    may be parameters' own names (a student's b2 is a hidden bias)."""
+    return f"Layer {index + 1}: {DL_DW.named('W')} and {DL_DB.named('b')}"
 
 
 def neuron_label(network: Network, index: int) -> str:
@@ -142,7 +137,7 @@ def gradient_tables(net: Network, step: Step) -> list[Table]:
         layer = net.layers[index]
         w = net.to_file_orientation(grad.weights)
         named = layer.weight_names is not None
-        title = gradient_title(net, index)
+        title = gradient_title(index)
         if w.shape[1] <= MATRIX_MAX_COLUMNS or w.size > LIST_MAX_ROWS:
             by_neuron = net.weight_rows == "neurons"
             row_word, col_word = ("neuron", "input") if by_neuron else ("input", "neuron")

@@ -78,10 +78,10 @@ def test_the_collision_check_finds_a_layer_heading_that_is_a_name():
 def test_gradient_headings_name_the_layer_in_words():
     out = run_cli("run", "mazur").stdout
     lines = [line.rstrip() for line in out.splitlines()]
-    assert "Layer 1 (hidden layer): ∂L/∂W and ∂L/∂b" in lines
-    assert "Layer 2 (output layer): ∂L/∂W and ∂L/∂b" in lines
+    assert "Layer 1: ∂L/∂W and ∂L/∂b" in lines
+    assert "Layer 2: ∂L/∂W and ∂L/∂b" in lines
     # the hidden biases' own line comes right before layer 2's heading, unmistaken now
-    assert re.search(r"∂L/∂b1 = [0-9.]+; ∂L/∂b2 = [0-9.]+ *\nLayer 2 \(output layer\)", out)
+    assert re.search(r"∂L/∂b1 = [0-9.]+; ∂L/∂b2 = [0-9.]+ *\nLayer 2: ", out)
 
 
 # --- whole numbers at 80 columns ----------------------------------------------------------
