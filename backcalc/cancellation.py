@@ -21,20 +21,30 @@ EPSILON = float(np.finfo(float).eps)
 """2⁻⁵², the gap between 1 and the next float64."""
 
 
-def cancel_noise(total: np.ndarray, count: int, magnitude: Callable[[], np.ndarray],
-                 ceiling: float) -> np.ndarray:
+def cancel_noise(total: np.ndarray, count: int,
+                 magnitude_at: Callable[[np.ndarray], np.ndarray], ceiling: float) -> np.ndarray:
     """``total`` (sums of ``count`` terms each) with every sum at or below
     count·ε·Σ|its terms| set to 0.
 
-    ``magnitude()`` gives Σ|terms| for each sum, shaped like ``total``; it is called
-    only when some nonzero sum is at or below count·ε·``ceiling``, ``ceiling`` being at
-    least every Σ|terms| (a training loop pays a comparison, not a second product).
+    ``magnitude_at(indices)`` gives Σ|terms| of the sums at those flat indices of
+    ``total``; it is asked only about nonzero sums at or below count·ε·``ceiling``,
+    ``ceiling`` being at least every Σ|terms| (a training loop pays a comparison, not a
+    second product).
     """
     if count < 2:                                   # one term: nothing cancels
         return total
     bound = count * EPSILON
     size = np.abs(total)
-    near = (size <= bound * ceiling) & (total != 0)
+    near = size <= bound * ceiling
     if not near.any():
         return total
-    return np.where(near & (size <= bound * magnitude()), 0.0, total)
+    candidates = np.flatnonzero(near)
+    candidates = candidates[size.flat[candidates] != 0]        # an exact 0 stays as it is
+    if not candidates.size:
+        return total
+    noise = candidates[size.flat[candidates] <= bound * magnitude_at(candidates)]
+    if not noise.size:
+        return total
+    cleaned = total.copy()
+    cleaned.flat[noise] = 0.0
+    return cleaned

@@ -185,26 +185,40 @@ def _silenced(entry):
     return silenced
 
 
-def _delta_size(delta: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """How large an output δ's terms are: |δ| + |a| + |y|, as δ comes from a and y and
-    carries their last digit's error (δ = a − y is a difference of values near 1)."""
-    return np.abs(delta) + np.abs(a) + np.abs(y)
+def _term_sizes(delta: np.ndarray, a: np.ndarray, y: np.ndarray, output: bool) -> np.ndarray:
+    """How large each δ's terms are, for ``cancellation``: |δ|, and for the output layer
+    |δ| + |a| + |y|, as δ there comes from a and y and carries their last digit's error
+    (δ = a − y is a difference of values near 1)."""
+    size = np.abs(delta)
+    return size + np.abs(a) + np.abs(y) if output else size
 
 
-def _bias_sums(delta: np.ndarray, size: np.ndarray, shared: bool) -> np.ndarray:
+def _weight_sums(delta: np.ndarray, previous: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """δᵀ·a over the samples (a row each), a sum cancelled below its precision 0."""
+    inputs = previous.shape[1]
+    largest = max(float(previous.max()), -float(previous.min()))
+
+    def magnitude_at(flat: np.ndarray) -> np.ndarray:          # Σ_s size·|a| of those sums
+        neurons, columns = np.divmod(flat, inputs)
+        return np.einsum("sk,sk->k", size[:, neurons], np.abs(previous[:, columns]))
+    ceiling = delta.shape[0] * float(size.max()) * largest
+    return cancel_noise(delta.T @ previous, delta.shape[0], magnitude_at, ceiling)
+
+
+def _bias_sums(delta: np.ndarray, size: np.ndarray | None, shared: bool) -> np.ndarray:
     """Σ δ over the samples, per neuron; a shared bias's Σ over its neurons too (one value
-    repeated per neuron).  A sum cancelled below its precision is 0."""
+    repeated per neuron).  A sum cancelled below its precision is 0 (``size``: None when
+    no sum has two terms)."""
+    if size is None:
+        return delta.sum(axis=0)
     count = delta.shape[0]
     if shared:
-        total = np.atleast_1d(delta.sum())
-        count *= delta.shape[1]
-        total = cancel_noise(total, count, lambda: np.atleast_1d(size.sum()),
-                             float(size.sum()))
+        whole = float(size.sum())
+        total = cancel_noise(np.atleast_1d(delta.sum()), count * delta.shape[1],
+                             lambda flat: np.full(flat.shape, whole), whole)
         return np.full(delta.shape[1], total[0])
-    sums = delta.sum(axis=0)
-    if count < 2:
-        return sums
-    return cancel_noise(sums, count, lambda: size.sum(axis=0), count * float(size.max()))
+    return cancel_noise(delta.sum(axis=0), count, lambda flat: size[:, flat].sum(axis=0),
+                        count * float(size.max()))
 
 
 class Engine:
@@ -396,8 +410,11 @@ class Engine:
         grads = []
         previous = x
         for index, (layer, a, delta) in enumerate(zip(self.network.layers, outs, deltas)):
-            size = _delta_size(delta, a, y) if index == last else np.abs(delta)
-            dW = self._weight_sums(delta, previous, size)
+            shared = biases and layer.shared_bias and delta.shape[1] > 1
+            several = delta.shape[0] > 1                  # samples summed
+            size = _term_sizes(delta, a, y, index == last) if several or shared else None
+            dW = _weight_sums(delta, previous, size) if size is not None and several else \
+                delta.T @ previous
             if scale != 1.0:                       # (× 1.0 changes no float)
                 dW = np.multiply(dW, scale, out=dW)
             db = NOT_TRACED
@@ -407,17 +424,6 @@ class Engine:
             grads.append(Params(r(dW), db))
             previous = a
         return grads
-
-    @staticmethod
-    def _weight_sums(delta: np.ndarray, previous: np.ndarray, size: np.ndarray) -> np.ndarray:
-        """δᵀ·a over the samples, cancelled sums 0; ``size`` bounds each |δ| and its error."""
-        dW = delta.T @ previous
-        count = delta.shape[0]
-        if count < 2:
-            return dW
-        magnitude = np.abs(previous)
-        ceiling = count * float(size.max()) * float(magnitude.max())
-        return cancel_noise(dW, count, lambda: size.T @ magnitude, ceiling)
 
     def _untraced_gradients(self, params: list[Params], indices: list[int], x: np.ndarray,
                             y: np.ndarray) -> list[Params]:

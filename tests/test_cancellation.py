@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import run_cli, run_json, write_network
 
 from backcalc.cancellation import EPSILON, cancel_noise
 from backcalc.engine import train
 from backcalc.netfile import parse_network_text
+
+from helpers import run_cli, run_json, write_network
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -95,10 +96,34 @@ def test_a_small_sum_that_is_no_noise_is_kept():
 def test_the_rule_itself():
     # Three terms of size 1 each (Σ|terms| = 3): bound 3·ε·3 = 9ε ≈ 2e-15.
     sums = np.array([-5.55e-17, 1.9e-15, 2.1e-15, 0.0, 1e-3])
-    cleaned = cancel_noise(sums, 3, lambda: np.full(5, 3.0), 3.0)
+    cleaned = cancel_noise(sums, 3, lambda flat: np.full(flat.shape, 3.0), 3.0)
     assert 9 * EPSILON == pytest.approx(1.998e-15, rel=1e-3)
     assert cleaned.tolist() == [0.0, 0.0, 2.1e-15, 0.0, 1e-3]
     # A single term cannot cancel: nothing changes, whatever its size.
-    assert cancel_noise(np.array([1e-30]), 1, lambda: np.array([1.0]), 1.0).tolist() == [1e-30]
+    assert cancel_noise(np.array([1e-30]), 1, np.ones_like, 1.0).tolist() == [1e-30]
     # Terms no larger than the sum (no cancellation): a tiny value is kept.
-    assert cancel_noise(np.array([1e-20]), 2, lambda: np.array([1e-20]), 1.0).tolist() == [1e-20]
+    tiny = cancel_noise(np.array([1e-20]), 2, lambda flat: np.full(flat.shape, 1e-20), 1.0)
+    assert tiny.tolist() == [1e-20]
+
+
+def test_one_weight_gradient_of_a_matrix_cancels_the_others_are_kept():
+    # z₁ = x₁ (W = [[1, 0], [0, 0]], b = 0), z₂ = 0, ½ squared error summed, δ = z − y:
+    # sample 1: x = (0.3, 1), y = (0.1, −1): δ = (0.2, 1); sample 2: x = (0, 1),
+    # y = (0.2, −1): δ = (−0.2, 1).  ∂L/∂W = Σ δ xᵀ = [[0.2·0.3 + 0, 0.2 − 0.2],
+    # [0.3 + 0, 1 + 1]] = [[0.06, 0], [0.3, 2]]; float64 makes 0.2 − 0.2 −2.8e-17.
+    text = """\
+samples:
+  - {input: [0.3, 1], target: [0.1, -1]}
+  - {input: [0, 1], target: [0.2, -1]}
+loss: half_squared_error
+reduction: sum
+learning_rate: 0.1
+layers:
+  - {activation: linear, weights: [[1, 0], [0, 0]], biases: 0}
+"""
+    step = train(parse_network_text(text), 1).steps[0]
+    assert (step.pass_.layers[0].delta.T @ step.pass_.inputs)[0, 1] != 0   # the noise
+    weights = step.gradients[0].weights
+    assert weights[0, 1] == 0.0
+    assert weights[0, 0] == pytest.approx(0.06, rel=1e-15)
+    assert weights[1].tolist() == [0.3, 2.0]
