@@ -39,6 +39,7 @@ from typing import Any, Literal, overload
 import numpy as np
 
 from . import killpoints, work_progress
+from .cancellation import cancel_noise
 from .errors import ComputationError
 from .losses import fused_pair
 from .network import Network, Params, Progress
@@ -184,6 +185,42 @@ def _silenced(entry):
     return silenced
 
 
+def _term_sizes(delta: np.ndarray, a: np.ndarray, y: np.ndarray, output: bool) -> np.ndarray:
+    """How large each δ's terms are, for ``cancellation``: |δ|, and for the output layer
+    |δ| + |a| + |y|, as δ there comes from a and y and carries their last digit's error
+    (δ = a − y is a difference of values near 1)."""
+    size = np.abs(delta)
+    return size + np.abs(a) + np.abs(y) if output else size
+
+
+def _weight_sums(delta: np.ndarray, previous: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """δᵀ·a over the samples (a row each), a sum cancelled below its precision 0."""
+    inputs = previous.shape[1]
+    largest = max(float(previous.max()), -float(previous.min()))
+
+    def magnitude_at(flat: np.ndarray) -> np.ndarray:          # Σ_s size·|a| of those sums
+        neurons, columns = np.divmod(flat, inputs)
+        return np.einsum("sk,sk->k", size[:, neurons], np.abs(previous[:, columns]))
+    ceiling = delta.shape[0] * float(size.max()) * largest
+    return cancel_noise(delta.T @ previous, delta.shape[0], magnitude_at, ceiling)
+
+
+def _bias_sums(delta: np.ndarray, size: np.ndarray | None, shared: bool) -> np.ndarray:
+    """Σ δ over the samples, per neuron; a shared bias's Σ over its neurons too (one value
+    repeated per neuron).  A sum cancelled below its precision is 0 (``size``: None when
+    no sum has two terms)."""
+    if size is None:
+        return delta.sum(axis=0)
+    count = delta.shape[0]
+    if shared:
+        whole = float(size.sum())
+        total = cancel_noise(np.atleast_1d(delta.sum()), count * delta.shape[1],
+                             lambda flat: np.full(flat.shape, whole), whole)
+        return np.full(delta.shape[1], total[0])
+    return cancel_noise(delta.sum(axis=0), count, lambda flat: size[:, flat].sum(axis=0),
+                        count * float(size.max()))
+
+
 class Engine:
     """Runs a network's passes and updates; holds no parameter state itself.
 
@@ -222,7 +259,7 @@ class Engine:
     @_silenced
     def gradients(self, params: list[Params], pass_: Pass) -> list[Params]:
         """The pass's reduced ∂L/∂W and ∂L/∂b; a shared bias gets the sum of its layer's δ."""
-        return self._gradients(pass_.inputs, [t.a for t in pass_.layers],
+        return self._gradients(pass_.inputs, pass_.targets, [t.a for t in pass_.layers],
                                [t.delta for t in pass_.layers], len(pass_.sample_indices),
                                with_fixed_biases=True)
 
@@ -360,24 +397,29 @@ class Engine:
         layers = [LayerTrace(*values) for values in zip(zs, outs, dL_das, fprimes, deltas)]
         return Pass(indices, x, y, layers, loss.terms, loss.per_sample, loss.total)
 
-    def _gradients(self, x: np.ndarray, outs: list, deltas: list, samples: int,
-                   with_fixed_biases: bool) -> list[Params]:
+    def _gradients(self, x: np.ndarray, y: np.ndarray, outs: list, deltas: list,
+                   samples: int, with_fixed_biases: bool) -> list[Params]:
         """Reduced ∂L/∂W and ∂L/∂b.  Without ``with_fixed_biases``, fixed biases
-        (``update_biases: false``) get no gradient (``NOT_TRACED``)."""
+        (``update_biases: false``) get no gradient (``NOT_TRACED``).  A sum over samples
+        (or a shared bias's over neurons) that cancels below its own precision is 0
+        (``cancellation``)."""
         r = self.round
         scale = 1.0 / samples if self.network.reduction == "mean" else 1.0
         biases = with_fixed_biases or self.network.update_biases
+        last = len(deltas) - 1
         grads = []
         previous = x
-        for layer, a, delta in zip(self.network.layers, outs, deltas):
-            dW = delta.T @ previous
+        for index, (layer, a, delta) in enumerate(zip(self.network.layers, outs, deltas)):
+            shared = biases and layer.shared_bias and delta.shape[1] > 1
+            several = delta.shape[0] > 1                  # samples summed
+            size = _term_sizes(delta, a, y, index == last) if several or shared else None
+            dW = _weight_sums(delta, previous, size) if size is not None and several else \
+                delta.T @ previous
             if scale != 1.0:                       # (× 1.0 changes no float)
                 dW = np.multiply(dW, scale, out=dW)
             db = NOT_TRACED
             if biases:
-                db = delta.sum(axis=0) * scale
-                if layer.shared_bias:
-                    db = np.full_like(db, db.sum())
+                db = _bias_sums(delta, size, layer.shared_bias) * scale
                 db = r(db)
             grads.append(Params(r(dW), db))
             previous = a
@@ -391,7 +433,7 @@ class Engine:
         self._check_finite(zs)
         self._check_domain(outs[-1], indices)
         deltas = self._backward(params, y, zs, outs, traced=False)[2]
-        return self._gradients(x, outs, deltas, len(indices), with_fixed_biases=False)
+        return self._gradients(x, y, outs, deltas, len(indices), with_fixed_biases=False)
 
     # --- iterations ----------------------------------------------------------
     @overload
@@ -424,7 +466,7 @@ class Engine:
                 try:
                     if traced:
                         pass_ = self._pass(params, indices, x, y)
-                        grads = self._gradients(x, [t.a for t in pass_.layers],
+                        grads = self._gradients(x, y, [t.a for t in pass_.layers],
                                                 [t.delta for t in pass_.layers], len(indices),
                                                 with_fixed_biases=True)
                     else:

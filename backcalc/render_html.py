@@ -1,6 +1,7 @@
 """Draw a document as one self-contained HTML page (inline style, no scripts, no links).
 
-Tables are HTML tables with number columns right-aligned; ``--explain`` lines
+Tables are HTML tables with number columns right-aligned, each in a figure with its
+title and notes, a section's figures side by side; ``--explain`` lines
 are set in a monospaced font; the loss curve is an inline SVG.  Every piece of
 text is escaped.
 """
@@ -14,20 +15,24 @@ from .document import Formula, Section, visible
 from .layout import DEFAULT_MAX_ROWS, TextTable, format_line, heading, lay_out
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em;
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 110em; padding: 0 1.5em;
        color: #222; }
 h1, h2, h3 { font-weight: 600; }
 h3 { font-size: 1.05em; margin-top: 1.6em; }
-table { border-collapse: collapse; margin: 0.6em 0 0.3em; }
-caption { text-align: left; font-weight: 600; padding-bottom: 0.3em; }
+div.tables { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 0.2em 3em; }
+figure { margin: 0.6em 0 0.3em; max-width: 100%; overflow-x: auto; }
+figcaption { font-weight: 600; padding-bottom: 0.3em; }
+table { border-collapse: collapse; }
 th, td { padding: 0.15em 0.8em; border-bottom: 1px solid #ddd; }
 th { text-align: left; border-bottom: 2px solid #999; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.elided td { color: #777; text-align: center; }
 p.formula { font-family: ui-monospace, monospace; margin: 0.2em 0; }
-p.note { color: #666; font-size: 0.9em; margin-top: 0; }
+p.note { color: #666; font-size: 0.9em; margin: 0.3em 0 0; max-width: 48em; }
 svg { margin: 0.5em 0; }
 """
+"""Each table is a figure, its title the figcaption (a table's own caption would wrap to
+the table's width), a section's tables side by side as far as the page is wide."""
 
 SVG_WIDTH, SVG_HEIGHT, SVG_MARGIN = 640, 240, 70
 
@@ -42,8 +47,10 @@ def render(sections: list[Section], precision: int, max_rows: int | None = DEFAU
             formula = any(isinstance(part, Formula) for part in line)
             css = ' class="formula"' if formula else ""
             body.append(f"<p{css}>{escape(format_line(line, precision, max_rows))}</p>")
-        for table in section.tables:
-            body.append(_table(lay_out(table, precision, max_rows)))
+        if section.tables:
+            body.append('<div class="tables">')
+            body += [_table(lay_out(table, precision, max_rows)) for table in section.tables]
+            body.append("</div>")
         if section.chart is not None:
             body.append(_svg(section.chart) if section.chart.drawable else
                         f'<p class="note">{escape(caption(section.chart, BAND))}</p>')
@@ -56,7 +63,7 @@ def render(sections: list[Section], precision: int, max_rows: int | None = DEFAU
 def _table(table: TextTable) -> str:
     def css(index: int) -> str:
         return ' class="num"' if table.numeric[index] else ""
-    out = [f"<table>\n<caption>{escape(table.title)}</caption>"]
+    out = [f"<figure>\n<figcaption>{escape(table.title)}</figcaption>\n<table>"]
     if table.has_header:
         out.append("<thead><tr>" + "".join(f"<th{css(i)}>{escape(c)}</th>"
                                             for i, c in enumerate(table.columns)) + "</tr></thead>")
@@ -71,6 +78,7 @@ def _table(table: TextTable) -> str:
     out.append("</tbody>\n</table>")
     for note in ([table.caption] if table.caption else []) + table.notes:
         out.append(f'<p class="note">{escape(note)}</p>')
+    out.append("</figure>")
     return "\n".join(out)
 
 

@@ -109,10 +109,36 @@ def _translated(value: str, plain) -> list[tuple[bool, str]]:
     return pieces
 
 
+_NUMBER = re.compile(r"(-?)(\d+(?:\.\d+)?|inf|nan)(?:e([+-]?\d+))?")
+"""A number as ``numbers.format_number`` writes it: -0.5, 6.66345653e-04, -inf, nan."""
+_TEXT_NUMBER = re.compile(r"(?<![\w.\-+\]])" + _NUMBER.pattern + r"(?![\w.])")
+"""The same standing alone in text (not the 2 of w2, W1[1,2]'s digits or 2-2-2's)."""
+
+
+def _number_math(sign: str, digits: str, exponent: str | None) -> str:
+    """A number in math mode: a real minus sign, 6.66{\\times}10^{-4} for 6.66e-04 (the
+    × braced: set close, as one number, not spaced as an operation between two)."""
+    digits = rf"\mathrm{{{digits}}}" if digits in ("inf", "nan") else digits
+    power = rf"{{\times}}10^{{{int(exponent)}}}" if exponent else ""
+    return ("- " if sign else "") + digits + power
+
+
 def text(value: str) -> str:
-    """Text for LaTeX's text mode: specials escaped, symbols as inline math (control
-    characters first made visible, ``document.visible``)."""
+    """Text for LaTeX's text mode: specials escaped, symbols as inline math, a negative or
+    scientific number as math (control characters first made visible,
+    ``document.visible``)."""
     value = visible(value)
+    out, start = [], 0
+    for match in _TEXT_NUMBER.finditer(value):
+        sign, _, exponent = match.groups()
+        if sign or exponent:             # (a plain 0.5 is the same in text)
+            out += [_text_only(value[start:match.start()]), f"${_number_math(*match.groups())}$"]
+            start = match.end()
+    return "".join(out) + _text_only(value[start:])
+
+
+def _text_only(value: str) -> str:
+    """``text`` of a piece with no number to set as math."""
     def plain(value: str, i: int) -> tuple[str, int]:
         ch = value[i]
         if ch == "-" and value[i + 1:i + 2] == "-":      # --max-rows, not an en dash
@@ -308,9 +334,9 @@ def _raised(token) -> bool:
 
 
 def _number(written: str) -> str:
-    """A number as written (1.5e-05, (-0.2), inf) in math mode: - 0.2, \\mathrm{inf}."""
-    return re.sub(r"[a-z]{2,}", lambda word: rf"\mathrm{{{word.group()}}}",
-                  written.replace("-", "- "))
+    """A number as written (1.5e-05, (-0.2), inf) in math mode: 1.5{\\times}10^{-5},
+    (- 0.2), \\mathrm{inf}."""
+    return _NUMBER.sub(lambda match: _number_math(*match.groups()), written)
 
 
 def _power(power: Power, fmt) -> str:

@@ -51,6 +51,12 @@ def layer_title(network: Network, index: int) -> str:
     return f"Layer {index + 1} ({kind}, {layer.activation.describe()}, {neurons})"
 
 
+def gradient_title(index: int) -> str:
+    """Layer 2: ∂L/∂W and ∂L/∂b.  The layer is named in words, never as W2 or b2: those
+    may be parameters' own names (a student's b2 is a hidden bias)."""
+    return f"Layer {index + 1}: {DL_DW.named('W')} and {DL_DB.named('b')}"
+
+
 def neuron_label(network: Network, index: int) -> str:
     return str(index + network.index_base)
 
@@ -131,7 +137,7 @@ def gradient_tables(net: Network, step: Step) -> list[Table]:
         layer = net.layers[index]
         w = net.to_file_orientation(grad.weights)
         named = layer.weight_names is not None
-        title = f"{DL_DW.named(f'W{index + 1}')} and {DL_DB.named(f'b{index + 1}')}"
+        title = gradient_title(index)
         if w.shape[1] <= MATRIX_MAX_COLUMNS or w.size > LIST_MAX_ROWS:
             by_neuron = net.weight_rows == "neurons"
             row_word, col_word = ("neuron", "input") if by_neuron else ("input", "neuron")

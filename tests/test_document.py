@@ -102,7 +102,10 @@ def test_neuron_names():
     ((Symbol("β", "1"), Power((Text("3"),))), r"\beta _{1}^{3}"),
     ((Number(0.15), Op("·"), Number(-0.05)), r"0.15\cdot (- 0.05)"),
     ((Number(float("inf"), bare=True),), r"\mathrm{inf}"),
-    ((Number(-1.5e-5, bare=True),), r"- 1.5e- 05"),
+    # −1.5e-05 = −1.5·10⁻⁵: a minus sign and a power of ten, not an italic e
+    ((Number(-1.5e-5, bare=True),), r"- 1.5{\times}10^{-5}"),
+    ((Number(6.66345653e-4),), r"6.66345653{\times}10^{-4}"),
+    ((Number(float("nan"), bare=True),), r"\mathrm{nan}"),
     ((Symbol("∂"), Text("L"), Op("/"), Symbol("∂"), Text("W1[1,2]")),
      r"\partial L/\partial W1[1,2]"),
     ((Op("½"), Op("["), Text("ReLU")), r"\tfrac{1}{2} [\mathrm{ReLU}"),

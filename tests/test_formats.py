@@ -203,6 +203,19 @@ def test_html_is_one_balanced_self_contained_page(args):
     assert "<meta charset=\"utf-8\">" in page
 
 
+def test_html_tables_are_figures_side_by_side_with_unwrapped_titles():
+    # A table's <caption> wraps to the table's width ("…sigmoid, 2 / neurons"): each table
+    # is a figure titled by its figcaption instead, a section's figures in one flex row.
+    page = invoke("run", "mazur", "--format", "html").stdout
+    assert "<caption>" not in page
+    figures = re.findall(r"<figure>\n<figcaption>([^<]*)</figcaption>\n<table>", page)
+    assert figures[:2] == ["Conventions", "Layer 1 (hidden layer, sigmoid, 2 neurons)"]
+    assert len(figures) == page.count("<table>") == page.count("</figure>")
+    forward = page.split("Iteration 1: forward pass")[1].split("<h2>")[0]
+    assert forward.count('<div class="tables">') == 1 and forward.count("<figure>") == 3
+    assert "div.tables { display: flex; flex-wrap: wrap;" in page
+
+
 def test_html_escapes_the_users_text():
     Path("t.yaml").write_text((NETWORKS / "mazur.yaml").read_text().replace(
         "name: ", "name: '<b>bold</b> & ' #", 1))
@@ -233,6 +246,25 @@ def test_latex_text_and_math_translation():
     assert math("softplus") == r"\mathrm{softplus}"
 
 
+@pytest.mark.parametrize("written, expected", [
+    # a negative number: a minus sign in math, not a text hyphen
+    ("-0.5", r"$- 0.5$"),
+    # 6.66345653e-04 = 6.66345653·10⁻⁴ (the exponent's leading zero dropped)
+    ("6.66345653e-04", r"$6.66345653{\times}10^{-4}$"),
+    ("-1.2e+09", r"$- 1.2{\times}10^{9}$"),
+    ("∂L/∂w7 = -0.02", r"$\partial$L/$\partial$w7 = $- 0.02$"),
+    ("a = (0.74, -0.77)", r"a = (0.74, $- 0.77$)"),
+    ("-inf", r"$- \mathrm{inf}$"),
+    # hyphens that are no minus signs, and digits of names, stay text
+    ("0.5", "0.5"),
+    ("2-2-2 (1 sample)", "2-2-2 (1 sample)"),
+    ("w-1 b2-3 W1[1,2] x1e-5", r"w-1 b2-3 W1{[}1,2{]} x1e-5"),
+    ("--max-rows 0", "-{}-max-rows 0"),
+])
+def test_latex_text_sets_negative_and_scientific_numbers_as_math(written, expected):
+    assert text(written) == expected
+
+
 def test_latex_document_and_fragment():
     doc = invoke("run", "mazur", "--explain", "--format", "latex").stdout
     assert doc.startswith("\\documentclass") and doc.rstrip().endswith("\\end{document}")
@@ -259,6 +291,7 @@ def _compile(tex: str, folder: Path) -> subprocess.CompletedProcess:
     ["step", "xor-online", "-n", "300"],
     ["check", "mazur", "seed001"],
     ["gradcheck", "seed004"],
+    ["step", "seed002", "-n", "2"],          # negative and scientific numbers in every table
 ])
 def test_latex_compiles_with_pdflatex(args, tmp_path):
     result = run_cli(*args, "--format", "latex")

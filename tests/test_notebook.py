@@ -66,7 +66,7 @@ def test_the_notebook_style_stays_inside_the_result():
     rules = re.findall(r"([^{}]+)\{", style)
     assert rules and all(selector.strip().startswith(f".{SCOPE}")
                          for rule in rules for selector in rule.split(","))
-    assert "body" not in style and "max-width: 70em" in style    # body's rule, on the div
+    assert "body" not in style and "max-width: 110em" in style    # body's rule, on the div
     assert len(rules) == STYLE.count("{")
 
 

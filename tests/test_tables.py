@@ -17,7 +17,11 @@ import re
 
 import pytest
 
+from backcalc.engine import train
+from backcalc.examples import example_paths, resolve
+from backcalc.netfile import load_network
 from backcalc.numbers import format_number
+from backcalc.report import run_report
 
 from helpers import ONE_NEURON, run_cli, run_json, sigmoid, write_network
 
@@ -31,6 +35,53 @@ def test_parameter_names_are_not_read_as_rich_markup():
     result = run_cli("run", write_network(text))
     assert result.exit_code == 0, repr(result.exception)     # '[/o]' -> MarkupError before the fix
     assert "w[a]" in result.stdout and "w[b]" in result.stdout
+
+
+def _headings(net) -> list[str]:
+    """Every section and table heading of a full run of one iteration."""
+    run = train(net, 1)
+    sections = run_report(run, run.trained.learning_rate)
+    return [s.title for s in sections] + [t.title for s in sections for t in s.tables]
+
+
+def _parameter_names(net) -> set[str]:
+    names = {net.weight_label(l, j, i) for l, layer in enumerate(net.layers)
+             for j in range(layer.size) for i in range(layer.inputs)}
+    return names | {net.bias_label(l, j) for l, layer in enumerate(net.layers)
+                    for j in range(layer.size)}
+
+
+def _collisions(headings: list[str], names: set[str]) -> list[tuple[str, str]]:
+    """(heading, name) pairs where a heading says a parameter's name, alone or as ∂L/∂name."""
+    found = []
+    for heading in headings:
+        words = set(re.findall(r"[^\s():,;]+", heading))
+        found += [(heading, name) for name in sorted(names)
+                  if name in words or f"∂L/∂{name}" in words]
+    return found
+
+
+@pytest.mark.parametrize("example", sorted(example_paths()))
+def test_no_heading_says_a_parameters_name(example):
+    # mazur names its hidden biases b1, b2 and seed004 its biases b1…b5: a layer heading
+    # such as "∂L/∂W2 and ∂L/∂b2" would name a parameter; layers are named in words.
+    net = load_network(*resolve(example))
+    assert _collisions(_headings(net), _parameter_names(net)) == []
+
+
+def test_the_collision_check_finds_a_layer_heading_that_is_a_name():
+    # The check itself: mazur's hidden bias b2 in the former heading of layer 2.
+    assert _collisions(["∂L/∂W2 and ∂L/∂b2"], {"b1", "b2", "w5"}) == [
+        ("∂L/∂W2 and ∂L/∂b2", "b2")]
+
+
+def test_gradient_headings_name_the_layer_in_words():
+    out = run_cli("run", "mazur").stdout
+    lines = [line.rstrip() for line in out.splitlines()]
+    assert "Layer 1: ∂L/∂W and ∂L/∂b" in lines
+    assert "Layer 2: ∂L/∂W and ∂L/∂b" in lines
+    # the hidden biases' own line comes right before layer 2's heading, unmistaken now
+    assert re.search(r"∂L/∂b1 = [0-9.]+; ∂L/∂b2 = [0-9.]+ *\nLayer 2: ", out)
 
 
 # --- whole numbers at 80 columns ----------------------------------------------------------
