@@ -61,6 +61,9 @@ class Result:
     # A right answer, short of digits, that a slip also gives exactly: worth a word.
     also_slip: str | None = None
     yours: float = math.nan                # what the student's own earlier values give
+    drift: float = 0.0                     # how far their written values' rounding moves it
+    # Other slips that reproduce the number too, after ``slip``: (slip, detail).
+    more_slips: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def expected(self) -> float:
@@ -116,7 +119,7 @@ def check(network: Network, answers: list[Answer], *, tolerance: float | None = 
     doubtful = [r for r in results if r.verdict == "wrong" or (
         r.verdict in ("right", "rounding") and not _close(r.answer.given, r.expected, 0.0))]
     if doubtful:
-        _diagnose(worked, doubtful, given, tolerances)
+        _diagnose(worked, doubtful, given, tolerances, truncation=tolerance is None)
     several = len({a.block for a in answers}) > 1
     rounding = worlds.exact_for(results) if worlds else None
     return CheckResult(network, worked, results, several, rounding, values, twice)
@@ -279,7 +282,7 @@ def _judge(worked: Worked, placed: list, given: dict, tolerances: dict, rounded:
         mine = [Result(a, q, _verdict(a, q, tol, (from_ok, carried_ok),
                                       (from_yours, carried_yours), rounded,
                                       a.unit if truncation else 0.0),
-                       yours=from_yours) for a in answers[q.key]]
+                       yours=from_yours, drift=carried_yours) for a in answers[q.key]]
         results += mine
         written = mine[0].answer.given
         # What a written value carries on: the gap to what the student had before writing
@@ -449,53 +452,90 @@ def _world(name: str, label: str, layer: int | None) -> Callable:
     return world
 
 
-SLIP_STEPS = 1
-"""A slip is looked for in the answer's own step and the one before it (a slip repeated
-from the step before, where the student wrote no value to stop it).  Earlier steps are
-taken as the student wrote them, or as backcalc works them out: the search's cost per
-answer is bounded by the size of two steps, whatever the length of the answers file."""
+WORLDS = ("yours", "exact", "drift")
+"""Where a slip is tried, in order of preference: on the values the student wrote (what
+their own numbers give with the slip made), on backcalc's exact values (a student who
+carried the calculator's digits forward and wrote rounded ones), and on the values they
+wrote allowing for the digits dropped when writing them down (their rounding drift,
+carried forward to first order).  A slip is looked for in the answer's own step: the
+step starts from the values the student wrote for the step before, or from backcalc's,
+so the search's work per answer is bounded by one step, whatever the file's length."""
 
 
-def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: dict) -> int:
-    """Name the slip that reproduces each wrong answer: one made in the answer's own step
-    first (a wrong update is update_sign, though a flipped δ would give it too), then in
-    the catalogue's order.  Inexact right answers learn of a slip giving them exactly.
-    Returns how many quantities the slip worlds recomputed (the search's cost)."""
+def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: dict,
+              truncation: bool = True) -> int:
+    """Name the slips that reproduce each wrong answer, within the digits written, in
+    any of the ``WORLDS``: one made in the answer's own quantity first (a wrong update is
+    update_sign, though a flipped δ would give it too), then by world, then in the
+    catalogue's order; every slip that reproduces it is named.  Inexact right answers
+    learn of a slip giving them exactly.  Returns how many quantities the slip worlds
+    recomputed (the search's cost).  ``truncation``: a slip's number cut to the digits
+    written reproduces the answer too (not under a fixed ``--tolerance``)."""
     last = max(worked.order(r.quantity) for r in doubtful)
-    values, base = evaluate(worked, given, upto=last)
+    yours, _ = evaluate(worked, given, upto=last)
+    exact, _ = evaluate(worked, {}, upto=last)
     worlds = _worlds(worked)
     positions = _step_positions(worked)
     by_step: dict[int, list[int]] = {}
     for index, result in enumerate(doubtful):
         by_step.setdefault(result.quantity.key.step or 0, []).append(index)
-    found: dict[int, tuple] = {}
+    found: dict[int, dict[str, tuple]] = {}      # result → slip → (rank, detail)
     cost = 0
     for step, indices in by_step.items():
         group = [doubtful[i] for i in indices]
-        first = positions.get(step - SLIP_STEPS + 1, positions.get(step, 0))
         upto = max(worked.order(r.quantity) for r in group)
-        slipped = _SlipWorlds(worked, given, values, base, first, upto,
+        slipped = _SlipWorlds(worked, positions.get(step, 0), upto,
                               [r.quantity.key for r in group])
         for order, (name, detail, world) in enumerate(worlds):
-            recomputed = slipped.recomputed(name, world)
+            made = {"yours": slipped.recomputed(name, world, yours, given),
+                    "exact": slipped.recomputed(name, world, exact, {})}
             for index, result in zip(indices, group):
-                value = recomputed.get(result.quantity.key)
-                if value is None or not math.isfinite(value) or \
-                        _close(value, result.yours, 0.0):
+                match = _slip_match(result, made, exact, tolerances[result.quantity.key],
+                                    truncation)
+                if match is None:
                     continue
-                allowed = tolerances[result.quantity.key] if result.verdict == "wrong" else 0.0
-                if _close(result.answer.given, value, allowed):
-                    rank = (name not in result.quantity.slips, order)
-                    if index not in found or rank < found[index][0]:
-                        found[index] = (rank, name, detail)
+                rank = (name not in result.quantity.slips, match, order)
+                mine = found.setdefault(index, {})
+                if name not in mine or rank < mine[name][0]:
+                    mine[name] = (rank, detail)
         cost += slipped.cost
-    for index, (_, name, detail) in found.items():
+    for index, slips in found.items():
         result = doubtful[index]
+        ranked = sorted(slips.items(), key=lambda item: item[1][0])
         if result.verdict == "wrong":
-            result.slip, result.slip_detail = name, detail
+            result.slip, result.slip_detail = ranked[0][0], ranked[0][1][1]
+            result.more_slips = [(name, detail) for name, (_, detail) in ranked[1:]]
         else:
-            result.also_slip = name
+            result.also_slip = ranked[0][0]
     return cost
+
+
+def _slip_match(result: Result, made: dict, exact: dict, tol: float,
+                truncation: bool) -> int | None:
+    """The first of ``WORLDS`` (its position) in which a slip's value reproduces the
+    answer, None if none does.  A wrong answer is reproduced within the digits written
+    (rounded or cut); an inexact right one only exactly (the slip's number is theirs)."""
+    key, written = result.quantity.key, result.answer.given
+    wrong = result.verdict == "wrong"
+    unit = result.answer.unit if wrong and truncation else 0.0
+    for position, world in enumerate(WORLDS):
+        values = made["exact" if world == "exact" else "yours"]
+        value = values.get(key)
+        if value is None or not math.isfinite(value):
+            continue
+        # A slip that leaves this number as it is explains nothing.
+        unslipped = exact[key] if world == "exact" else result.yours
+        if _close(value, unslipped, 0.0):
+            continue
+        if world == "drift":
+            if not wrong or not result.drift:
+                continue
+            allowed = tol + result.drift
+        else:
+            allowed = tol if wrong else 0.0
+        if _close(written, value, allowed) or _truncated(written, value, unit, allowed - tol):
+            return position
+    return None
 
 
 def _step_positions(worked: Worked) -> dict[int, int]:
@@ -511,19 +551,16 @@ class _SlipWorlds:
     """``evaluate`` under a slip made in a window of the calculation, redoing only what
     the slip changes.
 
-    The calculation without a slip is evaluated once (``values``, and ``base``: what the
-    given quantities' operands make of them).  A slip world then recomputes the
-    quantities of the window ``first``…``upto`` where the slip is made and those
-    downstream of them (a value the student wrote stops the change: it stands in for the
-    recomputed one), and only among the quantities the targets depend on.  The values
-    are exactly ``evaluate``'s with the slip made in the window only: the same functions
-    of the same numbers."""
+    A slip world recomputes the quantities of the window ``first``…``upto`` where the
+    slip is made and those downstream of them, only among the quantities the targets
+    depend on, from the values of a calculation without the slip (the student's, or
+    backcalc's exact ones); a value the student wrote stops the change (it stands in for
+    the recomputed one).  The values are exactly ``evaluate``'s with the slip made in
+    the window only: the same functions of the same numbers."""
 
-    def __init__(self, worked: Worked, given: dict, values: dict, base: dict, first: int,
-                 upto: int, targets: list[Key]):
+    def __init__(self, worked: Worked, first: int, upto: int, targets: list[Key]):
         self.quantities = worked.quantities
-        self.given, self.values, self.targets = given, values, targets
-        self.base = {key: base[key] for key in targets if key in base}
+        self.targets = set(targets)
         self.cost = 0
         window = range(first, upto + 1)
         # What the targets depend on within the window, through the right operands or a
@@ -547,27 +584,30 @@ class _SlipWorlds:
             for name in q.slips:
                 self.sites.setdefault(name, []).append(position)
 
-    def recomputed(self, name: str, world: Callable) -> dict[Key, float]:
-        """What ``evaluate(worked, given, world, upto=last)[1]`` holds for the targets,
-        with the slip made in the window only."""
+    def recomputed(self, name: str, world: Callable, values: dict,
+                   stops: dict) -> dict[Key, float]:
+        """The targets the slip changes, with their values under it: what ``evaluate``
+        with ``stops`` as the given values, the slip made in the window, computes for
+        them (for a given target, from its operands)."""
         queue = [p for p in self.sites.get(name, ()) if world(self.quantities[p])]
         queued = set(queue)
         heapq.heapify(queue)
         changed: dict[Key, float] = {}
-        recomputed = dict(self.base)
+        targets: dict[Key, float] = {}
         while queue:
             q = self.quantities[heapq.heappop(queue)]
             assert q.compute is not None        # only computed quantities are queued
             operands, compute = world(q) or (q.operands, q.compute)
-            value = safe(compute, [changed[o] if o in changed else self.values[o]
+            value = safe(compute, [changed[o] if o in changed else values[o]
                                    for o in operands])
             self.cost += 1
-            if q.key in self.given:
-                recomputed[q.key] = value
+            if q.key in self.targets:
+                targets[q.key] = value
+            if q.key in stops:
                 continue
             changed[q.key] = value
             for position in self.dependents.get(q.key, ()):
                 if position not in queued:
                     queued.add(position)
                     heapq.heappush(queue, position)
-        return recomputed
+        return targets

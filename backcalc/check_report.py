@@ -26,6 +26,8 @@ def verdict_text(result: Result) -> str:
     if result.slip:
         detail = f", {result.slip_detail}" if result.slip_detail else ""
         text += f": {result.slip}{detail}"
+        text += "".join(f" or {name}" + (f", {more}" if more else "")
+                        for name, more in result.more_slips)
     if result.also_slip:
         text += f" (but exactly what {result.also_slip} gives)"
     return text
@@ -78,7 +80,7 @@ def summary(result: CheckResult) -> Section:
         if first.slip:
             detail = f" ({first.slip_detail})" if first.slip_detail else ""
             lines.append([f"Your number is what this slip gives: {SLIPS[first.slip]}"
-                          f"{detail} [{first.slip}]."])
+                          f"{detail} [{first.slip}]." + also_slips(first)])
     # Every later slip gets its sentence too, not only a code in the table.
     lines += [slip_sentence(r, result.several_blocks) for r in result.results
               if r.slip and r is not first]
@@ -105,13 +107,22 @@ def slip_sentence(r: Result, several_blocks: bool) -> list:
     where = f" (iteration {r.quantity.iteration})" if several_blocks else ""
     detail = f", {r.slip_detail}" if r.slip_detail else ""
     line: list = [f"{r.key}{where}: you wrote ", r.answer.shown,
-                  f", which is what you get with {SLIPS[r.slip or '']} [{r.slip}{detail}]; "
-                  "done right it is "]
+                  f", which is what you get with {SLIPS[r.slip or '']} [{r.slip}{detail}]"
+                  f"{also_slips(r)}; done right it is "]
     if math.isfinite(r.yours) and abs(r.yours - r.expected) > r.answer.unit / 2:
         line += [r.yours, " from your own earlier values (", r.expected, " from exact ones)."]
     else:
         line += [r.expected, "."]
     return line
+
+
+def also_slips(r: Result) -> str:
+    """The other slips that give the same number, as a clause ("" when there are none)."""
+    if not r.more_slips:
+        return ""
+    others = " or ".join(f"{SLIPS[name]}{f' ({detail})' if detail else ''} [{name}]"
+                         for name, detail in r.more_slips)
+    return f" (so does {others})"
 
 
 def as_written(result: CheckResult) -> dict:
@@ -126,7 +137,8 @@ def check_document(result: CheckResult) -> dict:
     entries = []
     for r in result.results:
         entry = {"key": r.key, "given": r.answer.given, "written": r.answer.written,
-                 "expected": r.expected, "verdict": r.verdict, "slip": r.slip}
+                 "expected": r.expected, "verdict": r.verdict, "slip": r.slip,
+                 "slips": [r.slip, *(name for name, _ in r.more_slips)] if r.slip else []}
         if result.several_blocks:
             entry["iteration"] = r.quantity.iteration
             entry["sample"] = r.answer.sample + 1
@@ -139,5 +151,6 @@ def check_document(result: CheckResult) -> dict:
 def check_records(result: CheckResult) -> list[dict]:
     """``check --format csv``'s rows: the JSON's results, ``given`` as the student wrote it
     (CSV is text: 0.5930 keeps its zero)."""
-    return [{**{k: v for k, v in entry.items() if k != "written"}, "given": entry["written"]}
+    return [{**{k: v for k, v in entry.items() if k != "written"}, "given": entry["written"],
+             "slips": " or ".join(entry["slips"])}
             for entry in check_document(result)["results"]]

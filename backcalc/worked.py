@@ -549,9 +549,11 @@ class _Builder:
             a = Key(s, sample, A.kind, l, j)
             ys = [self.target_key(k, sample) for k in range(outputs)]
             compute = partial(fused.delta_one, j)
+            slips = self.scaled_slips(fused.delta_slips(), [a] + ys, compute)
+            if activation.elementwise:
+                slips.update(self.chain_slips(l, j, sample))
             self.computed(key, symbol, value, [a] + ys, _tokens(template, {"a": 0, "y": 1 + j}),
-                          compute, f"{net.loss.name} with {activation.name}",
-                          slips=self.scaled_slips(fused.delta_slips(), [a] + ys, compute))
+                          compute, f"{net.loss.name} with {activation.name}", slips=slips)
             return
         if not activation.elementwise:                  # δ = Jᵀ·∂L/∂a over the layer
             size = layer.size
@@ -567,6 +569,19 @@ class _Builder:
         self.computed(key, symbol, value, [grad, fprime],
                       _tokens(activation.delta_template, {"g": 0, "f": 1}),
                       partial(activation.delta_one, j))
+
+    def chain_slips(self, l: int, j: int, sample: int) -> dict:
+        """Slips of a closed-form output δ worked the long way, as ∂L/∂a · f′, with f′'s
+        slips made (σ′ from z, another activation's f′): a student who does not know the
+        closed form makes them there too."""
+        s = self.step
+        activation = self.net.layers[l].activation
+        grad = Key(s, sample, DL_DA.kind, l, j)
+        names = {"z": Key(s, sample, Z.kind, l, j), "a": Key(s, sample, A.kind, l, j)}
+        return {name: {label: ([grad] + [names[n] for n in operands],
+                               lambda v, f=f, rnd=self.rnd: v[0] * rnd(f(v[1:])))
+                       for label, (operands, f) in variants.items()}
+                for name, variants in activation.derivative_slips(self.others[l]).items()}
 
     # --- gradients and updates ---------------------------------------------------
     def gradients(self, step: Step, rows: list[int], l: int) -> None:

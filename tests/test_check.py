@@ -231,10 +231,12 @@ def test_check_json_follows_spec(tmp_path):
         "network": "Mazur's 2-2-2 sigmoid example",
         "results": [
             {"key": "z1_1", "given": 0.3825, "written": "0.3825", "expected": 0.3775,
-             "verdict": "wrong", "slip": "transposed_weights"},
+             "verdict": "wrong", "slip": "transposed_weights",
+             "slips": ["transposed_weights"]},
             # float64 holds 0.25·0.05 + 0.3·0.1 + 0.35 as 0.39249999999999996
             {"key": "z1_2", "given": 0.3925, "written": "0.39250",
-             "expected": 0.39249999999999996, "verdict": "right", "slip": None}],
+             "expected": 0.39249999999999996, "verdict": "right", "slip": None,
+             "slips": []}],
         "first_wrong": "z1_1"}
 
 

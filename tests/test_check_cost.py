@@ -58,10 +58,11 @@ def measured(tmp_path: Path, monkeypatch, blocks: int) -> tuple[list[int], int, 
     step_cost: list[int] = []
     diagnose = check_module._diagnose
 
-    def counted(worked, doubtful, given, tolerances):
+    def counted(worked, doubtful, given, tolerances, **options):
         first_step = [q for q in worked.quantities if q.key.step == 0 and q.compute is not None]
-        step_cost.append(len(first_step) * len(check_module._worlds(worked)))
-        costs.append(diagnose(worked, doubtful, given, tolerances))
+        # Each slip is tried in two calculations (the student's values and the exact ones).
+        step_cost.append(2 * len(first_step) * len(check_module._worlds(worked)))
+        costs.append(diagnose(worked, doubtful, given, tolerances, **options))
         return costs[-1]
     monkeypatch.setattr(check_module, "_diagnose", counted)
     result = check(network, load_answers(answers_path, network))

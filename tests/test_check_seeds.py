@@ -86,4 +86,5 @@ def test_check_command_on_seed001_by_bare_names():
     assert document["first_wrong"] == "z1_1"
     assert document["results"][0] == {"key": "z1_1", "given": 0.3825, "written": "0.3825",
                                       "expected": 0.3775, "verdict": "wrong",
-                                      "slip": "transposed_weights"}
+                                      "slip": "transposed_weights",
+                                      "slips": ["transposed_weights"]}

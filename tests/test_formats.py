@@ -129,7 +129,7 @@ def test_csv_indices_follow_the_files_orientation_and_numbering():
 def test_check_and_gradcheck_csv_are_one_record_per_row():
     out = invoke("check", "mazur", "seed001", "--format", "csv", code=1).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == ["key", "given", "expected", "verdict", "slip"]
+    assert list(rows[0]) == ["key", "given", "expected", "verdict", "slip", "slips"]
     assert rows[0]["key"] == "z1_1" and rows[0]["slip"] == "transposed_weights"
     out = invoke("gradcheck", "mazur", "--format", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(out)))
