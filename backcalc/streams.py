@@ -9,7 +9,9 @@ handled here, for ``cli.BackcalcGroup.main`` to turn into one line:
   by name (sigma, delta), subscripts after ``_`` and superscripts after ``^``
   (z_1^(1)), ∂ as d, − as -, · as *, … as ..., box lines as - | +, and any other
   character as its backslash escape (é as \\xe9, as Python writes standard error: a
-  file name stays exact).  A UTF-8 stream writes everything as it is.
+  file name stays exact).  A UTF-8 stream writes everything as it is, but a byte of a
+  file name that is not UTF-8 (Python's lone surrogate, on which a strict stream would
+  fail): as the byte's escape, \\xe9.
 * It cannot be written at all: a full disk (``> /dev/full``), a closed stream
   (``>&-``), an I/O error.  Every write and flush of a guarded stream that fails is
   raised as ``OutputFailed``, which no other code catches by mistake (it is no
@@ -63,7 +65,9 @@ def spell(text: str) -> str:
             mark = kind
             continue
         mark = ""
-        if ch in _SYMBOLS or name.startswith("GREEK "):
+        if 0xDC80 <= ord(ch) <= 0xDCFF:       # a byte not UTF-8 (a file name's): as that byte
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif ch in _SYMBOLS or name.startswith("GREEK "):
             word = _SYMBOLS.get(ch) or _greek(name)
             if out and _word(out[-1][-2:]) and _word(word[:2]):
                 out.append(" ")
@@ -197,7 +201,9 @@ def guard() -> None:
                 stream.fileno()
             except (OSError, ValueError):
                 continue
-            if not _holds_unicode(stream.encoding):
+            if not _holds_unicode(stream.encoding) or stream.errors == "strict":
+                # (a UTF-8 stream fails only on a lone surrogate: a byte of a file name
+                # that is not UTF-8, written as that byte's escape)
                 stream.reconfigure(errors=SPELLING)
         setattr(sys, name, GuardedStream(stream, {"stdout": "output", "stderr": "error"}[name]))
 

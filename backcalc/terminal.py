@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from .document import visible
 from .formats import Choice, write
 
 
@@ -14,10 +15,10 @@ def write_output(result, choice: Choice) -> None:
     drawn, what was saved)."""
     write(result.output, choice)
     if choice.path is not None:
-        click.echo(f"Wrote {choice.path} ({choice.format}).", err=True)
+        _line(f"Wrote {choice.path} ({choice.format}).", err=True)
     result.complete()
     for note in result.notes:
-        click.echo(note.text, err=note.to_stderr)
+        _line(note.text, err=note.to_stderr)
 
 
 def console():
@@ -48,4 +49,10 @@ def write_text(result) -> None:
     if result.path is None:
         click.echo(result.text, nl=False)
     else:
-        click.echo(result.message)
+        _line(result.message)
+
+
+def _line(text: str, err: bool = False) -> None:
+    """A line after the output: what was written, where (a file name from the user shown
+    as error lines show it: its control characters and bytes not UTF-8 escaped)."""
+    click.echo(visible(text), err=err)

@@ -102,10 +102,13 @@ def test_a_pipe_that_closes_early_still_ends_quietly(in_tmp):
     ("∂L/∂a₁₂ = Wᵀ·δ …", "dL/da_12 = W^T*delta ..."),
     ("σ′(z) ± Σ λ", "sigma'(z) +/- Sigma lambda"),
     ("é ß", "\\xe9 \\xdf"),
+    ("r\udce9port", "r\\xe9port"),        # the byte 0xe9 of a file name that is not UTF-8
 ])
 def test_spellings(text, spelled):
     assert text.encode("ascii", "backcalc-ascii-spelling").decode() == spelled
     assert spell(text).replace("nablaL", "nabla L") == spelled
+    if "\udce9" in text:                     # a UTF-8 stream writes it so too, not failing
+        assert text.encode("utf-8", "backcalc-ascii-spelling") == spelled.encode()
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
@@ -131,3 +134,39 @@ def test_an_error_line_on_an_ascii_standard_error_keeps_the_file_name_exact(in_t
     done = backcalc(["run", "réseau.yaml"], env={"PYTHONIOENCODING": "ascii"})
     assert done.returncode == 2
     assert only_line(done.stderr).startswith("Error: r\\xe9seau.yaml: ")
+
+
+# --- a file name that is not UTF-8 -----------------------------------------------------------
+# Linux file names are bytes: r\xe9port.txt (Latin-1 é) reaches Python as 'r\udce9port.txt'.
+# Every line naming it shows its bytes escaped, as error lines show such names, and no
+# stream, strict UTF-8 or ASCII, fails on it.
+
+REPORT = os.fsdecode(b"r\xe9port.txt")
+SHOWN = "r\\xe9port.txt"
+STRICT = [{"PYTHONIOENCODING": "utf-8"}, {"PYTHONIOENCODING": "ascii"}, {}]
+
+
+@pytest.mark.parametrize("env", STRICT, ids=["utf-8", "ascii", "locale"])
+def test_a_file_name_not_utf8_is_shown_with_its_bytes_escaped(in_tmp, env):
+    done = backcalc(["run", "mazur", "-o", REPORT], env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode() == f"Wrote {SHOWN} (table).\n"
+    assert os.path.exists(os.fsencode(REPORT))
+    again = backcalc(["run", "mazur", "-o", REPORT], env=env)
+    assert again.returncode == 2
+    assert only_line(again.stderr).startswith(f"Error: {SHOWN}: -o would overwrite")
+
+
+@pytest.mark.parametrize("env", STRICT, ids=["utf-8", "ascii", "locale"])
+def test_every_line_naming_it_shows_its_bytes(in_tmp, env):
+    saved = backcalc(["run", "mazur", "--save", os.fsdecode(b"n\xe9t.yaml")], env=env)
+    assert saved.returncode == 0, saved.stderr
+    assert saved.stdout.decode().rstrip().endswith("Network saved to n\\xe9t.yaml.")
+    made = backcalc(["new", "2-1", "-o", os.fsdecode(b"m\xe9.yaml")], env=env)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.decode().startswith("Network written to m\\xe9.yaml;")
+    assert "# Then: backcalc run 'm\\xe9.yaml'" in open(b"m\xe9.yaml", encoding="utf-8").read()
+    schema = backcalc(["schema", "-o", os.fsdecode(b"s\xe9.json")], env=env)
+    assert schema.returncode == 0, schema.stderr
+    assert schema.stdout.decode().startswith("Schema written to s\\xe9.json;")
+    assert schema.stdout.decode().rstrip().endswith("$schema=s\\xe9.json")
