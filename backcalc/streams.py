@@ -25,6 +25,7 @@ import codecs
 import io
 import os
 import sys
+from collections.abc import Callable
 
 SPELLING = "backcalc-ascii-spelling"
 """The codec error handler writing an ASCII spelling of what an encoding cannot hold."""
@@ -215,9 +216,27 @@ def _holds_unicode(encoding: str | None) -> bool:
         return False
 
 
+def tell(write: Callable[[str], None], names: tuple[str, ...]) -> bool:
+    """Write a line that only reports (``write(name)`` writes it on standard ``name``):
+    on the first of ``names`` that takes it, flushed at once.  A stream that cannot
+    take it (closed, full, its reader gone) is silenced and the next one tried; a line
+    none can take is left out (False), never an error."""
+    for name in names:
+        try:
+            write(name)
+            getattr(sys, name).flush()
+            return True
+        except (OutputFailed, BrokenPipeError):
+            silence(name)
+    return False
+
+
 def silence(name: str) -> None:
     """Point the standard stream's file descriptor at the null device, so that nothing
-    left in its buffer fails again when Python flushes it on exit."""
+    left in its buffer fails again when Python flushes it on exit.  (Only a stream
+    ``guard`` guarded: another, a test runner's, is not the process's own.)"""
+    if not isinstance(getattr(sys, name), GuardedStream):
+        return
     stream = getattr(sys, f"__{name}__", None)
     number = {"stdout": 1, "stderr": 2}[name]
     try:
