@@ -158,7 +158,8 @@ class _Bar:
             else:
                 columns += [TimeElapsedColumn()]
             from .layout import MAX_WIDTH
-            console = Console(file=_Frames(sys.stderr))
+            frames: Any = _Frames(sys.stderr)       # (a text stream, as rich takes)
+            console = Console(file=frames)
             console.width = min(console.width, MAX_WIDTH)     # (COLUMNS may say anything)
             progress = Progress(*columns, console=console, transient=True)
             self.task = progress.add_task(self.description, total=self.total,
