@@ -2,8 +2,9 @@
 
 The sequence: refuse an output file that must not be written (before any work; the
 state file is one of a run's outputs), train, save (``state.save_run``); what could not
-be done after training (a run that stopped, a save that failed) becomes the result's
-``error``, reported after the results, which are not lost.  The command line asks for
+be done after training (a run that stopped, a save or a plot that failed) becomes the
+result's ``error``, reported after the results, which are not lost, its one line saying
+what was written nonetheless (the state saved, --save written).  The command line asks for
 the saving and the --plot to wait until the output is written (``defer``): an output
 that cannot be written leaves the state as it was (the user never saw the iterations),
 and a slow or interrupted drawing never holds back or loses the tables.
