@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from .document import visible
 from .engine import Run
 from .quantities import (
     B_UPDATED,
@@ -93,7 +94,10 @@ def record_rows(records: list[dict]) -> tuple[list[str], Iterator[list]]:
 
 
 def write(stream, columns: list[str], rows: Iterable[list]) -> None:
+    """The rows as CSV; text from the user's file (a name) with its control characters
+    and line breaks as visible escapes (``document.visible``), as every format shows it."""
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([visible(column) for column in columns])
     for row in rows:
-        writer.writerow(["" if cell is None else cell for cell in row])
+        writer.writerow(["" if cell is None else visible(cell) if isinstance(cell, str)
+                         else cell for cell in row])

@@ -67,17 +67,25 @@ def visible(text: str) -> str:
     """``text`` with every control character (C0 but the tab, DEL, C1) and line break
     written as its escape, ``\\x1b``, ``\\r``, ``\\u2028``: a name or description from the
     user's file can neither move the terminal's cursor, change its colours, nor break a
-    heading or a table row, in the terminal or in a file (-o).
+    heading or a table row, in the terminal or in a file (-o).  A byte of a file name
+    that is not UTF-8 (kept by Python as a lone surrogate, which no stream or file can
+    encode) is written as that byte's escape, ``\\xe9``.
 
     Applied where a renderer reads the document's text (``layout``: cells, lines,
-    titles, column heads, a formula's names) and to error lines (``cli``), the same way.
-    Text already visible comes back unchanged."""
+    titles, column heads, a formula's names), to error lines (``cli``) and to the lines
+    after the output (``terminal``), the same way.  Text already visible comes back
+    unchanged."""
     if text.isprintable():                      # (the common case, at C speed)
         return text
-    return "".join(ch.encode("unicode_escape").decode("ascii")
-                   if ch in _BREAKS or (ord(ch) < 32 and ch != "\t") or 127 <= ord(ch) <= 159
-                   else ch
+    return "".join(_escape(ch) if ch in _BREAKS or (ord(ch) < 32 and ch != "\t")
+                   or 127 <= ord(ch) <= 159 or 0xD800 <= ord(ch) <= 0xDFFF else ch
                    for ch in text)
+
+
+def _escape(ch: str) -> str:
+    if 0xDC80 <= ord(ch) <= 0xDCFF:             # a byte not UTF-8, as surrogateescape keeps it
+        return f"\\x{ord(ch) - 0xDC00:02x}"
+    return ch.encode("unicode_escape").decode("ascii")
 
 
 # --- formulas ----------------------------------------------------------------------

@@ -10,6 +10,12 @@ from __future__ import annotations
 class BackcalcError(Exception):
     """Base class: ``str(error)`` is the one line the user sees."""
 
+    def also(self, said: str) -> BackcalcError:
+        """The same error, its line going on with ``; said``: what else was done, or not
+        done, before it was reported (the state saved, a plot not drawn)."""
+        self.args = (f"{self}; {said}",)
+        return self
+
 
 class InputError(BackcalcError):
     """Something the user wrote is wrong: a file, a field, an option value.
@@ -26,6 +32,11 @@ class InputError(BackcalcError):
         self.column = column
         self.field = field
         super().__init__(self.format())
+
+    def also(self, said: str) -> InputError:
+        self.message = f"{self.message}; {said}"
+        self.args = (self.format(),)
+        return self
 
     def format(self) -> str:
         where = ""

@@ -10,11 +10,13 @@ is the same with or without it.
 
 The callback the work calls (``work_progress.Callback``) only notes the counts and,
 every ``REDRAW`` seconds at most, hands them to rich, whose own thread draws the bar:
-the iteration loop pays a function call.
+the iteration loop pays a function call.  A standard error that stops taking the bar
+(closed, full, the terminal gone) loses the bar, never the run (``_Frames``).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import threading
@@ -63,6 +65,48 @@ def _delay() -> float:
         return max(0.0, float(os.environ.get(DELAY_VARIABLE, DELAY)))
     except ValueError:
         return DELAY
+
+
+class _Frames(io.TextIOBase):
+    """Standard error as the bar draws on it: a frame it cannot take (closed, full, a
+    terminal gone) is dropped, and so is every one after it, raising nothing in the
+    thread that drew it, so that a broken standard error changes nothing of the run
+    (what fails then is reported as it would be without the bar)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        self._quietly(lambda: self._stream.write(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._quietly(self._stream.flush)
+
+    def _quietly(self, call) -> None:
+        if self.broken:
+            return
+        try:
+            call()
+        except Exception:                   # (OutputFailed, BrokenPipeError, OSError)
+            self.broken = True
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        try:
+            return bool(self._stream.isatty())
+        except Exception:
+            return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self):  # type: ignore[override]   # (the stream's: rich chooses its bars)
+        return getattr(self._stream, "encoding", None) or "utf-8"
 
 
 class _Bar:
@@ -114,7 +158,8 @@ class _Bar:
             else:
                 columns += [TimeElapsedColumn()]
             from .layout import MAX_WIDTH
-            console = Console(file=sys.stderr)
+            frames: Any = _Frames(sys.stderr)       # (a text stream, as rich takes)
+            console = Console(file=frames)
             console.width = min(console.width, MAX_WIDTH)     # (COLUMNS may say anything)
             progress = Progress(*columns, console=console, transient=True)
             self.task = progress.add_task(self.description, total=self.total,

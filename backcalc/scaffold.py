@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .document import visible
 from .errors import InputError
 from .losses import LOSSES
 from .netfile import ACTIVATION_KEYS, _did_you_mean
@@ -221,6 +222,9 @@ def _text(option: str, value: str) -> str:
     if any(ord(char) < 32 or ord(char) == 127 for char in value):
         raise InputError("expected one line of text, found a control character (a line "
                          "break or tab?)", field=option)
+    if not value.isprintable() and any(0xD800 <= ord(char) <= 0xDFFF for char in value):
+        raise InputError(f"expected text in UTF-8, found a byte that is not UTF-8 "
+                         f"({visible(value)})", field=option)
     try:
         document = load_yaml(f"key: {value}\n", "<text>").value
         read = document["key"] if isinstance(document, dict) else None

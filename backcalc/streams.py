@@ -9,7 +9,9 @@ handled here, for ``cli.BackcalcGroup.main`` to turn into one line:
   by name (sigma, delta), subscripts after ``_`` and superscripts after ``^``
   (z_1^(1)), ∂ as d, − as -, · as *, … as ..., box lines as - | +, and any other
   character as its backslash escape (é as \\xe9, as Python writes standard error: a
-  file name stays exact).  A UTF-8 stream writes everything as it is.
+  file name stays exact).  A UTF-8 stream writes everything as it is, but a byte of a
+  file name that is not UTF-8 (Python's lone surrogate, on which a strict stream would
+  fail): as the byte's escape, \\xe9.
 * It cannot be written at all: a full disk (``> /dev/full``), a closed stream
   (``>&-``), an I/O error.  Every write and flush of a guarded stream that fails is
   raised as ``OutputFailed``, which no other code catches by mistake (it is no
@@ -23,6 +25,7 @@ import codecs
 import io
 import os
 import sys
+from collections.abc import Callable
 
 SPELLING = "backcalc-ascii-spelling"
 """The codec error handler writing an ASCII spelling of what an encoding cannot hold."""
@@ -63,7 +66,9 @@ def spell(text: str) -> str:
             mark = kind
             continue
         mark = ""
-        if ch in _SYMBOLS or name.startswith("GREEK "):
+        if 0xDC80 <= ord(ch) <= 0xDCFF:       # a byte not UTF-8 (a file name's): as that byte
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif ch in _SYMBOLS or name.startswith("GREEK "):
             word = _SYMBOLS.get(ch) or _greek(name)
             if out and _word(out[-1][-2:]) and _word(word[:2]):
                 out.append(" ")
@@ -197,7 +202,9 @@ def guard() -> None:
                 stream.fileno()
             except (OSError, ValueError):
                 continue
-            if not _holds_unicode(stream.encoding):
+            if not _holds_unicode(stream.encoding) or stream.errors == "strict":
+                # (a UTF-8 stream fails only on a lone surrogate: a byte of a file name
+                # that is not UTF-8, written as that byte's escape)
                 stream.reconfigure(errors=SPELLING)
         setattr(sys, name, GuardedStream(stream, {"stdout": "output", "stderr": "error"}[name]))
 
@@ -209,9 +216,27 @@ def _holds_unicode(encoding: str | None) -> bool:
         return False
 
 
+def tell(write: Callable[[str], None], names: tuple[str, ...]) -> bool:
+    """Write a line that only reports (``write(name)`` writes it on standard ``name``):
+    on the first of ``names`` that takes it, flushed at once.  A stream that cannot
+    take it (closed, full, its reader gone) is silenced and the next one tried; a line
+    none can take is left out (False), never an error."""
+    for name in names:
+        try:
+            write(name)
+            getattr(sys, name).flush()
+            return True
+        except (OutputFailed, BrokenPipeError):
+            silence(name)
+    return False
+
+
 def silence(name: str) -> None:
     """Point the standard stream's file descriptor at the null device, so that nothing
-    left in its buffer fails again when Python flushes it on exit."""
+    left in its buffer fails again when Python flushes it on exit.  (Only a stream
+    ``guard`` guarded: another, a test runner's, is not the process's own.)"""
+    if not isinstance(getattr(sys, name), GuardedStream):
+        return
     stream = getattr(sys, f"__{name}__", None)
     number = {"stdout": 1, "stderr": 2}[name]
     try:

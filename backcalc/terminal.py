@@ -3,8 +3,11 @@ the list of examples.  (Rendering only: ``cli.py`` declares, ``app`` computes.)"
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+from . import streams
 from .document import visible
 from .formats import Choice, write
 
@@ -12,7 +15,7 @@ from .formats import Choice, write
 def write_warnings(result) -> None:
     """The result's warnings (how its files were read), one line each on standard error."""
     for warning in result.warnings:
-        click.echo(visible(f"Warning: {warning}"), err=True)
+        _line(f"Warning: {warning}", err=True)
 
 
 def write_output(result, choice: Choice) -> None:
@@ -21,11 +24,15 @@ def write_output(result, choice: Choice) -> None:
     notes (the plot drawn, what was saved)."""
     write_warnings(result)
     write(result.output, choice)
+    if choice.to_stdout:
+        # What standard output cannot take fails here, before anything is saved or
+        # drawn, and as the failure it is, not as a line after the output left out.
+        sys.stdout.flush()
     if choice.path is not None:
-        click.echo(f"Wrote {choice.path} ({choice.format}).", err=True)
+        _line(f"Wrote {choice.path} ({choice.format}).", err=True)
     result.complete()
     for note in result.notes:
-        click.echo(note.text, err=note.to_stderr)
+        _line(note.text, err=note.to_stderr)
 
 
 def console():
@@ -57,4 +64,17 @@ def write_text(result) -> None:
     if result.path is None:
         click.echo(result.text, nl=False)
     else:
-        click.echo(result.message)
+        _line(result.message)
+
+
+def _line(text: str, err: bool = False) -> None:
+    """A line after the output: what was written, where (a file name from the user shown
+    as error lines show it: its control characters and bytes not UTF-8 escaped).
+
+    Only a report of work done: one that standard output cannot take (closed, full, its
+    reader gone; the output itself went to a file) goes to standard error instead, and
+    one that neither can take is left out.  It never turns a run that did everything it
+    was asked into a failure (``streams.tell``)."""
+    text = visible(text)
+    streams.tell(lambda stream: click.echo(text, err=stream == "stderr"),
+                 ("stderr",) if err else ("stdout", "stderr"))

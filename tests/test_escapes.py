@@ -14,7 +14,7 @@ import pytest
 from backcalc.cli import _one_line
 from backcalc.document import visible
 
-from helpers import invoke, write_network
+from helpers import invoke, run_cli, write_network
 
 HOSTILE = r"""
 name: "Evil \e[31mred\e[0m\rname"
@@ -89,3 +89,30 @@ def test_visible():
     assert visible("a\x1b[2Jb\r\n\x07\x7f\x9b\u2028") == r"a\x1b[2Jb\r\n\x07\x7f\x9b\u2028"
     assert visible(visible("\x1b")) == r"\x1b"          # already visible: unchanged
     assert _one_line("key\x1b[0m\nname") == visible("key\x1b[0m\nname")
+
+
+@pytest.mark.parametrize("command", [["gradcheck"], ["check", "answers.yaml"]], ids=" ".join)
+def test_csv_shows_them_escaped_and_stays_csv(in_tmp, command):
+    import csv
+    import io
+    net = write_network(HOSTILE.replace('"w2"', '"wσ2"'))
+    Path("answers.yaml").write_text('"dL/dw\\e[1m1": 0.007\n', encoding="utf-8")
+    for out in ([], ["-o", "out.csv"]):
+        result = run_cli(command[0], net, *command[1:], "--format", "csv", *out)
+        assert "Traceback" not in result.stderr, result.stderr
+        text = Path("out.csv").read_text(encoding="utf-8") if out else result.stdout
+        assert not RAW.search(text), RAW.findall(text)
+        rows = list(csv.reader(io.StringIO(text)))
+        assert len({len(row) for row in rows}) == 1          # every row as wide as the head
+        names = [row[0] for row in rows[1:]]
+        assert names == ([r"w\x1b[1m1", "wσ2", r"b\x1b[5m1"] if command[0] == "gradcheck"
+                         else [r"dL/dw\x1b[1m1"])                   # σ stays as it is
+
+
+def test_the_csv_writer_escapes_every_text_cell():
+    import io
+
+    from backcalc.csvout import write
+    stream = io.StringIO()
+    write(stream, ["na\x1bme", "value"], [["σ\x07\u2028", 0.5], [None, "a,b"]])
+    assert stream.getvalue() == 'na\\x1bme,value\nσ\\x07\\u2028,0.5\n,"a,b"\n'

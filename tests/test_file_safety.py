@@ -183,7 +183,8 @@ def test_a_plot_created_during_the_run_is_not_replaced(appearing):
     appearing["loss.png"] = "my picture\n"
     result = invoke("step", "mazur", "-n", "3", "-q", "--plot", "loss.png", code=2)
     assert error_line(result) == ("Error: loss.png: --plot would overwrite an existing file; "
-                                  "choose a new name, or add --force to replace it")
+                                  "choose a new name, or add --force to replace it; the state "
+                                  "after iteration 3 is saved")
     assert Path("loss.png").read_text() == "my picture\n"
 
 
@@ -219,7 +220,7 @@ def test_a_plot_that_cannot_be_written_leaves_the_old_one(monkeypatch):
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", disk_full)
     result = invoke("step", "mazur", "-n", "3", "-q", "--plot", "loss.png", "--force", code=2)
     assert error_line(result) == ("Error: loss.png: cannot write the file (No space left on "
-                                  "device)")
+                                  "device); the state after iteration 3 is saved")
     assert Path("loss.png").read_bytes() == b"\x89PNG old picture"
     assert sorted(p.name for p in Path(".").iterdir()) == [".backcalc", "loss.png"]
 

@@ -264,6 +264,8 @@ BAD = [
     (["2-2", "--name", "two\nlines"],
      "Error: --name: expected one line of text, found a control character (a line break or "
      "tab?)"),
+    (["2-2", "--name", "caf\udce9"],            # the byte \xe9 of a Latin-1 shell: not UTF-8
+     "Error: --name: expected text in UTF-8, found a byte that is not UTF-8 (caf\\xe9)"),
     (["2-2", "--learning-rate", "-1"],
      "Error: Invalid value for '--learning-rate': expected a finite number of 0 or more, found "
      "-1 (see `backcalc new --help`)"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -148,3 +149,95 @@ def test_no_bar_on_a_terminal_that_refuses_it(extra, environment):
     status, out, err = backcalc(*LONG, *extra, stderr_terminal=True, **environment)
     assert status == 0 and out
     assert "Training" not in err and "━" not in err
+
+
+# --- a standard error that breaks under the bar ----------------------------------------------
+# A bar is drawn only on a terminal; these runs force it (``wanted``) onto a standard error
+# that is not one, FORCE_COLOR making rich draw there as on a terminal.  An exception in
+# any thread is recorded in noise.txt (standard error cannot show it).
+
+FORCED = """\
+import sys, threading
+def noise(args):
+    with open("noise.txt", "a") as file:
+        file.write(f"{args.exc_type.__name__}: {args.exc_value}\\n")
+threading.excepthook = noise
+import backcalc.cli
+if sys.argv.pop(1) == "bar":
+    backcalc.cli.wanted = lambda *args: True
+backcalc.cli.main()
+"""
+
+
+def forced(bar: bool, args, stderr, preexec_fn=None):
+    env = {**os.environ, "TERM": "xterm-256color", DELAY_VARIABLE: "0", "COLUMNS": "80",
+           "FORCE_COLOR": "1"}
+    env.pop("NO_COLOR", None)
+    done = subprocess.run([sys.executable, "-c", FORCED, "bar" if bar else "plain", *args],
+                          stdout=subprocess.PIPE, stderr=stderr, env=env,
+                          preexec_fn=preexec_fn, timeout=300)
+    noise = open("noise.txt").read() if os.path.exists("noise.txt") else ""
+    if noise:
+        os.remove("noise.txt")
+    return done.returncode, done.stdout, noise
+
+
+def test_the_forced_bar_is_drawn():
+    # (so the tests below do break a bar being drawn)
+    with open("err.txt", "w") as err:
+        status, _, noise = forced(True, LONG, err)
+    assert status == 0 and noise == ""
+    assert "Training" in open("err.txt", encoding="utf-8").read()
+
+
+@pytest.mark.parametrize("broken", ["full", "closed"])
+def test_a_standard_error_that_breaks_under_the_bar_changes_nothing(broken):
+    if broken == "full" and not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    args = ("step", "mazur", "-n", "3000", "--quiet")
+    results = []
+    for bar in (True, False):
+        shutil.rmtree(".backcalc", ignore_errors=True)
+        if broken == "closed":
+            results.append(forced(bar, args, None, lambda: os.close(2)))
+        else:
+            with open("/dev/full", "w") as full:
+                results.append(forced(bar, args, full))
+    with_bar, without = results
+    assert with_bar == without
+    status, out, noise = with_bar
+    assert status == 0 and noise == ""
+    assert b"After 3000 iterations" in out
+
+
+def test_a_bar_drawn_from_its_own_thread_onto_a_broken_stream_stays_quiet(monkeypatch):
+    # The draw rich's thread makes, made here from a thread of the test's: the frames that
+    # standard error refuses are dropped, and nothing is raised in either thread.
+    from backcalc import progress_bar
+    from backcalc.streams import GuardedStream
+
+    class Refusing:
+        def write(self, text):
+            raise OSError(5, "Input/output error")
+
+        def flush(self):
+            raise OSError(5, "Input/output error")
+
+        def isatty(self):
+            return True
+
+        def fileno(self):
+            return 2
+
+    monkeypatch.setattr(sys, "stderr", GuardedStream(Refusing(), "error"))
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv(DELAY_VARIABLE, "0")
+    raised = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    with progress_bar.progress_bar("Training", "iterations", True) as bar:
+        bar(1, 10)                          # (delay 0: the bar starts with the first count)
+        drawing = threading.Thread(target=bar.progress.refresh)
+        drawing.start()
+        drawing.join()
+        bar(2, 10)
+    assert raised == []

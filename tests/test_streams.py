@@ -65,14 +65,53 @@ def test_broken_standard_error_too_ends_quietly(in_tmp, args):
     assert closed.returncode == 2
 
 
-def test_a_file_written_with_standard_output_closed_is_written(in_tmp):
-    # The file is written; the line after it (where the state went) cannot be.
-    done = backcalc(["run", "mazur", "-o", "out.txt"], stdout=None,
-                    preexec_fn=lambda: os.close(1))
-    assert done.returncode == 2
-    assert done.stderr.decode().splitlines() == [
-        "Wrote out.txt (table).", "Error: cannot write to standard output: it is closed"]
+STATE_NOTE = ("State after iteration 1 saved to .backcalc/state.yaml; continue with "
+              "`backcalc step --iterations N`.")
+
+
+@pytest.mark.parametrize("closing", ["closed", "full", "broken"])
+def test_a_run_written_to_a_file_succeeds_whatever_standard_output_is(in_tmp, closing):
+    # The output went to the file and the state was saved: the line saying so, which
+    # standard output cannot take, goes to standard error instead, and the run succeeded.
+    if closing == "full" and not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    if closing == "closed":                              # as after `>&-`
+        done = backcalc(["run", "mazur", "-o", "out.txt"], stdout=None,
+                        preexec_fn=lambda: os.close(1))
+    elif closing == "full":
+        with open("/dev/full", "w") as full:
+            done = backcalc(["run", "mazur", "-o", "out.txt"], stdout=full)
+    else:                                                # a reader that went away
+        read, write = os.pipe()
+        os.close(read)
+        done = backcalc(["run", "mazur", "-o", "out.txt"], stdout=write)
+        os.close(write)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode().splitlines() == ["Wrote out.txt (table).", STATE_NOTE]
     assert "Mazur" in open("out.txt", encoding="utf-8").read()
+    assert os.path.exists(".backcalc/state.yaml")
+
+
+@pytest.mark.parametrize("args, said", [
+    (["new", "2-1", "-o", "net.yaml"], "Network written to net.yaml;"),
+    (["schema", "-o", "net.schema.json"], "Schema written to net.schema.json;"),
+    (["step", "mazur", "-n", "2", "--format", "json", "-o", "out.json"], "Wrote out.json")])
+def test_every_line_after_a_file_written_finds_its_way(in_tmp, args, said):
+    done = backcalc(args, stdout=None, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode().startswith(said)
+    assert os.path.exists(args[args.index("-o") + 1])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_on_standard_output_that_fails_is_still_a_failure(in_tmp):
+    # Not hidden: the tables themselves could not be written, so nothing is saved.
+    with open("/dev/full", "w") as full:
+        done = backcalc(["run", "mazur"], stdout=full)
+    assert done.returncode == 2
+    assert only_line(done.stderr) == ("Error: cannot write to standard output: "
+                                      "No space left on device")
+    assert not os.path.exists(".backcalc")
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
@@ -102,18 +141,25 @@ def test_a_pipe_that_closes_early_still_ends_quietly(in_tmp):
     ("∂L/∂a₁₂ = Wᵀ·δ …", "dL/da_12 = W^T*delta ..."),
     ("σ′(z) ± Σ λ", "sigma'(z) +/- Sigma lambda"),
     ("é ß", "\\xe9 \\xdf"),
+    ("r\udce9port", "r\\xe9port"),        # the byte 0xe9 of a file name that is not UTF-8
 ])
 def test_spellings(text, spelled):
     assert text.encode("ascii", "backcalc-ascii-spelling").decode() == spelled
     assert spell(text).replace("nablaL", "nabla L") == spelled
+    if "\udce9" in text:                     # a UTF-8 stream writes it so too, not failing
+        assert text.encode("utf-8", "backcalc-ascii-spelling") == spelled.encode()
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_standard_error_alone_ends_quietly(in_tmp):
+    # "Wrote out.txt" cannot be shown; the run did all it was asked: exit status 0.
     with open("/dev/full", "w") as full:
         done = backcalc(["run", "mazur", "-o", "out.txt"], stderr=full)
-    assert done.returncode == 2
+        failed = backcalc(["run", "no-such-network"], stderr=full)
+    assert done.returncode == 0
+    assert done.stdout.decode() == STATE_NOTE + "\n"
     assert os.path.exists("out.txt")
+    assert failed.returncode == 2                 # a failure stays one, told or not
 
 
 def test_a_file_size_limit_on_standard_output_is_one_line(in_tmp):
@@ -131,3 +177,62 @@ def test_an_error_line_on_an_ascii_standard_error_keeps_the_file_name_exact(in_t
     done = backcalc(["run", "réseau.yaml"], env={"PYTHONIOENCODING": "ascii"})
     assert done.returncode == 2
     assert only_line(done.stderr).startswith("Error: r\\xe9seau.yaml: ")
+
+
+# --- a file name that is not UTF-8 -----------------------------------------------------------
+# Linux file names are bytes: r\xe9port.txt (Latin-1 é) reaches Python as 'r\udce9port.txt'.
+# Every line naming it shows its bytes escaped, as error lines show such names, and no
+# stream, strict UTF-8 or ASCII, fails on it.
+
+REPORT = os.fsdecode(b"r\xe9port.txt")
+SHOWN = "r\\xe9port.txt"
+STRICT = [{"PYTHONIOENCODING": "utf-8"}, {"PYTHONIOENCODING": "ascii"}, {}]
+
+
+@pytest.mark.parametrize("env", STRICT, ids=["utf-8", "ascii", "locale"])
+def test_a_file_name_not_utf8_is_shown_with_its_bytes_escaped(in_tmp, env):
+    done = backcalc(["run", "mazur", "-o", REPORT], env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode() == f"Wrote {SHOWN} (table).\n"
+    assert os.path.exists(os.fsencode(REPORT))
+    again = backcalc(["run", "mazur", "-o", REPORT], env=env)
+    assert again.returncode == 2
+    assert only_line(again.stderr).startswith(f"Error: {SHOWN}: -o would overwrite")
+
+
+@pytest.mark.parametrize("env", STRICT, ids=["utf-8", "ascii", "locale"])
+def test_every_line_naming_it_shows_its_bytes(in_tmp, env):
+    saved = backcalc(["run", "mazur", "--save", os.fsdecode(b"n\xe9t.yaml")], env=env)
+    assert saved.returncode == 0, saved.stderr
+    assert saved.stdout.decode().rstrip().endswith("Network saved to n\\xe9t.yaml.")
+    made = backcalc(["new", "2-1", "-o", os.fsdecode(b"m\xe9.yaml")], env=env)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.decode().startswith("Network written to m\\xe9.yaml;")
+    assert "# Then: backcalc run 'm\\xe9.yaml'" in open(b"m\xe9.yaml", encoding="utf-8").read()
+    schema = backcalc(["schema", "-o", os.fsdecode(b"s\xe9.json")], env=env)
+    assert schema.returncode == 0, schema.stderr
+    assert schema.stdout.decode().startswith("Schema written to s\\xe9.json;")
+    assert schema.stdout.decode().rstrip().endswith("$schema=s\\xe9.json")
+
+
+# --- --help of every command ------------------------------------------------------------
+
+def _helps() -> list[list[str]]:
+    from backcalc.cli import cli
+    return [["--help"]] + [[name, "--help"] for name in sorted(cli.commands)]
+
+
+@pytest.mark.parametrize("args", _helps(), ids=" ".join)
+def test_every_help_survives_any_standard_output(in_tmp, args):
+    ascii_ = backcalc(args, env={"PYTHONIOENCODING": "ascii"})
+    assert ascii_.returncode == 0, ascii_.stderr
+    assert ascii_.stdout.isascii() and b"Usage:" in ascii_.stdout and ascii_.stderr == b""
+    closed = backcalc(args, stdout=None, preexec_fn=lambda: os.close(1))
+    assert closed.returncode == 2
+    assert only_line(closed.stderr) == "Error: cannot write to standard output: it is closed"
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            filled = backcalc(args, stdout=full)
+        assert filled.returncode == 2
+        assert only_line(filled.stderr) == ("Error: cannot write to standard output: No space "
+                                            "left on device")

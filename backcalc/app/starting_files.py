@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..document import visible
 from ..formats import check_target
 from ..savefile import write_file
 from .results import FileText
@@ -20,7 +21,7 @@ def new(arch: str, *, activation: str | None = None, loss: str | None = None,
     request = Request(arch, activation=activation, loss=loss, learning_rate=learning_rate,
                       seed=seed, weights=weights, biases=biases, input=input, target=target,
                       name=name)
-    text = scaffold(request, str(output) if output is not None else None)
+    text = scaffold(request, visible(str(output)) if output is not None else None)
     return _written(text, output, force,
                     f"Network written to {output}; edit its numbers, then `backcalc run "
                     f"{output}`.")

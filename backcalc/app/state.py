@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine import Outcome
@@ -101,35 +101,47 @@ def written_by_backcalc(path: Path) -> bool:
 
 @dataclass
 class Saved:
-    """What saving a run did: the line saying so, or why it failed (None: nothing saved)."""
+    """What saving a run did: the line saying so, or why it failed (None: nothing saved),
+    and what was written all the same (``written``: "the state after iteration 3 is
+    saved", for an error line to say)."""
 
     message: str | None = None
     problem: BackcalcError | None = None
+    written: list[str] = field(default_factory=list)
+
+    def told(self) -> str:
+        """What was written, as the rest of an error line ("" when nothing was)."""
+        return "; ".join(self.written)
 
 
 def save_run(outcome: Outcome, before: Network, save_path: Path | None,
              state: bool = True) -> Saved:
-    """Write --save, then the state (``state``); a failure is kept, not raised, so that
-    the results are still shown."""
+    """Write --save, then the state (``state``; not advanced if --save fails); a failure
+    is kept, not raised, so that the results are still shown, and what was written
+    before it is kept too."""
     progressed = outcome.trained.progress.iteration > before.progress.iteration
     if not progressed and outcome.stopped:   # a run that did nothing keeps the old state
         return Saved()
+    trained = outcome.trained
+    iteration = trained.progress.iteration
+    saved = Saved()
     try:
-        return Saved(_save(outcome.trained, save_path, state))
+        if save_path is not None:
+            save_network(trained, save_path)
+            saved.written.append(f"the network after iteration {iteration} is saved to "
+                                 f"{save_path}")
+        if state:
+            check_state_place()
+            save_network(trained, Path(SHOWN), state=True)  # (relative: as messages name it)
+            saved.written.insert(0, f"the state after iteration {iteration} is saved")
     except BackcalcError as error:
-        return Saved(problem=error)
-
-
-def _save(trained: Network, save_path: Path | None, state: bool) -> str | None:
-    """Write --save, then the state (not advanced if --save fails); the line saying so."""
-    if save_path is not None:
-        save_network(trained, save_path)
+        saved.problem = error
+        return saved
     message = []
     if state:
-        check_state_place()
-        save_network(trained, Path(SHOWN), state=True)     # (relative: as messages name it)
-        message.append(f"State after iteration {trained.progress.iteration} saved to {SHOWN}; "
+        message.append(f"State after iteration {iteration} saved to {SHOWN}; "
                        "continue with `backcalc step --iterations N`.")
     if save_path is not None:
         message.append(f"Network saved to {save_path}.")
-    return " ".join(message) or None
+    saved.message = " ".join(message) or None
+    return saved

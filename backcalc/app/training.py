@@ -2,8 +2,9 @@
 
 The sequence: refuse an output file that must not be written (before any work; the
 state file is one of a run's outputs), train, save (``state.save_run``); what could not
-be done after training (a run that stopped, a save that failed) becomes the result's
-``error``, reported after the results, which are not lost.  The command line asks for
+be done after training (a run that stopped, a save or a plot that failed) becomes the
+result's ``error``, reported after the results, which are not lost, its one line saying
+what was written nonetheless (the state saved, --save written).  The command line asks for
 the saving and the --plot to wait until the output is written (``defer``): an output
 that cannot be written leaves the state as it was (the user never saw the iterations),
 and a slow or interrupted drawing never holds back or loses the tables.
@@ -17,7 +18,7 @@ from typing import Any
 
 from ..curve import LossHistory
 from ..engine import Outcome, Run, train, train_untraced
-from ..errors import ComputationError, InputError
+from ..errors import BackcalcError, ComputationError, InputError
 from ..formats import DOCUMENT_FORMATS, Choice, Output, check_target
 from ..layout import TAIL_ROWS, split_limit
 from ..limits import MAX_PARAMETERS
@@ -163,8 +164,7 @@ def _train(net: Network, iterations: int, choice: Choice, sections: Callable, *,
                             warnings=list(net.warnings))
 
     def finish() -> list[Note]:
-        _save(result, outcome, net, save_path, save_state)
-        return after(outcome) if after is not None else []
+        return _save(result, outcome, net, save_path, save_state, after)
 
     result.pending = finish
     if not defer:
@@ -173,23 +173,39 @@ def _train(net: Network, iterations: int, choice: Choice, sections: Callable, *,
 
 
 def _save(result: TrainingResult, outcome: Outcome, net: Network, save_path: Path | None,
-          save_state: bool) -> None:
-    """Save the run; say what was saved, and make a run that stopped or a save that
-    failed the result's ``error``."""
+          save_state: bool, after: Callable[[Outcome], list[Note]] | None) -> list[Note]:
+    """Save the run and draw the plot (``after``); say what was saved, and make what went
+    wrong (a run that stopped, a save or a plot that failed) the result's ``error``,
+    whose one line also says what was written nonetheless.  The plot's notes."""
     choice = result.choice
     saved = save_run(outcome, net, save_path, save_state)
     result.saved = saved.message
     problem = saved.problem
     if outcome.stopped:
         where = f"{net.source}: " if net.source else ""
-        kept = (f"the state after iteration {outcome.trained.progress.iteration} is saved"
-                if saved.message else f"nothing was saved ({problem})" if problem
-                else "nothing was saved")
+        if problem is None:
+            kept = saved.told() or "nothing was saved"
+        elif saved.written:                 # --save written, then the state failed
+            kept = f"{saved.told()}; the state was not saved ({problem})"
+        else:
+            kept = f"nothing was saved ({problem})"
         problem = ComputationError(f"{where}{outcome.stopped}; {kept}")
+    elif problem is not None and saved.written:
+        problem.also(saved.told())
+    drawn: list[Note] = []
+    if after is not None:
+        try:
+            drawn = after(outcome)
+        except BackcalcError as error:
+            if problem is not None:
+                problem.also(f"the loss curve was not drawn ({error})")
+            else:
+                problem = error.also(saved.told()) if saved.written else error
     document_on_stdout = choice.to_stdout and choice.format != "table"
     if saved.message and not (problem and document_on_stdout):
         result.notes.append(Note(saved.message, to_stderr=document_on_stdout))
     result.error = problem
+    return drawn
 
 
 def _output(outcome: Outcome, sections: Callable) -> Output:
