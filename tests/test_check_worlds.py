@@ -119,3 +119,23 @@ def test_a_closed_form_delta_worked_the_long_way_gets_the_derivatives_slips(tmp_
     # Right, it is right.
     assert judged(tmp_path, "delta1: [-0.3775]\n", str(net))["delta1_1"] == (
         "right", None, [])
+
+
+def test_updated_weights_in_a_hidden_delta_found_for_every_neuron(tmp_path):
+    """∂L/∂a of both hidden neurons worked with the already updated weights (w⁺ =
+    w − 0.5·δ·a), on the calculator's digits, written to 7 significant digits, beside δ
+    written to 4 decimals: from the written δ the slip's numbers differ in the 5th
+    digit, so only the exact world names them, for each neuron alike."""
+    h1, h2 = OUT_H1, OUT_H2
+    d1 = DELTA_O1
+    d2 = (OUT_O2 - Y2) * OUT_O2 * (1 - OUT_O2)                    # −0.038098236
+    first = (W5 - 0.5 * d1 * h1) * d1 + (W7 - 0.5 * d2 * h1) * d2
+    second = (W6 - 0.5 * d1 * h2) * d1 + (W8 - 0.5 * d2 * h2) * d2
+    written = (0.1385, -0.0381)
+    from_written = (W5 - 0.5 * written[0] * h1) * written[0] + \
+        (W7 - 0.5 * written[1] * h1) * written[1]
+    assert f"{from_written:.7g}" != f"{first:.7g}"
+    found = judged(tmp_path, f"delta2: [0.1385, -0.0381]\n"
+                             f"dL/da1: [{first:.7g}, {second:.7g}]\n")
+    assert found["dL/da1_1"][:2] == ("wrong", "updated_weights_in_delta")
+    assert found["dL/da1_2"][:2] == ("wrong", "updated_weights_in_delta")
