@@ -119,7 +119,9 @@ def check(network: Network, answers: list[Answer], *, tolerance: float | None = 
     doubtful = [r for r in results if r.verdict == "wrong" or (
         r.verdict in ("right", "rounding") and not _close(r.answer.given, r.expected, 0.0))]
     if doubtful:
-        _diagnose(worked, doubtful, given, tolerances, truncation=tolerance is None)
+        _diagnose(worked, doubtful, given, tolerances, truncation=tolerance is None,
+                  standing=frozenset(r.quantity.key for r in results
+                                     if r.verdict in ("right", "rounding")))
     several = len({a.block for a in answers}) > 1
     rounding = worlds.exact_for(results) if worlds else None
     return CheckResult(network, worked, results, several, rounding, values, twice)
@@ -463,23 +465,28 @@ so the search's work per answer is bounded by one step, whatever the file's leng
 
 
 def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: dict,
-              truncation: bool = True) -> int:
+              truncation: bool = True, standing: frozenset = frozenset()) -> int:
     """Name the slips that reproduce each wrong answer, within the digits written, in
     any of the ``WORLDS``: one made in the answer's own quantity first (a wrong update is
     update_sign, though a flipped δ would give it too), then by world, then in the
     catalogue's order; every slip that reproduces it is named.  Inexact right answers
     learn of a slip giving them exactly.  Returns how many quantities the slip worlds
     recomputed (the search's cost).  ``truncation``: a slip's number cut to the digits
-    written reproduces the answer too (not under a fixed ``--tolerance``)."""
+    written reproduces the answer too (not under a fixed ``--tolerance``).  ``standing``:
+    the keys of the answers judged right or rounding."""
     last = max(worked.order(r.quantity) for r in doubtful)
     yours, _ = evaluate(worked, given, upto=last)
-    exact, _ = evaluate(worked, {}, upto=last)
+    # At full digits: the exact values where the student's numbers are right; where
+    # they are wrong, their full digits are unknown, and what they wrote stands in.
+    exact, _ = evaluate(worked, {key: value for key, value in given.items()
+                                 if key not in standing}, upto=last)
     worlds = _worlds(worked)
     positions = _step_positions(worked)
     by_step: dict[int, list[int]] = {}
     for index, result in enumerate(doubtful):
         by_step.setdefault(result.quantity.key.step or 0, []).append(index)
     found: dict[int, dict[str, tuple]] = {}      # result → slip → (rank, detail)
+    made_here: set[int] = set()      # results a slip reproduces not only via written values
     cost = 0
     for step, indices in by_step.items():
         group = [doubtful[i] for i in indices]
@@ -487,14 +494,24 @@ def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: d
         slipped = _SlipWorlds(worked, positions.get(step, 0), upto,
                               [r.quantity.key for r in group])
         for order, (name, detail, world) in enumerate(worlds):
+            # What the student wrote stops a slip: a number written without the slip was
+            # not carried on with it.  With the exact values, one written with the slip
+            # (within its digits) was carried on at full digits: the slip goes on.
+            # The same slip made only in numbers the student wrote: what follows from
+            # them at full digits (the slip made there, nowhere else).
+            in_written = _only_in(world, given)
             made = {"yours": slipped.recomputed(name, world, yours, given),
-                    "exact": slipped.recomputed(name, world, exact, {})}
+                    "exact": slipped.recomputed(name, world, exact, given, tolerances),
+                    "carried": slipped.recomputed(name, in_written, exact, given, tolerances)}
             for index, result in zip(indices, group):
                 match = _slip_match(result, made, exact, tolerances[result.quantity.key],
                                     truncation)
                 if match is None:
                     continue
-                rank = (name not in result.quantity.slips, match, order)
+                world_rank, carried = match
+                if not carried:
+                    made_here.add(index)
+                rank = (name not in result.quantity.slips, world_rank, order)
                 mine = found.setdefault(index, {})
                 if name not in mine or rank < mine[name][0]:
                     mine[name] = (rank, detail)
@@ -502,7 +519,11 @@ def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: d
     for index, slips in found.items():
         result = doubtful[index]
         ranked = sorted(slips.items(), key=lambda item: item[1][0])
-        if result.verdict == "wrong":
+        if result.verdict == "wrong" and index not in made_here:
+            # Only the student's own earlier wrong numbers, carried at full digits, give
+            # it: an error carried forward, not a new one.
+            result.verdict = "follows"
+        elif result.verdict == "wrong":
             result.slip, result.slip_detail = ranked[0][0], ranked[0][1][1]
             result.more_slips = [(name, detail) for name, (_, detail) in ranked[1:]]
         else:
@@ -511,16 +532,20 @@ def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: d
 
 
 def _slip_match(result: Result, made: dict, exact: dict, tol: float,
-                truncation: bool) -> int | None:
+                truncation: bool) -> tuple[int, bool] | None:
     """The first of ``WORLDS`` (its position) in which a slip's value reproduces the
-    answer, None if none does.  A wrong answer is reproduced within the digits written
-    (rounded or cut); an inexact right one only exactly (the slip's number is theirs)."""
+    answer, and whether it got there only through numbers the student wrote with the
+    slip (carried at full digits); None if none does.  A wrong answer is reproduced
+    within the digits written (rounded or cut); an inexact right one only exactly (the
+    slip's number is theirs)."""
     key, written = result.quantity.key, result.answer.given
     wrong = result.verdict == "wrong"
     unit = result.answer.unit if wrong and truncation else 0.0
-    for position, world in enumerate(WORLDS):
-        values = made["exact" if world == "exact" else "yours"]
-        value = values.get(key)
+    tries = [(position, values) for position, world in enumerate(WORLDS)
+             for values in (("exact", "carried") if world == "exact" else ("yours",))]
+    for position, calculation in tries:
+        world = WORLDS[position]
+        value, carried = made[calculation].get(key, (None, False))
         if value is None or not math.isfinite(value):
             continue
         # A slip that leaves this number as it is explains nothing.
@@ -534,8 +559,15 @@ def _slip_match(result: Result, made: dict, exact: dict, tol: float,
         else:
             allowed = tol if wrong else 0.0
         if _close(written, value, allowed) or _truncated(written, value, unit, allowed - tol):
-            return position
+            return position, carried
     return None
+
+
+def _only_in(world: Callable, written: dict) -> Callable:
+    """``world`` with its slip made only in the quantities the student wrote."""
+    def in_written(q: Quantity):
+        return world(q) if q.key in written else None
+    return in_written
 
 
 def _step_positions(worked: Worked) -> dict[int, int]:
@@ -584,27 +616,36 @@ class _SlipWorlds:
             for name in q.slips:
                 self.sites.setdefault(name, []).append(position)
 
-    def recomputed(self, name: str, world: Callable, values: dict,
-                   stops: dict) -> dict[Key, float]:
-        """The targets the slip changes, with their values under it: what ``evaluate``
-        with ``stops`` as the given values, the slip made in the window, computes for
-        them (for a given target, from its operands)."""
+    def recomputed(self, name: str, world: Callable, values: dict, stops: dict,
+                   carry: dict | None = None) -> dict[Key, tuple[float, bool]]:
+        """The targets the slip changes: their values under it, and whether the change
+        reached them only through a written value carried on.  What ``evaluate`` with
+        ``stops`` as the given values, the slip made in the window, computes for them
+        (for a given target, from its operands).  ``carry`` (key → tolerance): a given
+        value within its tolerance of the slip's does not stop the change, it carries it."""
         queue = [p for p in self.sites.get(name, ()) if world(self.quantities[p])]
         queued = set(queue)
         heapq.heapify(queue)
         changed: dict[Key, float] = {}
-        targets: dict[Key, float] = {}
+        fresh: set[Key] = set()     # changed by the slip made where nothing was written
+        targets: dict[Key, tuple[float, bool]] = {}
         while queue:
             q = self.quantities[heapq.heappop(queue)]
             assert q.compute is not None        # only computed quantities are queued
-            operands, compute = world(q) or (q.operands, q.compute)
+            made_here = world(q)
+            operands, compute = made_here or (q.operands, q.compute)
             value = safe(compute, [changed[o] if o in changed else values[o]
                                    for o in operands])
             self.cost += 1
+            new = bool(made_here) or any(o in fresh for o in operands)
             if q.key in self.targets:
-                targets[q.key] = value
+                targets[q.key] = (value, not new)
             if q.key in stops:
-                continue
+                if carry is None or not _close(stops[q.key], value, carry[q.key]):
+                    continue
+                # Carried on as written: below it, the slip is the student's earlier one.
+            elif new:
+                fresh.add(q.key)
             changed[q.key] = value
             for position in self.dependents.get(q.key, ()):
                 if position not in queued:

@@ -139,3 +139,45 @@ def test_updated_weights_in_a_hidden_delta_found_for_every_neuron(tmp_path):
                              f"dL/da1: [{first:.7g}, {second:.7g}]\n")
     assert found["dL/da1_1"][:2] == ("wrong", "updated_weights_in_delta")
     assert found["dL/da1_2"][:2] == ("wrong", "updated_weights_in_delta")
+
+
+SOFTMAX = """input: [0.5, -1.0]
+target: [0, 1]
+loss: cross_entropy
+learning_rate: 0.2
+layers:
+  - activation: tanh
+    weights: [[0.3, -0.1], [0.2, 0.4]]
+    biases: [0.0, 0.1]
+  - activation: softmax
+    weights: [[0.6, -0.5], [-0.2, 0.8]]
+    biases: [0.1, -0.1]
+"""
+
+
+def test_an_error_carried_forward_at_full_digits_follows(tmp_path):
+    """Layer 1 with its weights transposed (the slip, named at z1), then everything after
+    it done right from the student's own numbers at the calculator's digits and written
+    to 4 decimals.  δ1_2 from the *written* numbers rounds to −0.7436, from the full
+    digits to −0.7437: that is an error carried forward (follows), not a new slip."""
+    x, y = (0.5, -1.0), (0.0, 1.0)
+    z1 = (0.3 * x[0] + 0.2 * x[1] + 0.0, -0.1 * x[0] + 0.4 * x[1] + 0.1)   # transposed
+    a1 = tuple(math.tanh(v) for v in z1)
+    z2 = (0.6 * a1[0] - 0.5 * a1[1] + 0.1, -0.2 * a1[0] + 0.8 * a1[1] - 0.1)
+    e = tuple(math.exp(v) for v in z2)
+    a2 = tuple(v / sum(e) for v in e)
+    d2 = (a2[0] - y[0], a2[1] - y[1])
+    g1 = (0.6 * d2[0] - 0.2 * d2[1], -0.5 * d2[0] + 0.8 * d2[1])
+    d1 = tuple(g * (1 - a * a) for g, a in zip(g1, a1))
+    w = [f"{v:.4f}" for v in (*z1, *a1, *z2, *a2, *d2, *d1)]
+    # From the numbers as written: δ1_2 = (−0.5·δ2_1 + 0.8·δ2_2)·(1 − a1_2²).
+    wa, wd = float(w[3]), (float(w[8]), float(w[9]))
+    assert f"{(-0.5 * wd[0] + 0.8 * wd[1]) * (1 - wa * wa):.4f}" != w[11]
+    net = tmp_path / "softmax.yaml"
+    net.write_text(SOFTMAX, encoding="utf-8")
+    found = judged(tmp_path, f"z1: [{w[0]}, {w[1]}]\na1: [{w[2]}, {w[3]}]\n"
+                             f"z2: [{w[4]}, {w[5]}]\na2: [{w[6]}, {w[7]}]\n"
+                             f"delta2: [{w[8]}, {w[9]}]\ndelta1: [{w[10]}, {w[11]}]\n",
+                   str(net))
+    assert found["z1_1"][:2] == ("wrong", "transposed_weights")
+    assert found["delta1_2"] == ("follows", None, [])
