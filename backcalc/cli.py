@@ -24,7 +24,7 @@ from . import app, streams, terminal
 from .document import visible
 from .errors import BackcalcError, OptionError
 from .examples import answers_paths, example_paths
-from .formats import DEFAULT_MAX_ROWS, FORMATS, Choice
+from .formats import DEFAULT_MAX_ROWS, FORMATS, Choice, file_name
 from .limits import GRADCHECK_MAX_PARAMETERS, MAX_PARAMETERS
 from .numbers import DEFAULT_PRECISION
 from .progress_bar import progress_bar, wanted
@@ -141,6 +141,25 @@ class NonNegativeNumber(click.ParamType):
         return number
 
 
+class FileName(click.Path):
+    """The name of a file to write (-o, --save, --plot): a name ending in a slash, a
+    folder's, is refused (``formats.file_name``), where Path would drop the slash."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (str, bytes)):
+            file_name(value, _option_shown(param))
+        return super().convert(value, param, ctx)
+
+
+def _option_shown(param) -> str:
+    names = getattr(param, "opts", None) or ["the file"]
+    return next((name for name in names if name.startswith("--") and name != "--output"),
+                names[0])
+
+
 def output_options(command):
     """--format, --precision, --max-rows, -o, --fragment and --force, gathered into one
     ``formats.Choice`` passed to the command as ``out``."""
@@ -153,7 +172,7 @@ def output_options(command):
     @click.option("--max-rows", type=click.IntRange(min=0), default=DEFAULT_MAX_ROWS,
                   show_default=True, help="Longer tables show their first and last rows (wide "
                   "ones their first and last columns); 0 shows everything.")
-    @click.option("-o", "--output", "output_path", type=click.Path(path_type=Path),
+    @click.option("-o", "--output", "output_path", type=FileName(),
                   default=None, help="Write the output to this file instead of the terminal.")
     @click.option("--fragment", is_flag=True,
                   help="With --format latex: only the body, to \\input into a document.")
@@ -198,7 +217,7 @@ learning_rate_option = click.option(
 
 
 save_option = click.option(
-    "--save", "save_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--save", "save_path", type=FileName(), default=None,
     help="Also write the updated network to this file.")
 
 
@@ -287,7 +306,7 @@ def run(network, explain, layer, neuron, round_decimals, out, learning_rate, sav
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True,
               help="Show only every K-th iteration (and the last).")
 @click.option("-q", "--quiet", is_flag=True, help="Show only the final summary.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--plot", "plot_path", type=FileName(),
               default=None, help="Also draw the loss over the iterations into this PNG file "
               "(needs matplotlib: pip install 'backcalc[plot]').")
 @explain_options
@@ -402,7 +421,7 @@ def show(network, values, sample, precision, round_decimals, max_parameters):
 # --- schema and new: files to start from -------------------------------------------
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=FileName(), default=None,
               help="Write the schema to this file instead of standard output.")
 @click.option("--force", is_flag=True, help="With -o: replace the file if it exists.")
 def schema(output, force):
@@ -440,7 +459,7 @@ def schema(output, force):
 @click.option("--target", default=None, metavar="NUMBERS",
               help="The target, separated by commas.")
 @click.option("--name", default=None, help="The title shown in headings.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=FileName(), default=None,
               help="Write the network to this file instead of standard output.")
 @click.option("--force", is_flag=True, help="With -o: replace the file if it exists.")
 def new(arch, activation, loss, learning_rate, seed, weights, biases, input_, target, name,

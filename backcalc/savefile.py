@@ -26,6 +26,7 @@ import yaml
 from . import killpoints, yamlsource
 from .errors import InputError
 from .network import Layer, Network
+from .places import same_file
 from .reading import check_usable_name
 from .yamlsource import SAVED_MARK
 
@@ -114,8 +115,7 @@ def check_save_target(path: Path, source: Path | None) -> None:
     path = Path(path)
     shown = str(path)
     check_usable_name(path, shown)
-    if source is not None and path.exists() and Path(source).exists() and \
-            path.resolve() == Path(source).resolve():
+    if source is not None and same_file(path, source):
         raise InputError("--save would overwrite the network file being run; save to a new "
                          "name", file=shown)
     if _existing(path, "--save") and not _carries_mark(path, shown):
@@ -200,8 +200,8 @@ def write_file(path: Path, content: str | bytes | Callable[[Any], None], *, repl
         mode = os.stat(path).st_mode & 0o7777 if there else _default_mode()
         _make_folder(path.parent, shown)
         killpoints.reached("before-temporary")
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp", delete=False) as handle:
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=_temporary_prefix(path),
+                                         suffix=_TEMPORARY_SUFFIX, delete=False) as handle:
             temporary = handle.name
             _fill(handle, content)
             handle.flush()
@@ -226,6 +226,28 @@ def write_file(path: Path, content: str | bytes | Callable[[Any], None], *, repl
                 os.unlink(temporary)
             except OSError:
                 pass
+
+
+_TEMPORARY_SUFFIX = ".tmp"
+_RANDOM_CHARACTERS = 8        # what tempfile puts between the prefix and the suffix
+
+
+def _temporary_prefix(path: Path) -> str:
+    """``.NAME.``, the start of the temporary file's name, NAME cut short so that the
+    whole name fits the folder's limit: every name the system allows can be written."""
+    room = _name_max(path.parent) - _RANDOM_CHARACTERS - len(_TEMPORARY_SUFFIX) - 2
+    name = os.fsencode(path.name)
+    if len(name) > room:
+        name = name[:max(room, 0)]
+    return "." + os.fsdecode(name) + "."
+
+
+def _name_max(folder: Path) -> int:
+    """The most bytes a name may have in ``folder`` (255 where the system does not say)."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
 
 
 def _make_folder(folder: Path, shown: str) -> None:
