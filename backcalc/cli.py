@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -57,8 +58,8 @@ def _option_name(command: click.Command, name: str) -> str:
 class BackcalcGroup(click.Group):
     """Every error ends here as one line on standard error.
 
-    backcalc's own errors and click's usage errors exit with status 2, Ctrl-C
-    with 130; a closed pipe (``| head``) ends quietly.
+    backcalc's own errors, click's usage errors and running out of memory exit with
+    status 2, Ctrl-C with 130; a closed pipe (``| head``) ends quietly.
     """
 
     command_class = BackcalcCommand
@@ -74,6 +75,7 @@ class BackcalcGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         streams.guard()
+        previous = _end_on_signals()
         try:
             try:
                 status = super().main(args, prog_name, complete_var, False, **extra)
@@ -89,6 +91,10 @@ class BackcalcGroup(click.Group):
                 status = _fail(f"Error: {error.format_message()}", error.exit_code)
             except (click.Abort, KeyboardInterrupt, Interrupted):
                 status = _fail("Interrupted.", 130)
+            except MemoryError:
+                status = _fail(OUT_OF_MEMORY, 2)
+            except Signalled as ended:
+                status = _fail(f"Ended by {ended.name}.", 128 + ended.number)
             sys.stdout.flush()          # (what is still buffered fails here, not on exit)
         except BrokenPipeError:
             # The reader went away (`| head`): end quietly, with rich's status for it.
@@ -102,11 +108,58 @@ class BackcalcGroup(click.Group):
             else:
                 streams.silence("stderr")
                 status = 2
+        finally:
+            _restore(previous)
         sys.exit(status if isinstance(status, int) else 0)
+
+
+OUT_OF_MEMORY = ("Error: out of memory: the system gave backcalc less memory than this "
+                 "needs (a limit such as ulimit -v?); free some memory, raise the limit, or "
+                 "try a smaller network")
 
 
 class Interrupted(Exception):
     """Ctrl-C, carried past click's own handling to ``BackcalcGroup.main``."""
+
+
+class Signalled(BaseException):
+    """SIGTERM or SIGHUP (the terminal closed), ending the run as Ctrl-C does: raised
+    where the program is, so a file being written is removed (``savefile.write_file``),
+    then one line and status 128 + the signal's number, as a shell reports it."""
+
+    def __init__(self, number: int):
+        super().__init__(number)
+        self.number = number
+        self.name = signal.Signals(number).name
+
+
+_ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                        if hasattr(signal, name))
+
+
+def _raise_signalled(number: int, frame) -> None:
+    raise Signalled(number)
+
+
+def _end_on_signals() -> dict:
+    """Make SIGTERM and SIGHUP raise ``Signalled``, where they would end the process at
+    once (a signal ignored, as under nohup, stays ignored); the handlers replaced."""
+    previous = {}
+    for number in _ENDING_SIGNALS:
+        try:
+            if signal.getsignal(number) == signal.SIG_DFL:
+                previous[number] = signal.signal(number, _raise_signalled)
+        except (ValueError, OSError):     # not the main thread: left as it is
+            pass
+    return previous
+
+
+def _restore(previous: dict) -> None:
+    for number, handler in previous.items():
+        try:
+            signal.signal(number, handler)
+        except (ValueError, OSError):
+            pass
 
 
 def _fail(message: str, status: int) -> int:

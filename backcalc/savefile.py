@@ -30,7 +30,15 @@ from .places import same_file
 from .reading import check_usable_name
 from .yamlsource import SAVED_MARK
 
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):   # type: ignore[misc]
+    """PyYAML's dumper, which quotes text YAML 1.1 would read as something else (true,
+    null, 12), quoting also the text backcalc's reader takes for a number or refuses as
+    one (1e5, +.5, 08, 0o17): every name and title is read back as the text it was."""
+
+
+_Dumper.add_implicit_resolver("tag:backcalc:number", yamlsource.NUMBER_LIKE_RE,
+                              list("-+.0123456789"))
+
 
 def _plain(array: np.ndarray) -> list:
     return np.asarray(array, dtype=float).tolist()
@@ -95,12 +103,15 @@ def network_document(network: Network) -> dict:
     return doc
 
 
-def network_yaml(network: Network) -> str:
+def network_yaml(network: Network, document: dict | None = None) -> str:
+    """The saved file's text: its mark, then ``document`` (the network's, by default)."""
+    if document is None:
+        document = network_document(network)
     header = (f"{SAVED_MARK} after iteration {network.progress.iteration}"
               + (f" of {network.origin or network.source}"
                  if network.origin or network.source else "") + ".\n"
               "# A valid network file; its state block lets `backcalc step` continue exactly.\n")
-    body = yaml.dump(network_document(network), Dumper=_Dumper, sort_keys=False,
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False,
                      default_flow_style=None, allow_unicode=True, width=100)
     return header + body
 
@@ -310,7 +321,9 @@ def save_network(network: Network, path: Path, *, state: bool = False) -> None:
     """The network to ``path``: the state (``state``; replaced, as long as it is a
     regular file) or a --save file (a file backcalc saved earlier is replaced; any
     other file there, even one that appeared while the run worked, is refused)."""
-    text = network_yaml(network)
+    document = network_document(network)
+    check_saved_values(document, path)
+    text = network_yaml(network, document)
     check_saved_size(text, path)
     if state:
         write_file(path, text, replace=True, option="the state file")
@@ -327,3 +340,22 @@ def check_saved_size(text: str, path: Path) -> None:
                          f"{yamlsource._size(limit)} backcalc reads back; it was not "
                          "written", file=str(path))
 
+
+
+def check_saved_values(document: dict, path: Path) -> None:
+    """Refuse to write a saved network of more values than backcalc reads back."""
+    limit = yamlsource.MAX_SAVED_VALUES
+    if _values(document) > limit:
+        raise InputError(f"the saved network would hold more than the {limit:,} values "
+                         "backcalc reads back; it was not written", file=str(path))
+
+
+def _values(value) -> int:
+    """The values a document holds, as the reader counts them (``yamlsource``): each
+    scalar, list and mapping, and each key."""
+    if isinstance(value, dict):
+        return 1 + sum(1 + _values(item) for item in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_values(item) if isinstance(item, (list, dict)) else 1
+                       for item in value)
+    return 1
