@@ -180,15 +180,24 @@ def _one_line(text: str) -> str:
 
 
 class NonNegativeNumber(click.ParamType):
-    """A finite number of 0 or more (click's FloatRange lets nan and inf through)."""
+    """A finite number of 0 or more, written as a network file writes one (a plain
+    decimal: not 1_0, 0x10 or 08, which float() or YAML would read otherwise; click's
+    FloatRange lets nan and inf through)."""
 
     name = "number"
 
     def convert(self, value, param, ctx):
-        try:
+        if isinstance(value, (int, float)):
             number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"expected a number, found {value!r}", param, ctx)
+        else:
+            from .yamlsource import RefusedNumber, read_number   # (loaded only when given)
+            number = read_number(str(value).strip(), "str")
+            if isinstance(number, RefusedNumber):
+                self.fail(number.problem, param, ctx)
+            if number is None:
+                self.fail(f"expected a decimal number (such as 0.5 or 1e-3), found {value!r}",
+                          param, ctx)
+            number = float(number)
         if not 0 <= number < math.inf:
             self.fail(f"expected a finite number of 0 or more, found {value}", param, ctx)
         return number
