@@ -63,8 +63,16 @@ def test_names_that_look_like_numbers_survive_the_state_and_save(in_tmp, text):
 NAME_LETTERS = st.characters(exclude_categories=("Zs", "Zl", "Zp", "Cc", "Cs"))
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.text(min_size=1, max_size=12), st.text(NAME_LETTERS, min_size=1, max_size=12))
+# Text shaped like a number, as SPEC and YAML 1.1 write them: decimals with exponents,
+# leading zeros, octal, hexadecimal, base 60, underscores, non-finite values.
+NUMBER_SHAPED = st.from_regex(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?|[-+]?0[0-9_]+|"
+                              r"0o[0-7]+|0x[0-9a-f]+|\d+:[0-5]\d|[-+]?\.(inf|Inf|nan)",
+                              fullmatch=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(st.text(min_size=1, max_size=12), NUMBER_SHAPED),
+       st.one_of(st.text(NAME_LETTERS, min_size=1, max_size=12), NUMBER_SHAPED))
 def test_any_name_the_reader_takes_is_read_back_as_written(name, weight):
     try:
         net = parse_network_text(network_text(name, weight, "b" if weight != "b" else "c"))
