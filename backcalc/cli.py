@@ -190,7 +190,7 @@ class NonNegativeNumber(click.ParamType):
         if isinstance(value, (int, float)):
             number = float(value)
         else:
-            from .yamlsource import RefusedNumber, read_number   # (loaded only when given)
+            from .yamlsource import RefusedNumber, read_number  # (loaded only when given)
             number = read_number(str(value).strip(), "str")
             if isinstance(number, RefusedNumber):
                 self.fail(number.problem, param, ctx)
@@ -207,8 +207,9 @@ class FileName(click.Path):
     """The name of a file to write (-o, --save, --plot): a name ending in a slash, a
     folder's, is refused (``formats.file_name``), where Path would drop the slash."""
 
-    def __init__(self) -> None:
+    def __init__(self, shown: str = "path") -> None:
         super().__init__(path_type=Path)
+        self.name = shown                   # as the help writes it: PATH, FILE
 
     def convert(self, value, param, ctx):
         if isinstance(value, (str, bytes)):
@@ -279,7 +280,7 @@ learning_rate_option = click.option(
 
 
 save_option = click.option(
-    "--save", "save_path", type=FileName(), default=None,
+    "--save", "save_path", type=FileName("file"), default=None,
     help="Also write the updated network to this file.")
 
 
@@ -368,7 +369,7 @@ def run(network, explain, layer, neuron, round_decimals, out, learning_rate, sav
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True,
               help="Show only every K-th iteration (and the last).")
 @click.option("-q", "--quiet", is_flag=True, help="Show only the final summary.")
-@click.option("--plot", "plot_path", type=FileName(),
+@click.option("--plot", "plot_path", type=FileName("file"),
               default=None, help="Also draw the loss over the iterations into this PNG file "
               "(needs matplotlib: pip install 'backcalc[plot]').")
 @explain_options

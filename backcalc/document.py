@@ -20,7 +20,6 @@ LaTeX writes each token as LaTeX.
 from __future__ import annotations
 
 import unicodedata
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING

@@ -30,6 +30,7 @@ from .places import same_file
 from .reading import check_usable_name
 from .yamlsource import SAVED_MARK
 
+
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):   # type: ignore[misc]
     """PyYAML's dumper, which quotes text YAML 1.1 would read as something else (true,
     null, 12), quoting also the text backcalc's reader takes for a number or refuses as

@@ -447,6 +447,7 @@ def test_plot_prints_no_matplotlib_warning_on_stderr(plot, status, lines):
     pytest.importorskip("matplotlib")
     import subprocess
     import sys
+
     import backcalc
     package_folder = str(Path(backcalc.__file__).parent.parent)
     env = {**unwritable_home(), "PYTHONPATH": package_folder}

@@ -10,8 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from backcalc.errors import InputError
 from backcalc.netfile import load_network, parse_network_text
