@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from . import app, streams, terminal
 from .document import visible
 from .errors import BackcalcError, OptionError
 from .examples import answers_paths, example_paths
-from .formats import DEFAULT_MAX_ROWS, FORMATS, Choice
+from .formats import DEFAULT_MAX_ROWS, FORMATS, Choice, file_name
 from .limits import GRADCHECK_MAX_PARAMETERS, MAX_PARAMETERS
 from .numbers import DEFAULT_PRECISION
 from .progress_bar import progress_bar, wanted
@@ -57,8 +58,8 @@ def _option_name(command: click.Command, name: str) -> str:
 class BackcalcGroup(click.Group):
     """Every error ends here as one line on standard error.
 
-    backcalc's own errors and click's usage errors exit with status 2, Ctrl-C
-    with 130; a closed pipe (``| head``) ends quietly.
+    backcalc's own errors, click's usage errors and running out of memory exit with
+    status 2, Ctrl-C with 130; a closed pipe (``| head``) ends quietly.
     """
 
     command_class = BackcalcCommand
@@ -74,6 +75,7 @@ class BackcalcGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         streams.guard()
+        previous = _end_on_signals()
         try:
             try:
                 status = super().main(args, prog_name, complete_var, False, **extra)
@@ -89,6 +91,10 @@ class BackcalcGroup(click.Group):
                 status = _fail(f"Error: {error.format_message()}", error.exit_code)
             except (click.Abort, KeyboardInterrupt, Interrupted):
                 status = _fail("Interrupted.", 130)
+            except MemoryError:
+                status = _fail(OUT_OF_MEMORY, 2)
+            except Signalled as ended:
+                status = _fail(f"Ended by {ended.name}.", 128 + ended.number)
             sys.stdout.flush()          # (what is still buffered fails here, not on exit)
         except BrokenPipeError:
             # The reader went away (`| head`): end quietly, with rich's status for it.
@@ -102,11 +108,58 @@ class BackcalcGroup(click.Group):
             else:
                 streams.silence("stderr")
                 status = 2
+        finally:
+            _restore(previous)
         sys.exit(status if isinstance(status, int) else 0)
+
+
+OUT_OF_MEMORY = ("Error: out of memory: the system gave backcalc less memory than this "
+                 "needs (a limit such as ulimit -v?); free some memory, raise the limit, or "
+                 "try a smaller network")
 
 
 class Interrupted(Exception):
     """Ctrl-C, carried past click's own handling to ``BackcalcGroup.main``."""
+
+
+class Signalled(BaseException):
+    """SIGTERM or SIGHUP (the terminal closed), ending the run as Ctrl-C does: raised
+    where the program is, so a file being written is removed (``savefile.write_file``),
+    then one line and status 128 + the signal's number, as a shell reports it."""
+
+    def __init__(self, number: int):
+        super().__init__(number)
+        self.number = number
+        self.name = signal.Signals(number).name
+
+
+_ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                        if hasattr(signal, name))
+
+
+def _raise_signalled(number: int, frame) -> None:
+    raise Signalled(number)
+
+
+def _end_on_signals() -> dict:
+    """Make SIGTERM and SIGHUP raise ``Signalled``, where they would end the process at
+    once (a signal ignored, as under nohup, stays ignored); the handlers replaced."""
+    previous = {}
+    for number in _ENDING_SIGNALS:
+        try:
+            if signal.getsignal(number) == signal.SIG_DFL:
+                previous[number] = signal.signal(number, _raise_signalled)
+        except (ValueError, OSError):     # not the main thread: left as it is
+            pass
+    return previous
+
+
+def _restore(previous: dict) -> None:
+    for number, handler in previous.items():
+        try:
+            signal.signal(number, handler)
+        except (ValueError, OSError):
+            pass
 
 
 def _fail(message: str, status: int) -> int:
@@ -127,18 +180,47 @@ def _one_line(text: str) -> str:
 
 
 class NonNegativeNumber(click.ParamType):
-    """A finite number of 0 or more (click's FloatRange lets nan and inf through)."""
+    """A finite number of 0 or more, written as a network file writes one (a plain
+    decimal: not 1_0, 0x10 or 08, which float() or YAML would read otherwise; click's
+    FloatRange lets nan and inf through)."""
 
     name = "number"
 
     def convert(self, value, param, ctx):
-        try:
+        if isinstance(value, (int, float)):
             number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"expected a number, found {value!r}", param, ctx)
+        else:
+            from .yamlsource import RefusedNumber, read_number  # (loaded only when given)
+            number = read_number(str(value).strip(), "str")
+            if isinstance(number, RefusedNumber):
+                self.fail(number.problem, param, ctx)
+            if number is None:
+                self.fail(f"expected a decimal number (such as 0.5 or 1e-3), found {value!r}",
+                          param, ctx)
+            number = float(number)
         if not 0 <= number < math.inf:
             self.fail(f"expected a finite number of 0 or more, found {value}", param, ctx)
         return number
+
+
+class FileName(click.Path):
+    """The name of a file to write (-o, --save, --plot): a name ending in a slash, a
+    folder's, is refused (``formats.file_name``), where Path would drop the slash."""
+
+    def __init__(self, shown: str = "path") -> None:
+        super().__init__(path_type=Path)
+        self.name = shown                   # as the help writes it: PATH, FILE
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (str, bytes)):
+            file_name(value, _option_shown(param))
+        return super().convert(value, param, ctx)
+
+
+def _option_shown(param) -> str:
+    names = getattr(param, "opts", None) or ["the file"]
+    return next((name for name in names if name.startswith("--") and name != "--output"),
+                names[0])
 
 
 def output_options(command):
@@ -153,7 +235,7 @@ def output_options(command):
     @click.option("--max-rows", type=click.IntRange(min=0), default=DEFAULT_MAX_ROWS,
                   show_default=True, help="Longer tables show their first and last rows (wide "
                   "ones their first and last columns); 0 shows everything.")
-    @click.option("-o", "--output", "output_path", type=click.Path(path_type=Path),
+    @click.option("-o", "--output", "output_path", type=FileName(),
                   default=None, help="Write the output to this file instead of the terminal.")
     @click.option("--fragment", is_flag=True,
                   help="With --format latex: only the body, to \\input into a document.")
@@ -198,7 +280,7 @@ learning_rate_option = click.option(
 
 
 save_option = click.option(
-    "--save", "save_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--save", "save_path", type=FileName("file"), default=None,
     help="Also write the updated network to this file.")
 
 
@@ -287,7 +369,7 @@ def run(network, explain, layer, neuron, round_decimals, out, learning_rate, sav
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True,
               help="Show only every K-th iteration (and the last).")
 @click.option("-q", "--quiet", is_flag=True, help="Show only the final summary.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--plot", "plot_path", type=FileName("file"),
               default=None, help="Also draw the loss over the iterations into this PNG file "
               "(needs matplotlib: pip install 'backcalc[plot]').")
 @explain_options
@@ -402,7 +484,7 @@ def show(network, values, sample, precision, round_decimals, max_parameters):
 # --- schema and new: files to start from -------------------------------------------
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=FileName(), default=None,
               help="Write the schema to this file instead of standard output.")
 @click.option("--force", is_flag=True, help="With -o: replace the file if it exists.")
 def schema(output, force):
@@ -440,7 +522,7 @@ def schema(output, force):
 @click.option("--target", default=None, metavar="NUMBERS",
               help="The target, separated by commas.")
 @click.option("--name", default=None, help="The title shown in headings.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=FileName(), default=None,
               help="Write the network to this file instead of standard output.")
 @click.option("--force", is_flag=True, help="With -o: replace the file if it exists.")
 def new(arch, activation, loss, learning_rate, seed, weights, biases, input_, target, name,

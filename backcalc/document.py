@@ -19,6 +19,7 @@ LaTeX writes each token as LaTeX.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -61,25 +62,35 @@ class Section:
 # --- text from the user ---------------------------------------------------------------
 
 _BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_JOINERS = "\u200c\u200d"
+"""Format characters that only join or part letters (Persian, Indic scripts, emoji): kept."""
 
 
 def visible(text: str) -> str:
-    """``text`` with every control character (C0 but the tab, DEL, C1) and line break
-    written as its escape, ``\\x1b``, ``\\r``, ``\\u2028``: a name or description from the
-    user's file can neither move the terminal's cursor, change its colours, nor break a
-    heading or a table row, in the terminal or in a file (-o).  A byte of a file name
-    that is not UTF-8 (kept by Python as a lone surrogate, which no stream or file can
-    encode) is written as that byte's escape, ``\\xe9``.
+    """``text`` with every control character (C0 but the tab, DEL, C1), line break and
+    invisible format character (Unicode's Cf: the bidirectional overrides such as U+202E,
+    which reorder what follows, zero-width spaces, U+FEFF; not the joiners) written as its
+    escape, ``\\x1b``, ``\\r``, ``\\u2028``, ``\\u202e``: a name or description from the
+    user's file can neither move the terminal's cursor, change its colours, break a heading
+    or a table row, nor show other text than it holds, in the terminal or in a file (-o).
+    Other text (σ, é, 中文) is kept as it is.  A byte of a file name that is not UTF-8
+    (kept by Python as a lone surrogate, which no stream or file can encode) is written as
+    that byte's escape, ``\\xe9``.
 
     Applied where a renderer reads the document's text (``layout``: cells, lines,
     titles, column heads, a formula's names), to error lines (``cli``) and to the lines
     after the output (``terminal``), the same way.  Text already visible comes back
     unchanged."""
-    if text.isprintable():                      # (the common case, at C speed)
+    if text.isprintable():                      # (the common case, at C speed; Cf is not)
         return text
-    return "".join(_escape(ch) if ch in _BREAKS or (ord(ch) < 32 and ch != "\t")
-                   or 127 <= ord(ch) <= 159 or 0xD800 <= ord(ch) <= 0xDFFF else ch
-                   for ch in text)
+    return "".join(_escape(ch) if _hidden(ch) else ch for ch in text)
+
+
+def _hidden(ch: str) -> bool:
+    code = ord(ch)
+    return (ch in _BREAKS or (code < 32 and ch != "\t") or 127 <= code <= 159
+            or 0xD800 <= code <= 0xDFFF
+            or (code > 159 and ch not in _JOINERS and unicodedata.category(ch) == "Cf"))
 
 
 def _escape(ch: str) -> str:

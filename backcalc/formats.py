@@ -9,6 +9,7 @@ output or, with ``-o FILE``, to a file written atomically (``savefile.write_file
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .limits import DEFAULT_MAX_ROWS
+from .places import STATE_SHOWN, same_file, state_file
 from .reading import check_usable_name
 
 DOCUMENT_FORMATS = ("json", "csv")
@@ -46,7 +48,7 @@ class Choice:
 
     def __post_init__(self) -> None:
         if self.path is not None:
-            self.path = Path(self.path)       # from Python, a path given as text
+            self.path = file_name(self.path)  # from Python, a path given as text
 
     @property
     def to_stdout(self) -> bool:
@@ -106,11 +108,23 @@ FORMATS = {
 }
 
 
+def file_name(given, option: str = "-o") -> Path:
+    """The name of a file to write, as a Path.  A name ending in a slash is a folder's:
+    refused, as Path would drop the slash and the file would be written under the
+    folder's name."""
+    text = os.fsdecode(given)
+    if text.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
+        raise InputError(f"{option} needs a file name, found a folder's name (it ends in "
+                         f"{text[-1]}); name the file in it, such as {text}out", file=text)
+    return Path(given)
+
+
 def check_target(path: Path | None, force: bool, inputs: Iterable[Path | None],
                  option: str = "-o", outputs: dict | None = None) -> None:
     """Refuse an output file that is one of the inputs, another of the command's outputs
-    (``{option: path}``), a link or anything but a regular file, or exists already
-    without --force.
+    (``{option: path}``), the saved state (whatever the command), a link or anything but
+    a regular file, or exists already without --force.  Names are compared as files
+    (``places.same_file``: never an error of its own, a hard link counts as the file).
 
     Checked before any work is done, so a refused file name costs nothing; the writer
     (``savefile.write_file``) checks again when it writes, and creates the file
@@ -121,12 +135,14 @@ def check_target(path: Path | None, force: bool, inputs: Iterable[Path | None],
     shown = str(path)
     check_usable_name(path, shown)
     for other, other_path in (outputs or {}).items():
-        if other_path is not None and Path(other_path).resolve() == path.resolve():
+        if other_path is not None and same_file(other_path, path):
             raise InputError(f"{option} and {other} name the same file; give each its own",
                              file=shown)
+    if same_file(path, state_file()):   # whatever the command: the state is run and step's
+        raise InputError(f"{option} would overwrite backcalc's saved state ({STATE_SHOWN}); "
+                         "choose another name", file=shown)
     for source in inputs:
-        if source is not None and path.exists() and Path(source).exists() and \
-                path.resolve() == Path(source).resolve():
+        if source is not None and same_file(source, path):
             raise InputError(f"{option} would overwrite an input file; choose another name",
                              file=shown)
     from .savefile import refuse_unsafe_target

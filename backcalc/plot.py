@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import warnings
 from pathlib import Path
 
@@ -24,8 +25,11 @@ def check_plot(path: Path, inputs, force: bool, outputs: dict) -> None:
     if importlib.util.find_spec("matplotlib") is None:
         raise InputError(f"--plot needs matplotlib, which is not installed; install it with "
                          f"{INSTALL_HINT}", file=shown)
+    _quiet_matplotlib()
     try:
-        importlib.import_module("matplotlib")    # a broken install fails here, before any work
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            importlib.import_module("matplotlib")   # a broken install fails here, before any work
     except Exception as error:
         raise InputError(f"--plot needs matplotlib, which does not import ({error}); "
                          f"reinstall it with {INSTALL_HINT}", file=shown) from None
@@ -33,6 +37,16 @@ def check_plot(path: Path, inputs, force: bool, outputs: dict) -> None:
         raise InputError(f"--plot writes a PNG image; name the file …png, found "
                          f"{path.suffix or 'no extension'}", file=shown)
     check_target(path, force, inputs, "--plot", outputs)
+
+
+def _quiet_matplotlib() -> None:
+    """Keep matplotlib's log lines off standard error: with no logging set up, Python
+    prints its warnings there (a configuration folder it cannot write, as under a
+    read-only home: two lines before backcalc's own; the font cache being built).  The
+    drawing is the same; a program that sets up logging still gets them."""
+    logger = logging.getLogger("matplotlib")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def plot_losses(history: LossHistory, title: str, path: Path, force: bool = False) -> None:

@@ -72,12 +72,33 @@ def read_bytes(path, display: str, limit: int, too_large: Callable[[int], str],
         if size > limit:
             raise InputError(too_large(limit), file=display)
         try:
-            data = handle.read(limit + 1)        # the file may have grown since
+            data = _read_up_to(handle, size, limit)
         except OSError as exc:
             raise file_error(exc, display) from None
     if len(data) > limit:
         raise InputError(too_large(limit), file=display)
     return data
+
+
+_MORE = 1024 * 1024
+"""How much more is read at a time of a file that grew after its size was taken."""
+
+
+def _read_up_to(handle, size: int, limit: int) -> bytes:
+    """The file's bytes, up to ``limit + 1`` of them: what its size says and one byte more
+    (a read allocates what it is asked for, so never the whole limit for a small file),
+    then more while it grows."""
+    first = handle.read(size + 1)
+    if len(first) <= size:
+        return first
+    parts, total = [first], len(first)
+    while total <= limit:
+        part = handle.read(min(_MORE, limit + 1 - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+    return b"".join(parts)
 
 
 def read_head(path, count: int) -> bytes | None:

@@ -26,10 +26,20 @@ import yaml
 from . import killpoints, yamlsource
 from .errors import InputError
 from .network import Layer, Network
+from .places import same_file
 from .reading import check_usable_name
 from .yamlsource import SAVED_MARK
 
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):   # type: ignore[misc]
+    """PyYAML's dumper, which quotes text YAML 1.1 would read as something else (true,
+    null, 12), quoting also the text backcalc's reader takes for a number or refuses as
+    one (1e5, +.5, 08, 0o17): every name and title is read back as the text it was."""
+
+
+_Dumper.add_implicit_resolver("tag:backcalc:number", yamlsource.NUMBER_LIKE_RE,
+                              list("-+.0123456789"))
+
 
 def _plain(array: np.ndarray) -> list:
     return np.asarray(array, dtype=float).tolist()
@@ -94,12 +104,15 @@ def network_document(network: Network) -> dict:
     return doc
 
 
-def network_yaml(network: Network) -> str:
+def network_yaml(network: Network, document: dict | None = None) -> str:
+    """The saved file's text: its mark, then ``document`` (the network's, by default)."""
+    if document is None:
+        document = network_document(network)
     header = (f"{SAVED_MARK} after iteration {network.progress.iteration}"
               + (f" of {network.origin or network.source}"
                  if network.origin or network.source else "") + ".\n"
               "# A valid network file; its state block lets `backcalc step` continue exactly.\n")
-    body = yaml.dump(network_document(network), Dumper=_Dumper, sort_keys=False,
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False,
                      default_flow_style=None, allow_unicode=True, width=100)
     return header + body
 
@@ -114,8 +127,7 @@ def check_save_target(path: Path, source: Path | None) -> None:
     path = Path(path)
     shown = str(path)
     check_usable_name(path, shown)
-    if source is not None and path.exists() and Path(source).exists() and \
-            path.resolve() == Path(source).resolve():
+    if source is not None and same_file(path, source):
         raise InputError("--save would overwrite the network file being run; save to a new "
                          "name", file=shown)
     if _existing(path, "--save") and not _carries_mark(path, shown):
@@ -200,8 +212,8 @@ def write_file(path: Path, content: str | bytes | Callable[[Any], None], *, repl
         mode = os.stat(path).st_mode & 0o7777 if there else _default_mode()
         _make_folder(path.parent, shown)
         killpoints.reached("before-temporary")
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp", delete=False) as handle:
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=_temporary_prefix(path),
+                                         suffix=_TEMPORARY_SUFFIX, delete=False) as handle:
             temporary = handle.name
             _fill(handle, content)
             handle.flush()
@@ -226,6 +238,28 @@ def write_file(path: Path, content: str | bytes | Callable[[Any], None], *, repl
                 os.unlink(temporary)
             except OSError:
                 pass
+
+
+_TEMPORARY_SUFFIX = ".tmp"
+_RANDOM_CHARACTERS = 8        # what tempfile puts between the prefix and the suffix
+
+
+def _temporary_prefix(path: Path) -> str:
+    """``.NAME.``, the start of the temporary file's name, NAME cut short so that the
+    whole name fits the folder's limit: every name the system allows can be written."""
+    room = _name_max(path.parent) - _RANDOM_CHARACTERS - len(_TEMPORARY_SUFFIX) - 2
+    name = os.fsencode(path.name)
+    if len(name) > room:
+        name = name[:max(room, 0)]
+    return "." + os.fsdecode(name) + "."
+
+
+def _name_max(folder: Path) -> int:
+    """The most bytes a name may have in ``folder`` (255 where the system does not say)."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
 
 
 def _make_folder(folder: Path, shown: str) -> None:
@@ -288,7 +322,9 @@ def save_network(network: Network, path: Path, *, state: bool = False) -> None:
     """The network to ``path``: the state (``state``; replaced, as long as it is a
     regular file) or a --save file (a file backcalc saved earlier is replaced; any
     other file there, even one that appeared while the run worked, is refused)."""
-    text = network_yaml(network)
+    document = network_document(network)
+    check_saved_values(document, path)
+    text = network_yaml(network, document)
     check_saved_size(text, path)
     if state:
         write_file(path, text, replace=True, option="the state file")
@@ -305,3 +341,22 @@ def check_saved_size(text: str, path: Path) -> None:
                          f"{yamlsource._size(limit)} backcalc reads back; it was not "
                          "written", file=str(path))
 
+
+
+def check_saved_values(document: dict, path: Path) -> None:
+    """Refuse to write a saved network of more values than backcalc reads back."""
+    limit = yamlsource.MAX_SAVED_VALUES
+    if _values(document) > limit:
+        raise InputError(f"the saved network would hold more than the {limit:,} values "
+                         "backcalc reads back; it was not written", file=str(path))
+
+
+def _values(value) -> int:
+    """The values a document holds, as the reader counts them (``yamlsource``): each
+    scalar, list and mapping, and each key."""
+    if isinstance(value, dict):
+        return 1 + sum(1 + _values(item) for item in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_values(item) if isinstance(item, (list, dict)) else 1
+                       for item in value)
+    return 1

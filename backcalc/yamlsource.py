@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .errors import InputError
+from .limits import MAX_PARAMETERS
 from .reading import read_bytes
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -31,6 +32,13 @@ SAVED_MARK = "# Saved by backcalc"
 
 MAX_VALUES = 2_000_000
 """Most scalars, lists and mappings a document may expand to (aliases counted each time)."""
+
+MAX_SAVED_VALUES = MAX_VALUES + 8 * MAX_PARAMETERS
+"""The limit for a document carrying backcalc's saved mark (the state, --save): the
+state of the largest network backcalc accepts by default holds, for each of its
+``MAX_PARAMETERS`` weights and biases, its value, its name, up to two optimizer moments
+(Adam's) and at most one list each of those sit in, on top of the samples a network file
+may hold; savefile refuses to write a larger one."""
 
 MAX_DEPTH = 100
 """Most lists and mappings a document may nest inside one another (a network file needs 7).
@@ -61,6 +69,10 @@ _NUMBER_RE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _INTEGER_RE = re.compile(r"[-+]?\d+")
 _LEADING_ZERO_RE = re.compile(r"[-+]?0[\d_]+")       # 010, 08, 0_10: no point, no exponent
 _OCTAL_12_RE = re.compile(r"[-+]?0o[0-7]+")           # YAML 1.2 octal, text in YAML 1.1
+NUMBER_LIKE_RE = re.compile(rf"(?:{_NUMBER_RE.pattern}|{_LEADING_ZERO_RE.pattern}|"
+                            rf"{_OCTAL_12_RE.pattern})\Z")
+"""Plain text ``read_number`` takes for a number or refuses, which YAML 1.1 leaves as text
+(1e5, +.5, 08, 0o17): the writer quotes such text (``savefile``)."""
 _NON_FINITE_RE = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 # Characters that may open a list or mapping: [ { ? : and a "-" before a blank or the end.
 # Every level of nesting needs one of its own, so their count bounds the depth.
@@ -309,7 +321,9 @@ def load_yaml(text: str, file: str) -> Document:
         raise InputError("invalid YAML: nested too deeply", file=file) from None
     if node is None:
         raise _empty(text, file)
-    builder = _Builder(file, text)
+    # a file backcalc saved may hold more values: backcalc reads back what it wrote
+    builder = _Builder(file, MAX_SAVED_VALUES if text.startswith(SAVED_MARK) else MAX_VALUES,
+                       text)
     try:
         builder.measure(node, "", 1)
         value = builder.build(node, "")
@@ -438,8 +452,9 @@ class _Builder:
     ``sample 1.target``, ``layer 1.weights[2][1]`` (1-based).
     """
 
-    def __init__(self, file: str, text: str = ""):
+    def __init__(self, file: str, max_values: int, text: str = ""):
         self.file = file
+        self.max_values = max_values
         self.text = text
         self.sizes: dict[int, tuple[int, int]] = {}     # id → (values, levels) of a node
         self.active: set[int] = set()
@@ -491,11 +506,11 @@ class _Builder:
             levels = max(levels, child_levels)
         levels += 1
         self.active.discard(id(node))
-        if size > MAX_VALUES:
+        if size > self.max_values:
             kind = "document" if not path else "list" if isinstance(node, yaml.SequenceNode) \
                 else "mapping"
             raise self.fail(node, path, f"document too large: this {kind} expands to {size:,} "
-                                        f"values, more than the limit of {MAX_VALUES:,} "
+                                        f"values, more than the limit of {self.max_values:,} "
                                         "(aliases count each time they are used)")
         self.sizes[id(node)] = (size, levels)
         return size, levels

@@ -316,6 +316,29 @@ def test_bad_learning_rate_option_is_a_usage_error(value):
     assert not Path(".backcalc").exists()
 
 
+@pytest.mark.parametrize("value", ["1_0", "0x10", "08", "0o17", "1:30", "1e309", "0.5.", ""])
+def test_the_learning_rate_option_takes_only_what_a_file_takes(value):
+    # float() read 1_0 as 10; a network file refuses it (and the rest: YAML reads them as
+    # other numbers, or they are no number at all)
+    for command in (["run", "mazur"], ["check", "mazur", "seed001"]):
+        result = invoke(*command, "--learning-rate", value, code=2)
+        assert one_error_line(result).startswith("Error: Invalid value for '--learning-rate': "
+                                                 "expected a")
+    written = value or "''"
+    Path("net.yaml").write_text(f"input: 1\ntarget: 0.5\nloss: half_sse\nlearning_rate: "
+                                f"{written}\nlayers:\n  - {{activation: sigmoid, "
+                                "weights: 0.5, biases: 0}\n")
+    invoke("run", "net.yaml", code=2)                      # as the file refuses it
+
+
+@pytest.mark.parametrize("value, rate", [("0.25", 0.25), (".5", 0.5), ("5e-1", 0.5),
+                                         ("+1", 1.0), ("1E0", 1.0), (" 2 ", 2.0)])
+def test_the_learning_rate_option_takes_every_decimal(value, rate):
+    doc = run_json("run", "mazur", "--learning-rate", value)
+    w5 = doc["steps"][0]["parameters"][1]["weights"][0][0]
+    assert w5 == pytest.approx(0.4 - rate * MAZUR_DW5, abs=5e-9)
+
+
 @pytest.mark.parametrize("args", [["step", "mazur", "--iterations", "0"],
                                   ["run", "mazur", "--format", "xml"],
                                   ["run"],

@@ -116,3 +116,49 @@ def test_the_csv_writer_escapes_every_text_cell():
     stream = io.StringIO()
     write(stream, ["na\x1bme", "value"], [["σ\x07\u2028", 0.5], [None, "a,b"]])
     assert stream.getvalue() == 'na\\x1bme,value\nσ\\x07\\u2028,0.5\n,"a,b"\n'
+
+
+# U+202E RIGHT-TO-LEFT OVERRIDE shows the text after it backwards ("evil\u202etxt.exe"
+# reads as "evilexe.txt"); the other format characters (Unicode's Cf) hide text or
+# reorder it the same way.  They are escaped as the controls are; text is kept.
+FORMAT_CHARACTERS = "\u202e\u202d\u2066\u2067\u2068\u2069\u200b\u200e\u200f\u2060\ufeff\u00ad"
+BIDI_NETWORK = """
+name: "tricky \\u202Eevil\\u200b name"
+description: "a \\u2067hidden\\u2069 one"
+input: [0.05, 0.10]
+target: [0.01]
+loss: half_squared_error
+learning_rate: 0.5
+layers:
+  - activation: sigmoid
+    weights: [[0.15, 0.20]]
+    biases: [0.35]
+    names:
+      weights: [["w\\u202E1", "σ2"]]
+      biases: ["b\\ufeff1"]
+"""
+
+
+def test_format_characters_are_escaped_and_other_text_kept():
+    for ch in FORMAT_CHARACTERS:
+        assert visible(f"a{ch}b") == "a" + ch.encode("unicode_escape").decode() + "b"
+    kept = "σ₁ é 中文 ‘quote’ a\u200db a\u200cb"      # letters, and the joiners of scripts
+    assert visible(kept) == kept
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("command", [["run"], ["step", "-n", "2", "--full"]], ids=" ".join)
+def test_format_characters_in_names_are_shown_escaped(in_tmp, command, fmt):
+    write_network(BIDI_NETWORK)
+    text = shown(invoke(*command, "net.yaml", "--format", fmt).stdout, fmt)
+    assert not any(ch in text for ch in FORMAT_CHARACTERS)
+    assert r"tricky \u202eevil\u200b name" in text
+    assert "σ2" in text or fmt == "latex"              # (LaTeX writes σ as \\sigma)
+
+
+def test_show_and_error_lines_escape_them(in_tmp):
+    write_network(BIDI_NETWORK)
+    assert "\u202e" not in invoke("show", "net.yaml").stdout
+    Path("net.yaml").write_text(BIDI_NETWORK.replace("0.35]", "0.35, nope\\u202e]"))
+    line = invoke("run", "net.yaml", code=2).stderr
+    assert "\u202e" not in line

@@ -334,6 +334,63 @@ def test_a_state_backcalc_could_not_read_back_is_not_written(monkeypatch):
     assert STATE.read_bytes() == state
 
 
+def test_a_state_over_the_input_value_limit_is_read_back(monkeypatch):
+    # As a 784-1000-10 Adam network's state holds 2.4 M values (each parameter and its two
+    # moments), over the 2,000,000 a network file may hold: the network file fits the
+    # value limit, the state does not, and `step` read it back as "damaged".
+    name = adam_network(inputs=20, hidden=10)
+    parameters = 20 * 10 + 10 + 10 + 1
+    limit = parameters + 50          # the file: each parameter, its lists and its keys
+    monkeypatch.setattr(backcalc.yamlsource, "MAX_VALUES", limit)
+    invoke("step", name, "-n", "2", "-q", "--save", "saved.yaml")
+    assert values_in(STATE) > 3 * parameters > limit       # each parameter and its 2 moments
+    assert "loss after iteration 3 = " in invoke("step", "-q").stdout
+    assert "loss after iteration 3 = " in invoke("step", "saved.yaml", "-q").stdout
+    assert state_iteration() == 3
+
+
+def values_in(path: Path) -> int:
+    """Every scalar, list, mapping and key of a YAML file, counted independently."""
+    import yaml
+
+    def count(value) -> int:
+        if isinstance(value, dict):
+            return 1 + sum(1 + count(item) for item in value.values())
+        if isinstance(value, list):
+            return 1 + sum(count(item) for item in value)
+        return 1
+    return count(yaml.safe_load(path.read_text()))
+
+
+def test_a_users_file_over_the_value_limit_is_still_refused(monkeypatch):
+    monkeypatch.setattr(backcalc.yamlsource, "MAX_VALUES", 100)
+    adam_network(inputs=20, hidden=10)
+    text = Path("big.yaml").read_text()
+    Path("big.yaml").write_text("# Saved by someone else\n" + text)
+    line = one_error_line(invoke("run", "big.yaml", code=2))
+    assert "more than the limit of 100 (aliases count each time they are used)" in line
+
+
+def test_a_state_with_more_values_than_backcalc_reads_back_is_not_written(monkeypatch):
+    invoke("run", "mazur")
+    state = STATE.read_bytes()
+    name = adam_network(inputs=20, hidden=10)
+    monkeypatch.setattr(backcalc.yamlsource, "MAX_SAVED_VALUES", 300)
+    result = invoke("step", name, "-n", "2", "-q", code=2)
+    assert error_line(result) == ("Error: .backcalc/state.yaml: the saved network would hold "
+                                  "more than the 300 values backcalc reads back; it was not "
+                                  "written")
+    assert STATE.read_bytes() == state
+
+
+def test_the_saved_value_limit_covers_the_largest_network_by_default():
+    # per parameter: its value, its name, two Adam moments, a list each at most; and the
+    # samples a network file may hold
+    from backcalc.limits import MAX_PARAMETERS
+    assert backcalc.yamlsource.MAX_SAVED_VALUES >= 8 * MAX_PARAMETERS + \
+        backcalc.yamlsource.MAX_VALUES
+
+
 # --- 6. the state advances only once the output is written ----------------------------------
 
 def test_an_output_that_cannot_be_written_leaves_the_state(monkeypatch):
@@ -368,3 +425,39 @@ def test_bundled_network_file_untouched():
     before = (NETWORKS / "mazur.yaml").read_bytes()
     invoke("run", "mazur")
     assert (NETWORKS / "mazur.yaml").read_bytes() == before
+
+
+# --- matplotlib keeps its log lines to itself ------------------------------------------------
+
+def unwritable_home() -> dict:
+    """An environment where matplotlib can write no configuration folder: HOME and
+    MPLCONFIGDIR a file (not a folder: root may write anywhere)."""
+    Path("home").write_text("not a folder\n")
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
+    return {**env, "HOME": str(Path("home").absolute()),
+            "MPLCONFIGDIR": str(Path("home").absolute())}
+
+
+@pytest.mark.parametrize("plot, status, lines", [("p.png", 0, ["Loss curve drawn in p.png."]),
+                                                 ("p.txt", 2, None)])
+def test_plot_prints_no_matplotlib_warning_on_stderr(plot, status, lines):
+    # matplotlib logs two warnings when it cannot make its configuration folder; with no
+    # logging set up Python printed them before backcalc's own line.  A new process: the
+    # folder is chosen when matplotlib is first imported.
+    pytest.importorskip("matplotlib")
+    import subprocess
+    import sys
+
+    import backcalc
+    package_folder = str(Path(backcalc.__file__).parent.parent)
+    env = {**unwritable_home(), "PYTHONPATH": package_folder}
+    done = subprocess.run([sys.executable, "-m", "backcalc", "step", "mazur", "-n", "3",
+                           "--plot", plot], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == status, done.stderr
+    if lines is None:
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("Error: p.txt: --plot")
+    else:                                   # (no line but backcalc's own notes)
+        assert "matplotlib" not in done.stderr.lower() and "mkdir" not in done.stderr
+        assert len(done.stderr.splitlines()) <= len(lines)

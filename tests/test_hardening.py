@@ -51,8 +51,12 @@ def state_iteration() -> int:
 POINTS = ("iteration", "before-temporary", "half-written", "synced", "replaced")
 TEMPORARY = re.compile(r"\.state\.yaml\..+\.tmp")
 LONG, SHORT = 10_000_000, 10          # iterations of a long step and of a short one
+ENDING = [(point, name) for point in ("iteration", "half-written", "synced")
+          for name in ("SIGTERM", "SIGHUP")]
+"""SIGTERM (kill's default) and SIGHUP (the terminal closed) end a run as Ctrl-C does."""
 STEPS = [*((point, "SIGKILL", SHORT) for point in POINTS), ("iteration", "SIGKILL", LONG),
-         *((point, "SIGINT", LONG if point == "iteration" else SHORT) for point in POINTS)]
+         *((point, "SIGINT", LONG if point == "iteration" else SHORT) for point in POINTS),
+         *((point, name, LONG if point == "iteration" else SHORT) for point, name in ENDING)]
 
 
 @dataclass
@@ -172,6 +176,20 @@ def test_ctrl_c_is_one_line_status_130_and_keeps_the_state(point, interrupted_st
         assert state_iteration() == 11
     else:
         assert STATE.read_bytes() == step.before
+
+
+@pytest.mark.parametrize("point, signal_name", ENDING)
+def test_sigterm_and_sighup_end_as_ctrl_c_does(point, signal_name, interrupted_steps,
+                                               monkeypatch):
+    # Python's default for these ends the process at once, past every `finally`: the
+    # temporary file of the state was left beside it.
+    step = interrupted_step(interrupted_steps, monkeypatch, point, signal_name,
+                            LONG if point == "iteration" else SHORT)
+    number = getattr(signal, signal_name)
+    assert step.status == 128 + number
+    assert step.stderr == f"Ended by {signal_name}.\n"
+    assert not left_in_state_folder(), "a temporary file was left behind"
+    assert STATE.read_bytes() == step.before
 
 
 def test_the_network_file_is_never_written():
@@ -344,3 +362,48 @@ class _silent:
 
     def __exit__(self, *exc):
         return self._catch.__exit__(*exc)
+
+
+# --- low memory ---------------------------------------------------------------------------
+
+def test_a_read_asks_for_the_files_size_not_the_limit():
+    # Each read once asked for limit + 1 bytes (20 MiB) whatever the file's size, and
+    # under `ulimit -v` that allocation failed with a MemoryError traceback.  A limit
+    # of a petabyte: any read of that size fails at once.
+    from backcalc.reading import read_bytes
+    Path("small.yaml").write_bytes(b"input: [1]\n")
+    assert read_bytes("small.yaml", "small.yaml", 2 ** 50, str) == b"input: [1]\n"
+
+
+@pytest.mark.parametrize("grown, limit, refused", [(5, 100, False), (50, 40, True)])
+def test_a_file_that_grows_while_read_is_read_to_its_end_or_refused(monkeypatch, grown, limit,
+                                                                    refused):
+    from backcalc import reading
+    from backcalc.errors import InputError
+    data = b"x" * (10 + grown)
+    Path("growing.yaml").write_bytes(data)
+    real = os.fstat
+
+    def fstat_before_it_grew(descriptor):
+        status = real(descriptor)
+        return os.stat_result((*status[:6], 10, *status[7:]))     # st_size: 10 bytes
+
+    monkeypatch.setattr(reading.os, "fstat", fstat_before_it_grew)
+    monkeypatch.setattr(reading, "_MORE", 4)          # read on in parts of 4 bytes
+    if refused:
+        with pytest.raises(InputError, match="too large"):
+            reading.read_bytes("growing.yaml", "g", limit, lambda limit: "too large")
+    else:
+        assert reading.read_bytes("growing.yaml", "g", limit, str) == data
+
+
+def test_running_out_of_memory_is_one_line(monkeypatch):
+    import backcalc.netfile
+    from backcalc.cli import OUT_OF_MEMORY
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(backcalc.netfile, "load_yaml", no_memory)
+    assert one_error_line(invoke("run", "mazur", code=2)) == OUT_OF_MEMORY
+    assert OUT_OF_MEMORY.startswith("Error: out of memory")

@@ -20,12 +20,11 @@ from ..errors import BackcalcError, InputError, LimitError, StateError
 from ..limits import MAX_PARAMETERS
 from ..netfile import load_network
 from ..network import Network
+from ..places import STATE_DIR, STATE_FILE, STATE_SHOWN
 from ..reading import UnreadableFile, read_head
 from ..savefile import SAVED_MARK, save_network
 
-STATE_DIR = ".backcalc"
-STATE_FILE = "state.yaml"
-SHOWN = f"{STATE_DIR}/{STATE_FILE}"      # as messages name it
+SHOWN = STATE_SHOWN      # as messages name it
 
 
 def state_path(folder: Path | None = None) -> Path:

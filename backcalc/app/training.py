@@ -73,6 +73,8 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
     explain_step = explainer(net, explain, layer, neuron)
     plot_path = Path(plot) if plot is not None else None
     if plot_path is not None:
+        if save_state:
+            check_state_place()     # a link as .backcalc/ is named as such, first
         from ..plot import check_plot
         check_plot(plot_path, [source_of(net), state_path()], choice.force,
                    {"--save": save, "-o": choice.path, **_state_output(save_state)})
