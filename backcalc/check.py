@@ -399,7 +399,13 @@ class RoundedWorlds:
         if all(r.verdict in ("right", "wrong") for r in results):
             return None
         standing = [r for r in results if r.verdict != "wrong"]
-        for decimals in range(MAX_ROUND + 1):
+        # N is what the student writes, or a digit or two more (the worlds ``values``
+        # built already): each other N would be one more whole calculation.
+        written = {round(-math.log10(r.answer.unit)) for r in standing
+                   if 0 < r.answer.unit < 1}
+        candidates = sorted({n + extra for n in written for extra in range(3)
+                             if n + extra <= MAX_ROUND})
+        for decimals in candidates:
             # A number with more decimals than N is never what rounding to N gives.
             if any(round_half_up(r.answer.given, decimals) != r.answer.given
                    for r in standing):
