@@ -43,13 +43,13 @@ NEURON_KEYS = {key: q.kind for q in PER_NEURON for key in q.answers}
 """A per-neuron key's letters (z, δ, dL/da, …) → the quantity's kind (the catalogue's)."""
 SCALAR_KEYS = {key: q for q in (LOSS, SAMPLE_LOSS) for key in q.answers}
 """Keys naming one number with no layer: loss, sample_loss."""
-_N = r"(0|[1-9]\d*)"     # a number as written in keys: 0, 1, 12 (not 01)
+_N = r"(0|[1-9][0-9]*)"  # a number as written in keys: 0, 1, 12 (not 01)
 _NEURON_KEY = re.compile(
     f"({'|'.join(re.escape(key) for key in sorted(NEURON_KEYS, key=len, reverse=True))})"
     rf"{_N}(?:_{_N})?")
 _WEIGHTS_KEY = re.compile(rf"{re.escape(W_UPDATED.answers[0])}{_N}(?:_{_N}_{_N})?")
 _BIASES_KEY = re.compile(rf"{re.escape(B_UPDATED.answers[0])}{_N}(?:_{_N})?")
-_NUMBER_TEXT = re.compile(r"[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
+_NUMBER_TEXT = re.compile(r"[+-]?([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
 KEY_FORMS = ("z1, a1_2, dL/da2, fprime2, delta2 (or δ2, dL/dz2), loss, sample_loss, "
              "dL/d<name>, dL/dW2, dL/db2, <name>+, W1+, b1+")
 

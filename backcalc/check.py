@@ -280,6 +280,20 @@ def _judge(worked: Worked, placed: list, given: dict, tolerances: dict, rounded:
             ok[q.key], yours[q.key] = from_ok, from_yours
             drift_ok[q.key], drift_yours[q.key] = carried_ok, carried_yours
             continue
+        if q.alternative is not None:
+            # Worked another way (a closed-form δ as ∂L/∂a·f′): the way closer to what
+            # the student wrote is the way they worked it.
+            written = answers[q.key][0].given
+            operands, other = q.alternative
+            for values, drift, current in ((ok, drift_ok, (from_ok, carried_ok)),
+                                           (yours, drift_yours, (from_yours, carried_yours))):
+                value = safe(other, [values[o] for o in operands])
+                if abs(value - written) < abs(current[0] - written):
+                    current = (value, _drift(operands, other, values, drift))
+                if values is ok:
+                    from_ok, carried_ok = current
+                else:
+                    from_yours, carried_yours = current
         tol = tolerances[q.key]
         mine = [Result(a, q, _verdict(a, q, tol, (from_ok, carried_ok),
                                       (from_yours, carried_yours), rounded,

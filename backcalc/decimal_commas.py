@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 from .yamlsource import Mark
 
-_WHOLE = re.compile(r"[-+]?\d+")
-_FRACTION = re.compile(r"\d+")
-_COMMA_NUMBER = re.compile(r"[-+]?\d+,\d+")
-_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_WHOLE = re.compile(r"[-+]?[0-9]+")
+_FRACTION = re.compile(r"[0-9]+")
+_COMMA_NUMBER = re.compile(r"[-+]?[0-9]+,[0-9]+")
+_NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 _SEPARATOR = re.compile(r",\s+|;\s*|\s+")
 _MORE_LINES = 5
 """How many other lines a warning lists before "…"."""

@@ -108,6 +108,9 @@ class Quantity:
     iteration: int = 0
     # slip name → variant → (operands, compute) a student making that slip would use
     slips: dict = field(default_factory=dict)
+    # Another way a hand calculation gets it, as (operands, compute): a closed-form δ
+    # worked the long way, ∂L/∂a·f′ (check follows a student who wrote those).
+    alternative: tuple | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -554,6 +557,10 @@ class _Builder:
                 slips.update(self.chain_slips(l, j, sample))
             self.computed(key, symbol, value, [a] + ys, _tokens(template, {"a": 0, "y": 1 + j}),
                           compute, f"{net.loss.name} with {activation.name}", slips=slips)
+            if activation.elementwise and self.with_slips:
+                grad, fprime = Key(s, sample, DL_DA.kind, l, j), Key(s, sample, FPRIME.kind, l, j)
+                self.index[key].alternative = (
+                    [grad, fprime], lambda v, rnd=self.rnd: rnd(v[0] * v[1]))
             return
         if not activation.elementwise:                  # δ = Jᵀ·∂L/∂a over the layer
             size = layer.size

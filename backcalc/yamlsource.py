@@ -65,9 +65,9 @@ _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
 # A number written as a plain decimal: -12, 0.5, .5, 5., 1e-8, 1.0e+3, +3.  YAML 1.1 leaves
 # some of these (1e-8, 5E3, +.5) as strings; every student means them as numbers.
-_NUMBER_RE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-_INTEGER_RE = re.compile(r"[-+]?\d+")
-_LEADING_ZERO_RE = re.compile(r"[-+]?0[\d_]+")       # 010, 08, 0_10: no point, no exponent
+_NUMBER_RE = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+_INTEGER_RE = re.compile(r"[-+]?[0-9]+")
+_LEADING_ZERO_RE = re.compile(r"[-+]?0[0-9_]+")       # 010, 08, 0_10: no point, no exponent
 _OCTAL_12_RE = re.compile(r"[-+]?0o[0-7]+")           # YAML 1.2 octal, text in YAML 1.1
 NUMBER_LIKE_RE = re.compile(rf"(?:{_NUMBER_RE.pattern}|{_LEADING_ZERO_RE.pattern}|"
                             rf"{_OCTAL_12_RE.pattern})\Z")

@@ -181,3 +181,19 @@ def test_an_error_carried_forward_at_full_digits_follows(tmp_path):
                    str(net))
     assert found["z1_1"][:2] == ("wrong", "transposed_weights")
     assert found["delta1_2"] == ("follows", None, [])
+
+
+def test_a_closed_form_delta_follows_from_the_students_written_derivative(tmp_path):
+    """The same network, the student writing the long way's factors: ∂L/∂a = −1/a =
+    −1.6065, σ′ from z = 0.5·0.5 = 0.25 (the slip, named there), δ = −1.6065·0.25 =
+    −0.4016: what their own written numbers give, so δ follows (the slip is not blamed
+    twice)."""
+    a = 1 / (1 + math.exp(-0.5))
+    assert f"{-1 / a:.4f}" == "-1.6065" and f"{-1.6065 * 0.25:.4f}" == "-0.4016"
+    net = tmp_path / "bce.yaml"
+    net.write_text(BCE, encoding="utf-8")
+    found = judged(tmp_path, "dL/da1: [-1.6065]\nfprime1: [0.25]\ndelta1: [-0.4016]\n",
+                   str(net))
+    assert found["dL/da1_1"] == ("right", None, [])
+    assert found["fprime1_1"][:2] == ("wrong", "derivative_of_z")
+    assert found["delta1_1"] == ("follows", None, [])

@@ -24,7 +24,9 @@ STATE = Path(".backcalc/state.yaml")
 NUMBER_LIKE = ["1e5", "1E5", "1e+5", "-1e5", "1.e5", "1.5e5", "+.5", "-.5", "5.", "12", "-3",
                "0o17", "08", "010", "0_1", "1e400", "10e-400", "0x10", "0b11", "1_000",
                "1:30", ".inf", "-.Inf", ".nan", "2001-01-01", "true", "False", "null", "~",
-               "yes", "No", "on", "OFF", "y", "n"]
+               "yes", "No", "on", "OFF", "y", "n",
+               # digits of other scripts are text, not numbers: ٠ (Arabic-Indic), ᭖ (Balinese)
+               "\u0660", "\u1b56", "1\u1b56"]
 
 
 def network_text(name: str, weight: str, bias: str = "b") -> str:
