@@ -45,6 +45,7 @@ from .losses import fused_pair
 from .network import Network, Params, Progress
 from .numbers import round_half_up
 from .optimizers import OPTIMIZERS
+from .penalties import penalty_of
 
 
 @dataclass
@@ -97,16 +98,30 @@ class Update:
 @dataclass
 class Step(Update):
     """One update with everything behind it: its pass, the reduced gradients, the
-    parameters and optimizer memory before it."""
+    parameters and optimizer memory before it.
+
+    With an L2 penalty (``l2``), ``gradients`` are the cost's ∂J/∂θ the update used and
+    ``loss_gradients`` the data loss's ∂L/∂θ; without, both are the same lists."""
 
     pass_: Pass
     gradients: list[Params]              # reduced, as used by the update
     before: list[Params]
     slots_before: dict                   # optimizer memory before the update
+    penalty: float = 0.0                 # the L2 penalty at ``before``
+    loss_gradients: list[Params] | None = None   # ∂L/∂θ; None: ``gradients``
 
     @property
     def loss(self) -> float:
         return self.pass_.loss
+
+    @property
+    def cost(self) -> float:
+        """J = L + penalty."""
+        return self.pass_.loss + self.penalty
+
+    @property
+    def data_gradients(self) -> list[Params]:
+        return self.gradients if self.loss_gradients is None else self.loss_gradients
 
 
 @dataclass
@@ -116,6 +131,7 @@ class Final:
     outputs: np.ndarray
     losses: np.ndarray
     loss: float
+    penalty: float = 0.0                 # the L2 penalty at the final parameters
 
 
 @dataclass
@@ -247,6 +263,7 @@ class Engine:
                            and self.activations[-1].underflows
                            and network.loss.takes_log_of_output)
         self.optimizer: Any = OPTIMIZERS[network.optimizer.name](network)
+        self.penalty = penalty_of(network)
         self.inputs = np.array([s.input for s in network.samples])
         self.targets = np.array([s.target for s in network.samples])
 
@@ -258,10 +275,18 @@ class Engine:
 
     @_silenced
     def gradients(self, params: list[Params], pass_: Pass) -> list[Params]:
-        """The pass's reduced ∂L/∂W and ∂L/∂b; a shared bias gets the sum of its layer's δ."""
-        return self._gradients(pass_.inputs, pass_.targets, [t.a for t in pass_.layers],
-                               [t.delta for t in pass_.layers], len(pass_.sample_indices),
-                               with_fixed_biases=True)
+        """The pass's reduced ∂L/∂W and ∂L/∂b (a shared bias gets the sum of its layer's
+        δ); with an L2 penalty, the cost's ∂J/∂θ = ∂L/∂θ + the penalty's gradient."""
+        grads = self._gradients(pass_.inputs, pass_.targets, [t.a for t in pass_.layers],
+                                [t.delta for t in pass_.layers], len(pass_.sample_indices),
+                                with_fixed_biases=True)
+        return self._regularised(params, grads, len(pass_.sample_indices))
+
+    @_silenced
+    def penalty_at(self, params: list[Params], samples: int) -> float:
+        """The L2 penalty at ``params`` for an update over ``samples`` samples (0 without
+        ``l2``): what J adds to the data loss (gradcheck's cost)."""
+        return self._penalty(params, samples)
 
     @_silenced
     def evaluate(self, params: list[Params], indices: list[int]) -> Evaluation:
@@ -281,6 +306,40 @@ class Engine:
         """Combine per-sample values (axis 0) by the file's reduction."""
         total = values.sum(axis=0)
         return total / values.shape[0] if self.network.reduction == "mean" else total
+
+    # --- the L2 penalty (``penalties``) ------------------------------------------
+    def _penalty(self, params: list[Params], samples: int) -> float:
+        """scale · Σθ² over the weights (and the biases with ``l2_biases``, a shared bias
+        once); 0.0 without ``l2``."""
+        net = self.network
+        if self.penalty is None:
+            return 0.0
+        assert net.l2 is not None
+        total = 0.0
+        for p, layer in zip(params, net.layers):
+            total += float(np.sum(p.weights * p.weights))
+            if net.l2_biases:
+                biases = p.biases[:1] if layer.shared_bias else p.biases
+                total += float(np.sum(biases * biases))
+        return float(self.round(np.asarray(self.penalty.scale(net.l2, samples) * total)))
+
+    def _regularised(self, params: list[Params], grads: list[Params],
+                     samples: int) -> list[Params]:
+        """∂J/∂θ = ∂L/∂θ + factor·θ (one rounding, as written by hand: the sum's); the very
+        ``grads`` without ``l2``.  Unpenalised and untraced biases keep ∂L/∂b."""
+        net = self.network
+        if self.penalty is None:
+            return grads
+        assert net.l2 is not None
+        factor = self.penalty.factor(net.l2, samples)
+        r = self.round
+        out = []
+        for p, g in zip(params, grads):
+            biases = g.biases
+            if net.l2_biases and biases is not NOT_TRACED:
+                biases = r(biases + factor * p.biases)   # a shared bias: its total, repeated
+            out.append(Params(r(g.weights + factor * p.weights), biases))
+        return out
 
     # --- one pass ------------------------------------------------------------
     def _forward(self, params: list[Params], x: np.ndarray) -> tuple[list, list]:
@@ -433,7 +492,8 @@ class Engine:
         self._check_finite(zs)
         self._check_domain(outs[-1], indices)
         deltas = self._backward(params, y, zs, outs, traced=False)[2]
-        return self._gradients(x, y, outs, deltas, len(indices), with_fixed_biases=False)
+        grads = self._gradients(x, y, outs, deltas, len(indices), with_fixed_biases=False)
+        return self._regularised(params, grads, len(indices))
 
     # --- iterations ----------------------------------------------------------
     @overload
@@ -466,9 +526,11 @@ class Engine:
                 try:
                     if traced:
                         pass_ = self._pass(params, indices, x, y)
-                        grads = self._gradients(x, y, [t.a for t in pass_.layers],
-                                                [t.delta for t in pass_.layers], len(indices),
-                                                with_fixed_biases=True)
+                        loss_grads = self._gradients(x, y, [t.a for t in pass_.layers],
+                                                     [t.delta for t in pass_.layers],
+                                                     len(indices), with_fixed_biases=True)
+                        grads = self._regularised(params, loss_grads, len(indices))
+                        penalty = self._penalty(params, len(indices))
                     else:
                         grads = self._untraced_gradients(params, indices, x, y)
                 except ComputationError as error:
@@ -484,7 +546,8 @@ class Engine:
                 # ends with it, and its update is not kept.
                 if traced:
                     yield Step(iteration, new_params, now, batch is last, problem is not None,
-                               pass_, grads, params, slots_before)
+                               pass_, grads, params, slots_before, penalty,
+                               None if grads is loss_grads else loss_grads)
                 else:
                     yield Update(iteration, new_params, now, batch is last, problem is not None)
                 if problem:
@@ -520,7 +583,8 @@ class Engine:
         zs, outs = self._forward(params, self.inputs)
         loss = self._losses(zs[-1], outs[-1], self.targets,
                             list(range(len(self.network.samples))))
-        return Final(outs[-1], loss.per_sample, loss.total)
+        count = len(self.network.samples)           # half_mean's m: every sample
+        return Final(outs[-1], loss.per_sample, loss.total, self._penalty(params, count))
 
 
 @dataclass
