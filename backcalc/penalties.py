@@ -21,6 +21,7 @@ from __future__ import annotations
 from .numbers import format_exact
 from .slips import L2_BIAS_NOT_PENALISED, L2_BIAS_PENALISED, L2_DOUBLED, L2_HALVED, L2_MISSING_M
 
+
 class Penalty:
     """What every form has; a form sets the class attributes and ``scale``/``factor``."""
 
@@ -55,9 +56,8 @@ class Penalty:
     def describe(self, lam: float, biases: bool) -> str:
         """The conventions header's row."""
         whose = "biases penalised too (l2_biases: true)" if biases else "biases not penalised"
-        return (f"L2 penalty {self.formula} with λ = {format_exact(lam)}, gradient "
-                f"{self.gradient_formula} ({self.source}); {whose}; the update follows "
-                f"J = L + penalty")
+        return (f"L2 penalty {self.formula} with λ = {format_exact(lam)}, {whose}; gradient "
+                f"{self.gradient_formula} ({self.source}); the update follows J = L + penalty")
 
 
 class Half(Penalty):
