@@ -76,6 +76,7 @@ class Pass:
     terms: np.ndarray                    # loss term per output neuron, (samples, outputs)
     losses: np.ndarray                   # each sample's loss, (samples,)
     loss: float                          # reduced over the samples
+    penalty: float = 0.0                 # the L2 penalty at the pass's parameters (``l2``)
 
     @property
     def outputs(self) -> np.ndarray:
@@ -107,7 +108,6 @@ class Step(Update):
     gradients: list[Params]              # reduced, as used by the update
     before: list[Params]
     slots_before: dict                   # optimizer memory before the update
-    penalty: float = 0.0                 # the L2 penalty at ``before``
     loss_gradients: list[Params] | None = None   # ∂L/∂θ; None: ``gradients``
 
     @property
@@ -115,9 +115,14 @@ class Step(Update):
         return self.pass_.loss
 
     @property
+    def penalty(self) -> float:
+        """The L2 penalty at ``before`` (0 without ``l2``)."""
+        return self.pass_.penalty
+
+    @property
     def cost(self) -> float:
         """J = L + penalty."""
-        return self.pass_.loss + self.penalty
+        return self.pass_.loss + self.pass_.penalty
 
     @property
     def data_gradients(self) -> list[Params]:
@@ -150,6 +155,7 @@ class Evaluation:
     layers: list[Forward]
     loss: LossValues | None              # None: the loss is undefined for these outputs
     problem: str | None = None           # why it is undefined
+    penalty: float = 0.0                 # the L2 penalty at these parameters (``l2``)
 
 
 ProgressCallback = work_progress.Callback
@@ -282,25 +288,22 @@ class Engine:
                                 with_fixed_biases=True)
         return self._regularised(params, grads, len(pass_.sample_indices))
 
-    @_silenced
-    def penalty_at(self, params: list[Params], samples: int) -> float:
-        """The L2 penalty at ``params`` for an update over ``samples`` samples (0 without
-        ``l2``): what J adds to the data loss (gradcheck's cost)."""
-        return self._penalty(params, samples)
 
     @_silenced
     def evaluate(self, params: list[Params], indices: list[int]) -> Evaluation:
-        """z and a of every layer for these samples, and their loss (or why it is undefined).
+        """z and a of every layer for these samples, and their loss (or why it is undefined),
+        and the L2 penalty for an update over them (gradcheck's cost J = L + penalty).
 
         Each call is one unit of work for ``work_progress`` (gradcheck's count)."""
         x, y = self.inputs[indices], self.targets[indices]
         zs, outs = self._forward(params, x)
         layers = [Forward(z, a) for z, a in zip(zs, outs)]
         work_progress.tick()
+        penalty = self._penalty(params, len(indices))
         try:
-            return Evaluation(layers, self._losses(zs[-1], outs[-1], y, indices))
+            return Evaluation(layers, self._losses(zs[-1], outs[-1], y, indices), None, penalty)
         except ComputationError as error:
-            return Evaluation(layers, None, str(error))
+            return Evaluation(layers, None, str(error), penalty)
 
     def reduce(self, values: np.ndarray) -> np.ndarray:
         """Combine per-sample values (axis 0) by the file's reduction."""
@@ -454,7 +457,8 @@ class Engine:
         loss = self._losses(zs[-1], outs[-1], y, indices)
         dL_das, fprimes, deltas = self._backward(params, y, zs, outs, traced=True)
         layers = [LayerTrace(*values) for values in zip(zs, outs, dL_das, fprimes, deltas)]
-        return Pass(indices, x, y, layers, loss.terms, loss.per_sample, loss.total)
+        return Pass(indices, x, y, layers, loss.terms, loss.per_sample, loss.total,
+                    self._penalty(params, len(indices)))
 
     def _gradients(self, x: np.ndarray, y: np.ndarray, outs: list, deltas: list,
                    samples: int, with_fixed_biases: bool) -> list[Params]:
@@ -530,7 +534,6 @@ class Engine:
                                                      [t.delta for t in pass_.layers],
                                                      len(indices), with_fixed_biases=True)
                         grads = self._regularised(params, loss_grads, len(indices))
-                        penalty = self._penalty(params, len(indices))
                     else:
                         grads = self._untraced_gradients(params, indices, x, y)
                 except ComputationError as error:
@@ -546,7 +549,7 @@ class Engine:
                 # ends with it, and its update is not kept.
                 if traced:
                     yield Step(iteration, new_params, now, batch is last, problem is not None,
-                               pass_, grads, params, slots_before, penalty,
+                               pass_, grads, params, slots_before,
                                None if grads is loss_grads else loss_grads)
                 else:
                     yield Update(iteration, new_params, now, batch is last, problem is not None)

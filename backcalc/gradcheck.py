@@ -10,8 +10,9 @@ where L is the loss the update uses, computed by the same engine
 (``Engine.evaluate``): in batch mode the loss of all samples
 reduced as the file says (mean or sum), in online mode each sample's own loss,
 checked sample by sample.  With an L2 penalty (``l2``) it is the cost J = L + penalty
-(``Engine.penalty_at``, m the samples of the update), and the analytic side ∂J/∂θ.
-A shared bias is one parameter: every neuron's bias of its layer moves together.  Fixed biases (``update_biases: false``) are checked too.
+(``Evaluation.penalty``, m the samples of the update), and the analytic side ∂J/∂θ.
+A shared bias is one parameter: every neuron's bias of its layer moves together.
+Fixed biases (``update_biases: false``) are checked too.
 ``round_intermediates`` is switched off for the check (a loss rounded to N decimals
 is a staircase, whose finite differences are 0 or huge); the result says so.
 
@@ -142,7 +143,7 @@ def gradcheck(network: Network, *, step: float | None = None) -> GradcheckResult
             where += f"sample {sample}: " if online and count > 1 else ""
             raise ComputationError(f"{where}no gradient to check at the file's parameters: "
                                    f"{error}") from None
-        losses.append(pass_.loss + engine.penalty_at(exact.params, len(indices)))
+        losses.append(pass_.loss + pass_.penalty)
         checks += _check_pass(engine, exact, pass_, step, sample)
     return GradcheckResult(network, checks, online, losses, step, rounding)
 
@@ -216,8 +217,7 @@ def _loss_at(engine: Engine, params: list[Params], pass_: Pass) -> tuple:
     evaluation = engine.evaluate(params, pass_.sample_indices)
     if evaluation.loss is None:
         return evaluation.problem, evaluation.layers
-    cost = evaluation.loss.total + engine.penalty_at(params, len(pass_.sample_indices))
-    return cost, evaluation.layers
+    return evaluation.loss.total + evaluation.penalty, evaluation.layers
 
 
 def _undefined(loss: float, points: dict) -> str:

@@ -106,7 +106,9 @@ def test_run_mazur_json_structure_and_values():
     assert doc["network"] == "Mazur's 2-2-2 sigmoid example"
     assert len(doc["steps"]) == 1
     step = doc["steps"][0]
-    assert set(step) == {"iteration", "samples", "loss", "gradients", "parameters"}
+    # SPEC: every step has "penalty" beside "loss" (the L2 penalty; 0 without l2).
+    assert set(step) == {"iteration", "samples", "loss", "penalty", "gradients", "parameters"}
+    assert step["penalty"] == 0.0 and doc["final"]["penalty"] == 0.0
     assert step["iteration"] == 1
     assert len(step["samples"]) == 1
     sample = step["samples"][0]
