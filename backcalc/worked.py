@@ -824,8 +824,10 @@ def numbers_per_step(network: Network) -> int:
     refuse an answers file whose calculation would be too large before building it."""
     optimizer = OPTIMIZERS[network.optimizer.name](network)
     lines = len(optimizer.worked_lines(network.learning_rate, 1))
+    lines += network.l2 is not None              # ∂J/∂θ of each parameter
     samples = 1 if network.update == "online" else len(network.samples)
     neurons = sum(layer.size for layer in network.layers)
     outputs = network.layers[-1].size
     return (network.parameter_count * (1 + lines)
-            + samples * (5 * neurons + 2 * outputs + 1) + 1)
+            + samples * (5 * neurons + 2 * outputs + 1) + 1
+            + 2 * (network.l2 is not None))      # the penalty and J

@@ -40,7 +40,7 @@ l2: 0.1
   - activation: linear
     weights: [0.5, -0.25]
     biases: 0.1
-    names: {{weights: [w1, w2], biases: b}}
+    names: {{weights: [w1, w2], biases: b1}}
 """
 
 
@@ -54,7 +54,7 @@ l2: 0.1
      [0.5 + 0.08, -0.25 + 0.185, 0.1 + 0.09]),
     # half_mean, one sample (m = 1): as half
     ("l2_form: half_mean\n", 0.015625, [-0.85, -1.825, -0.9], [0.585, -0.0675, 0.19]),
-    # biases too: (0.1/2)·(0.25 + 0.0625 + 0.01) = 0.016125; ∂J/∂b = −0.9 + 0.1·0.1 = −0.89
+    # biases too: (0.1/2)·(0.25 + 0.0625 + 0.01) = 0.016125; ∂J/∂b1 = −0.9 + 0.1·0.1 = −0.89
     ("l2_biases: true\n", 0.016125, [-0.85, -1.825, -0.89], [0.585, -0.0675, 0.189]),
 ])
 def test_one_linear_neuron_worked_by_hand(extra, penalty, dJ, after):
@@ -209,7 +209,7 @@ def test_run_then_step_continues_bit_for_bit(form, update):
 def test_explain_writes_the_penalty_and_the_cost_gradient_with_numbers():
     out = invoke("run", "l2-half", "--explain", columns=200).stdout
     # (0.1/2)·(0.5² + (−0.25)² + 0.1²) = 0.016125; −0.9 + 0.1·0.5 = −0.85
-    assert "penalty = (λ/2)·(w1² + w2² + b²) = (0.1/2)·(0.5² + (−0.25)² + 0.1²) = 0.016125" \
+    assert "penalty = (λ/2)·(w1² + w2² + b1²) = (0.1/2)·(0.5² + (−0.25)² + 0.1²) = 0.016125" \
         in out
     assert "J = L + penalty = 0.405 + 0.016125 = 0.421125" in out
     assert "∂J/∂w1 = ∂L/∂w1 + λ·w1 = −0.9 + 0.1·0.5 = −0.85" in out
@@ -269,9 +269,9 @@ def _check(network: str, answers: str) -> dict:
 def test_check_takes_penalty_cost_and_both_gradients():
     # l2-half by hand: penalty 0.016125, J 0.421125, ∂L/∂w1 −0.9, ∂J/∂w1 −0.85
     results = _check("l2-half", "penalty: 0.016125\ncost: 0.421125\nloss: 0.405\n"
-                                "dL/dw1: -0.9\ndJ/dw1: -0.85\n∂J/∂w2: -1.825\ndJ/db: -0.89\n")
+                                "dL/dw1: -0.9\ndJ/dw1: -0.85\n∂J/∂w2: -1.825\ndJ/db1: -0.89\n")
     assert {key: r["verdict"] for key, r in results.items()} == dict.fromkeys(
-        ["loss", "penalty", "cost", "dL/dw1", "dJ/dw1", "dJ/dw2", "dJ/db"], "right")
+        ["loss", "penalty", "cost", "dL/dw1", "dJ/dw1", "dJ/dw2", "dJ/db1"], "right")
 
 
 @pytest.mark.parametrize(("network", "answers", "key", "slip"), [
@@ -287,8 +287,8 @@ def test_check_takes_penalty_cost_and_both_gradients():
     ("l2-full", "dJ/db3: -0.087560\n", "dJ/db3", "l2_bias_penalised"),
     # … and b² in its penalty: 0.05·(0.91 + 0.01 + 0.01 + 0.04) = 0.0485
     ("l2-full", "penalty: 0.0485\n", "penalty", "l2_bias_penalised"),
-    # l2-half penalises b: left out, ∂J/∂b = ∂L/∂b = −0.9; penalty 0.05·0.3125 = 0.015625
-    ("l2-half", "dJ/db: -0.900\n", "dJ/db", "l2_bias_not_penalised"),
+    # l2-half penalises b1: left out, ∂J/∂b1 = ∂L/∂b1 = −0.9; penalty 0.05·0.3125 = 0.015625
+    ("l2-half", "dJ/db1: -0.900\n", "dJ/db1", "l2_bias_not_penalised"),
     ("l2-half", "penalty: 0.015625\n", "penalty", "l2_bias_not_penalised"),
 ])
 def test_each_l2_slip_is_named(network, answers, key, slip):
