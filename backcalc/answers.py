@@ -23,11 +23,17 @@ from .network import Network
 from .quantities import (
     B_UPDATED,
     BY_KIND,
+    COST,
+    COST_GRADIENT_KEY,
+    COST_GRADIENTS_OF,
+    DJ_DB,
+    DJ_DW,
     DL_DB,
     DL_DW,
     GRADIENT_KEY,
     GRADIENTS_OF,
     LOSS,
+    PENALTY,
     PER_NEURON,
     SAMPLE_LOSS,
     UPDATED_KEY,
@@ -41,8 +47,11 @@ MAX_ITERATION = 100
 
 NEURON_KEYS = {key: q.kind for q in PER_NEURON for key in q.answers}
 """A per-neuron key's letters (z, δ, dL/da, …) → the quantity's kind (the catalogue's)."""
-SCALAR_KEYS = {key: q for q in (LOSS, SAMPLE_LOSS) for key in q.answers}
-"""Keys naming one number with no layer: loss, sample_loss."""
+SCALAR_KEYS = {key: q for q in (LOSS, SAMPLE_LOSS, PENALTY, COST) for key in q.answers}
+"""Keys naming one number with no layer: loss, sample_loss; penalty and cost (with l2)."""
+PENALISED_KINDS = {PENALTY.kind, COST.kind}
+"""Scalar keys that only a network with an L2 penalty has."""
+L2_KEY_FORMS = "penalty, cost, dJ/d<name>, dJ/dW2, dJ/db2"
 _N = r"(0|[1-9][0-9]*)"  # a number as written in keys: 0, 1, 12 (not 01)
 _NEURON_KEY = re.compile(
     f"({'|'.join(re.escape(key) for key in sorted(NEURON_KEYS, key=len, reverse=True))})"
@@ -207,7 +216,14 @@ def _parameter_names(network: Network) -> dict[str, tuple]:
 
 
 def _normalise(key: str) -> str:
-    return key.strip().replace("∂L/∂", "dL/d").replace("∂", "d")
+    return key.strip().replace("∂L/∂", "dL/d").replace("∂J/∂", "dJ/d").replace("∂", "d")
+
+
+def _needs_l2(node: Node, key: str, network: Network) -> None:
+    """Refuse a key of the L2 penalty (penalty, cost, dJ/d…) for a network without one."""
+    if network.l2 is None:
+        raise node.error(f"{key} belongs to a network with an L2 penalty (l2: λ), and this "
+                         "one has none: its cost is its loss, its gradients dL/d…")
 
 
 def _answer(key: str, node: Node, network: Network, names: dict):
@@ -216,6 +232,8 @@ def _answer(key: str, node: Node, network: Network, names: dict):
     base = network.index_base
     if text in SCALAR_KEYS:
         quantity = SCALAR_KEYS[text]
+        if quantity.kind in PENALISED_KINDS:
+            _needs_l2(node, text, network)
         return [(quantity.answers[0], quantity.kind, 0, 0, 0, _scalar(node))]
     match = _NEURON_KEY.fullmatch(text)
     if match:
@@ -230,15 +248,23 @@ def _answer(key: str, node: Node, network: Network, names: dict):
         return [(f"{stem}_{j + base}", kind, l, j, 0, item)
                 for j, item in enumerate(_vector(node, size, f"layer {l + 1}'s {size} neurons"))]
     if text.startswith(GRADIENT_KEY):
-        return _parameter(text[len(GRADIENT_KEY):], node, network, names, gradient=True)
+        return _parameter(text[len(GRADIENT_KEY):], node, network, names, GRADIENT_KEY)
+    if text.startswith(COST_GRADIENT_KEY):
+        _needs_l2(node, text, network)
+        return _parameter(text[len(COST_GRADIENT_KEY):], node, network, names,
+                          COST_GRADIENT_KEY)
     if text.endswith(UPDATED_KEY):
-        return _parameter(text[:-len(UPDATED_KEY)], node, network, names, gradient=False)
+        return _parameter(text[:-len(UPDATED_KEY)], node, network, names, "")
     raise _unknown(node, key, network, names)
 
 
-def _parameter(name: str, node: Node, network: Network, names: dict, gradient: bool):
-    prefix, suffix = (GRADIENT_KEY, "") if gradient else ("", UPDATED_KEY)
-    of = GRADIENTS_OF if gradient else UPDATED_OF
+PREFIXED = {GRADIENT_KEY: GRADIENTS_OF, COST_GRADIENT_KEY: COST_GRADIENTS_OF, "": UPDATED_OF}
+"""A parameter key's prefix (dL/d, dJ/d, none for w5+) → the quantities it names."""
+
+
+def _parameter(name: str, node: Node, network: Network, names: dict, prefix: str):
+    suffix = "" if prefix else UPDATED_KEY
+    of = PREFIXED[prefix]
     kinds = (of["W"].kind, of["b"].kind)
     base = network.index_base
     weights, biases = W_UPDATED.answers[0], B_UPDATED.answers[0]     # W1+, dL/dW1; b1+, dL/db1
@@ -295,8 +321,16 @@ def _unknown(node: Node, key: str, network: Network, names: dict) -> InputError:
         known += [f"{q.answers[0]}{l + 1}" for q in PER_NEURON if q.hinted]
         known += [f"{q.answers[0]}{l + 1}" for q in (DL_DW, DL_DB)]
         known += [f"{q.answers[0]}{l + 1}{UPDATED_KEY}" for q in (W_UPDATED, B_UPDATED)]
+    forms = KEY_FORMS
+    if network.l2 is not None:
+        known += [f"{COST_GRADIENT_KEY}{n}" for n in names]
+        known += [f"{q.answers[0]}{l + 1}" for q in (DJ_DW, DJ_DB)
+                  for l in range(len(network.layers))]
+        forms += f"; with l2: {L2_KEY_FORMS}"
+    else:       # without l2 they are not offered (``_needs_l2`` says why if given)
+        known = [k for k in known if k not in (PENALTY.answers[0], COST.answers[0])]
     hint = _did_you_mean(_normalise(key), known)
-    return node.doc.error(f"unknown answer {key!r}{hint}; expected keys such as {KEY_FORMS}",
+    return node.doc.error(f"unknown answer {key!r}{hint}; expected keys such as {forms}",
                           node.mark, key)
 
 

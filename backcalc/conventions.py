@@ -104,6 +104,15 @@ def _optimizer(net: Network, rate: float, view: str) -> str:
     return OPTIMIZERS[net.optimizer.name](net).describe()
 
 
+def _penalty(net: Network, rate: float, view: str) -> str | None:
+    from .penalties import penalty_of
+    penalty = penalty_of(net)
+    if penalty is None:
+        return None
+    assert net.l2 is not None
+    return penalty.describe(net.l2, net.l2_biases)
+
+
 def _learning_rate(net: Network, rate: float, view: str) -> str:
     return f"η = {format_exact(rate)}"
 
@@ -123,15 +132,17 @@ Row = Callable[["Network", float, str], str | None]
 ROWS: dict[str, Row] = {
     "architecture": _architecture, "activations": _activations, "loss": _loss,
     "reduction": _reduction, "update": _update, "weights": _weights, "biases": _biases,
-    "ReLU′(0)": _relu_at_zero, "optimizer": _optimizer, "learning rate": _learning_rate,
+    "ReLU′(0)": _relu_at_zero, "optimizer": _optimizer, "regularisation": _penalty,
+    "learning rate": _learning_rate,
     "rounding": _rounding, "numbering": _numbering,
 }
 """Each row's name (its first cell) and the function writing its text."""
 
 VIEWS: dict[str, list[str]] = {
     RUN: ["architecture", "activations", "loss", "reduction", "update", "weights", "biases",
-          "ReLU′(0)", "optimizer", "learning rate", "rounding", "numbering"],
-    SHOW: ["architecture", "loss", "update", "optimizer", "learning rate", "weights", "biases",
+          "ReLU′(0)", "optimizer", "regularisation", "learning rate", "rounding", "numbering"],
+    SHOW: ["architecture", "loss", "update", "optimizer", "regularisation", "learning rate",
+           "weights", "biases",
            "numbering", "rounding"],
 }
 """The rows each view shows, in its order."""

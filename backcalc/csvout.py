@@ -2,7 +2,9 @@
 
 A run's rows are ``iteration, sample, layer, quantity, index, value``: every
 input, target, z, a, ∂L/∂a, f′, δ and sample loss of every step, the step's
-loss, gradients and updated parameters, and the final loss and outputs.  Layers
+loss, gradients and updated parameters, and the final loss and outputs.  With an L2
+penalty a step also has ``penalty``, ``cost`` and the cost's gradients ``dJ_dW``/``dJ_db``
+(``dL_dW``/``dL_db`` stay the data loss's), and the run ``final_penalty``.  Layers
 count from 1 (the input is layer 0); ``index`` is a neuron, or ``row,column``
 of a weight matrix in the file's orientation, in the file's numbering
 (``index_base``).  A step's own rows (loss, gradients, parameters) leave
@@ -20,13 +22,18 @@ import numpy as np
 
 from .document import visible
 from .engine import Run
+from .penalties import penalty_of
 from .quantities import (
     B_UPDATED,
+    COST,
+    DJ_DB,
+    DJ_DW,
     DL_DB,
     DL_DW,
     FINAL,
     INPUT,
     LOSS,
+    PENALTY,
     PER_NEURON,
     SAMPLE_LOSS,
     TARGET,
@@ -43,6 +50,7 @@ def run_rows(run: Run) -> Iterator[list]:
     net = run.network
     base = net.index_base
     last_layer = len(net.layers)
+    penalised = penalty_of(net) is not None
     for step in run.steps:
         p = step.pass_
         for row, sample in enumerate(p.sample_indices):
@@ -58,14 +66,20 @@ def run_rows(run: Run) -> Iterator[list]:
         # An online update is one sample's: its rows name the sample, so updates differ.
         update = [step.iteration, p.sample_indices[0] + 1 if net.update == "online" else ""]
         yield update + ["", LOSS.csv_name, "", _value(step.loss)]
-        for (weights, biases), params in (((DL_DW, DL_DB), step.gradients),
-                                          ((W_UPDATED, B_UPDATED), step.parameters)):
+        blocks = [((DL_DW, DL_DB), step.data_gradients)]
+        if penalised:       # the L2 penalty: J's rows, ∂J/∂θ beside ∂L/∂θ
+            yield update + ["", PENALTY.csv_name, "", _value(step.penalty)]
+            yield update + ["", COST.csv_name, "", _value(step.cost)]
+            blocks.append(((DJ_DW, DJ_DB), step.gradients))
+        for (weights, biases), params in blocks + [((W_UPDATED, B_UPDATED), step.parameters)]:
             for index, layer in enumerate(net.params_document(params)):
                 yield from _matrix(update, index + 1, weights.csv_name, layer["weights"], base)
                 yield from _vector(update, index + 1, biases.csv_name, layer["biases"], base)
     if run.final is not None:
         reached = run.trained.progress.iteration
         yield [reached, "", "", FINAL + LOSS.csv_name, "", _value(run.final.loss)]
+        if penalised:
+            yield [reached, "", "", FINAL + PENALTY.csv_name, "", _value(run.final.penalty)]
         for sample, outputs in enumerate(run.final.outputs):
             yield from _vector([reached, sample + 1], last_layer, FINAL + A.csv_name, outputs, base)
 

@@ -45,6 +45,7 @@ from .losses import fused_pair
 from .network import Network, Params, Progress
 from .numbers import round_half_up
 from .optimizers import OPTIMIZERS
+from .penalties import penalty_of
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Pass:
     terms: np.ndarray                    # loss term per output neuron, (samples, outputs)
     losses: np.ndarray                   # each sample's loss, (samples,)
     loss: float                          # reduced over the samples
+    penalty: float = 0.0                 # the L2 penalty at the pass's parameters (``l2``)
 
     @property
     def outputs(self) -> np.ndarray:
@@ -97,16 +99,34 @@ class Update:
 @dataclass
 class Step(Update):
     """One update with everything behind it: its pass, the reduced gradients, the
-    parameters and optimizer memory before it."""
+    parameters and optimizer memory before it.
+
+    With an L2 penalty (``l2``), ``gradients`` are the cost's ∂J/∂θ the update used and
+    ``loss_gradients`` the data loss's ∂L/∂θ; without, both are the same lists."""
 
     pass_: Pass
     gradients: list[Params]              # reduced, as used by the update
     before: list[Params]
     slots_before: dict                   # optimizer memory before the update
+    loss_gradients: list[Params] | None = None   # ∂L/∂θ; None: ``gradients``
 
     @property
     def loss(self) -> float:
         return self.pass_.loss
+
+    @property
+    def penalty(self) -> float:
+        """The L2 penalty at ``before`` (0 without ``l2``)."""
+        return self.pass_.penalty
+
+    @property
+    def cost(self) -> float:
+        """J = L + penalty."""
+        return self.pass_.loss + self.pass_.penalty
+
+    @property
+    def data_gradients(self) -> list[Params]:
+        return self.gradients if self.loss_gradients is None else self.loss_gradients
 
 
 @dataclass
@@ -116,6 +136,7 @@ class Final:
     outputs: np.ndarray
     losses: np.ndarray
     loss: float
+    penalty: float = 0.0                 # the L2 penalty at the final parameters
 
 
 @dataclass
@@ -134,6 +155,7 @@ class Evaluation:
     layers: list[Forward]
     loss: LossValues | None              # None: the loss is undefined for these outputs
     problem: str | None = None           # why it is undefined
+    penalty: float = 0.0                 # the L2 penalty at these parameters (``l2``)
 
 
 ProgressCallback = work_progress.Callback
@@ -247,6 +269,7 @@ class Engine:
                            and self.activations[-1].underflows
                            and network.loss.takes_log_of_output)
         self.optimizer: Any = OPTIMIZERS[network.optimizer.name](network)
+        self.penalty = penalty_of(network)
         self.inputs = np.array([s.input for s in network.samples])
         self.targets = np.array([s.target for s in network.samples])
 
@@ -258,29 +281,68 @@ class Engine:
 
     @_silenced
     def gradients(self, params: list[Params], pass_: Pass) -> list[Params]:
-        """The pass's reduced ∂L/∂W and ∂L/∂b; a shared bias gets the sum of its layer's δ."""
-        return self._gradients(pass_.inputs, pass_.targets, [t.a for t in pass_.layers],
-                               [t.delta for t in pass_.layers], len(pass_.sample_indices),
-                               with_fixed_biases=True)
+        """The pass's reduced ∂L/∂W and ∂L/∂b (a shared bias gets the sum of its layer's
+        δ); with an L2 penalty, the cost's ∂J/∂θ = ∂L/∂θ + the penalty's gradient."""
+        grads = self._gradients(pass_.inputs, pass_.targets, [t.a for t in pass_.layers],
+                                [t.delta for t in pass_.layers], len(pass_.sample_indices),
+                                with_fixed_biases=True)
+        return self._regularised(params, grads, len(pass_.sample_indices))
+
 
     @_silenced
     def evaluate(self, params: list[Params], indices: list[int]) -> Evaluation:
-        """z and a of every layer for these samples, and their loss (or why it is undefined).
+        """z and a of every layer for these samples, and their loss (or why it is undefined),
+        and the L2 penalty for an update over them (gradcheck's cost J = L + penalty).
 
         Each call is one unit of work for ``work_progress`` (gradcheck's count)."""
         x, y = self.inputs[indices], self.targets[indices]
         zs, outs = self._forward(params, x)
         layers = [Forward(z, a) for z, a in zip(zs, outs)]
         work_progress.tick()
+        penalty = self._penalty(params, len(indices))
         try:
-            return Evaluation(layers, self._losses(zs[-1], outs[-1], y, indices))
+            return Evaluation(layers, self._losses(zs[-1], outs[-1], y, indices), None, penalty)
         except ComputationError as error:
-            return Evaluation(layers, None, str(error))
+            return Evaluation(layers, None, str(error), penalty)
 
     def reduce(self, values: np.ndarray) -> np.ndarray:
         """Combine per-sample values (axis 0) by the file's reduction."""
         total = values.sum(axis=0)
         return total / values.shape[0] if self.network.reduction == "mean" else total
+
+    # --- the L2 penalty (``penalties``) ------------------------------------------
+    def _penalty(self, params: list[Params], samples: int) -> float:
+        """scale · Σθ² over the weights (and the biases with ``l2_biases``, a shared bias
+        once); 0.0 without ``l2``."""
+        net = self.network
+        if self.penalty is None:
+            return 0.0
+        assert net.l2 is not None
+        total = 0.0
+        for p, layer in zip(params, net.layers):
+            total += float(np.sum(p.weights * p.weights))
+            if net.l2_biases:
+                biases = p.biases[:1] if layer.shared_bias else p.biases
+                total += float(np.sum(biases * biases))
+        return float(self.round(np.asarray(self.penalty.scale(net.l2, samples) * total)))
+
+    def _regularised(self, params: list[Params], grads: list[Params],
+                     samples: int) -> list[Params]:
+        """∂J/∂θ = ∂L/∂θ + factor·θ (one rounding, as written by hand: the sum's); the very
+        ``grads`` without ``l2``.  Unpenalised and untraced biases keep ∂L/∂b."""
+        net = self.network
+        if self.penalty is None:
+            return grads
+        assert net.l2 is not None
+        factor = self.penalty.factor(net.l2, samples)
+        r = self.round
+        out = []
+        for p, g in zip(params, grads):
+            biases = g.biases
+            if net.l2_biases and biases is not NOT_TRACED:
+                biases = r(biases + factor * p.biases)   # a shared bias: its total, repeated
+            out.append(Params(r(g.weights + factor * p.weights), biases))
+        return out
 
     # --- one pass ------------------------------------------------------------
     def _forward(self, params: list[Params], x: np.ndarray) -> tuple[list, list]:
@@ -395,7 +457,8 @@ class Engine:
         loss = self._losses(zs[-1], outs[-1], y, indices)
         dL_das, fprimes, deltas = self._backward(params, y, zs, outs, traced=True)
         layers = [LayerTrace(*values) for values in zip(zs, outs, dL_das, fprimes, deltas)]
-        return Pass(indices, x, y, layers, loss.terms, loss.per_sample, loss.total)
+        return Pass(indices, x, y, layers, loss.terms, loss.per_sample, loss.total,
+                    self._penalty(params, len(indices)))
 
     def _gradients(self, x: np.ndarray, y: np.ndarray, outs: list, deltas: list,
                    samples: int, with_fixed_biases: bool) -> list[Params]:
@@ -433,7 +496,8 @@ class Engine:
         self._check_finite(zs)
         self._check_domain(outs[-1], indices)
         deltas = self._backward(params, y, zs, outs, traced=False)[2]
-        return self._gradients(x, y, outs, deltas, len(indices), with_fixed_biases=False)
+        grads = self._gradients(x, y, outs, deltas, len(indices), with_fixed_biases=False)
+        return self._regularised(params, grads, len(indices))
 
     # --- iterations ----------------------------------------------------------
     @overload
@@ -466,9 +530,10 @@ class Engine:
                 try:
                     if traced:
                         pass_ = self._pass(params, indices, x, y)
-                        grads = self._gradients(x, y, [t.a for t in pass_.layers],
-                                                [t.delta for t in pass_.layers], len(indices),
-                                                with_fixed_biases=True)
+                        loss_grads = self._gradients(x, y, [t.a for t in pass_.layers],
+                                                     [t.delta for t in pass_.layers],
+                                                     len(indices), with_fixed_biases=True)
+                        grads = self._regularised(params, loss_grads, len(indices))
                     else:
                         grads = self._untraced_gradients(params, indices, x, y)
                 except ComputationError as error:
@@ -484,7 +549,8 @@ class Engine:
                 # ends with it, and its update is not kept.
                 if traced:
                     yield Step(iteration, new_params, now, batch is last, problem is not None,
-                               pass_, grads, params, slots_before)
+                               pass_, grads, params, slots_before,
+                               None if grads is loss_grads else loss_grads)
                 else:
                     yield Update(iteration, new_params, now, batch is last, problem is not None)
                 if problem:
@@ -520,7 +586,8 @@ class Engine:
         zs, outs = self._forward(params, self.inputs)
         loss = self._losses(zs[-1], outs[-1], self.targets,
                             list(range(len(self.network.samples))))
-        return Final(outs[-1], loss.per_sample, loss.total)
+        count = len(self.network.samples)           # half_mean's m: every sample
+        return Final(outs[-1], loss.per_sample, loss.total, self._penalty(params, count))
 
 
 @dataclass

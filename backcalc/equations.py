@@ -161,6 +161,23 @@ def _gradient(kind: str):
     return named
 
 
+COST_DERIVATIVE = (Symbol("∂"), Text("J"), Op("/"), Symbol("∂"))  # ∂J/∂
+
+
+def _cost_gradient(kind: str):
+    def named(network, key, tag: str) -> tuple:
+        return COST_DERIVATIVE + (Text(_label(network, key, kind)),)
+    return named
+
+
+def _cost(network, key, tag: str) -> tuple:
+    return (Text("J"),)
+
+
+def _penalty(network, key, tag: str) -> tuple:
+    return (Text("penalty"),)
+
+
 def _updated(kind: str):
     def named(network, key, tag: str) -> tuple:
         return (Text(_label(network, key, kind)), Sup("+"))
@@ -184,6 +201,8 @@ NAMES = {
     "sample_loss": _loss, "loss": _loss,
     "W": _parameter("W"), "b": _parameter("b"), "dL/dW": _gradient("W"),
     "dL/db": _gradient("b"), "W+": _updated("W"), "b+": _updated("b"),
+    "dJ/dW": _cost_gradient("W"), "dJ/db": _cost_gradient("b"), "penalty": _penalty,
+    "cost": _cost,
     "memory": _memory,
 }
 """How each kind of quantity (``worked.Key.kind``) is named; ``memory`` stands for every
@@ -249,9 +268,11 @@ class Equations:
             else:
                 value = token.value                    # a constant's value
             before = tokens[position - 1] if position else None
+            after = tokens[position + 1] if position + 1 < len(tokens) else None
             opening = position == 0 or (isinstance(before, str)
                                         and before.endswith(("(", "[")))
-            return (Number(value, bare=opening),)
+            squared = isinstance(after, str) and after.startswith("²")   # (−0.3)², not −0.3²
+            return (Number(value, bare=opening and not squared),)
         return _side(tokens, operand, _with_minus_signs)
 
     def equation(self, q, values: dict | None = None, value: float | None = None) -> Formula:

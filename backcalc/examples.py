@@ -20,7 +20,7 @@ class Example:
 
 
 def example_paths() -> dict[str, Path]:
-    return {path.stem: path for path in sorted(EXAMPLES_DIR.glob("*.yaml"))}
+    return {path.stem: path for path in sorted(EXAMPLES_DIR.glob("*.yaml"), key=lambda p: p.stem)}
 
 
 def list_examples() -> list[Example]:

@@ -27,7 +27,7 @@ class Selection:
 
     def __contains__(self, q: Quantity) -> bool:
         key = q.key
-        if key.kind in ("loss", "sample_loss"):
+        if key.kind in ("loss", "sample_loss", "penalty", "cost"):
             return self.layer is None and self.neuron is None
         if self.layer is not None and key.layer != self.layer - 1:
             return False

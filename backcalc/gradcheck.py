@@ -9,8 +9,10 @@ parameters) is compared with
 where L is the loss the update uses, computed by the same engine
 (``Engine.evaluate``): in batch mode the loss of all samples
 reduced as the file says (mean or sum), in online mode each sample's own loss,
-checked sample by sample.  A shared bias is one parameter: every neuron's bias of
-its layer moves together.  Fixed biases (``update_biases: false``) are checked too.
+checked sample by sample.  With an L2 penalty (``l2``) it is the cost J = L + penalty
+(``Evaluation.penalty``, m the samples of the update), and the analytic side ∂J/∂θ.
+A shared bias is one parameter: every neuron's bias of its layer moves together.
+Fixed biases (``update_biases: false``) are checked too.
 ``round_intermediates`` is switched off for the check (a loss rounded to N decimals
 is a staircase, whose finite differences are 0 or huge); the result says so.
 
@@ -67,6 +69,8 @@ import numpy as np
 from .engine import Engine, Pass
 from .errors import ComputationError, InputError
 from .network import Network, Params
+from .numbers import format_exact
+from .penalties import penalty_of
 from .report import Line, Section, Table, about, parameter_columns
 
 OFFSETS = (-2, -1, 1, 2)
@@ -101,7 +105,7 @@ class GradcheckResult:
     network: Network                 # as given (round_intermediates as in the file)
     checks: list[ParameterCheck]
     online: bool                     # one loss per sample (update: online), else the batch's
-    losses: list[float]              # the loss(es) checked, at the network's parameters
+    losses: list[float]              # the loss(es) checked (J with l2), at the file's parameters
     step: float = STEP
     rounding_switched_off: int | None = None   # the file's round_intermediates, if it had one
 
@@ -139,7 +143,7 @@ def gradcheck(network: Network, *, step: float | None = None) -> GradcheckResult
             where += f"sample {sample}: " if online and count > 1 else ""
             raise ComputationError(f"{where}no gradient to check at the file's parameters: "
                                    f"{error}") from None
-        losses.append(pass_.loss)
+        losses.append(pass_.loss + pass_.penalty)
         checks += _check_pass(engine, exact, pass_, step, sample)
     return GradcheckResult(network, checks, online, losses, step, rounding)
 
@@ -213,7 +217,7 @@ def _loss_at(engine: Engine, params: list[Params], pass_: Pass) -> tuple:
     evaluation = engine.evaluate(params, pass_.sample_indices)
     if evaluation.loss is None:
         return evaluation.problem, evaluation.layers
-    return evaluation.loss.total, evaluation.layers
+    return evaluation.loss.total + evaluation.penalty, evaluation.layers
 
 
 def _undefined(loss: float, points: dict) -> str:
@@ -297,7 +301,15 @@ def gradcheck_report(result: GradcheckResult) -> list[Section]:
     else:
         how.append([f"loss: {net.loss.name}: {net.loss.formula}, {net.reduction} over the "
                     f"{count} samples (update: batch)"])
-    how.append([f"numeric = (L(θ + h) − L(θ − h)) / 2h, h = {result.step:g}·max(1, |θ|)"])
+    penalty = penalty_of(net)
+    letter = "J" if penalty else "L"
+    if penalty:
+        assert net.l2 is not None
+        how.append([f"cost: J = L + {penalty.formula}, λ = {format_exact(net.l2)}"
+                    + ("" if net.l2_biases else ", biases not penalised")
+                    + "; the analytic gradient is ∂J/∂θ"])
+    how.append([f"numeric = ({letter}(θ + h) − {letter}(θ − h)) / 2h, "
+                f"h = {result.step:g}·max(1, |θ|)"])
     how.append([f"relative error = |a − n| / max(|a|, |n|, {FLOOR:g}); mismatch: above "
                 f"{RTOL:g} and beyond the numeric value's own error (rounding, h²)"])
     shared = [net.bias_label(i, 0) for i, layer in enumerate(net.layers) if layer.shared_bias]
@@ -313,10 +325,10 @@ def gradcheck_report(result: GradcheckResult) -> list[Section]:
         sections.append(Section("Gradient check", how))
         for number, loss in enumerate(result.losses, start=1):
             rows = [c for c in result.checks if c.sample == number]
-            sections.append(Section(f"Sample {number} (its own loss)", [[("L", loss)]],
+            sections.append(Section(f"Sample {number} (its own loss)", [[(letter, loss)]],
                                     [_table(rows)]))
     else:
-        how.append([("L", result.losses[0])])
+        how.append([(letter, result.losses[0])])
         sections.append(Section("Gradient check", how, [_table(result.checks)]))
     notes = _notes(result)
     if notes:

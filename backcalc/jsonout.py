@@ -13,7 +13,17 @@ import numpy as np
 
 from .engine import Run, Step
 from .network import Network
-from .quantities import DL_DW, INPUT, LOSS, PER_NEURON, SAMPLE_LOSS, TARGET, W_UPDATED, A
+from .quantities import (
+    DL_DW,
+    INPUT,
+    LOSS,
+    PENALTY,
+    PER_NEURON,
+    SAMPLE_LOSS,
+    TARGET,
+    W_UPDATED,
+    A,
+)
 
 LAYER_FIELDS = [(q.json, q.trace_attribute) for q in PER_NEURON if q.json]
 """(field, ``LayerTrace`` attribute) of each neuron's values SPEC's JSON carries."""
@@ -36,6 +46,7 @@ def step_document(network: Network, step: Step) -> dict:
         "iteration": step.iteration,
         "samples": samples,
         LOSS.json: float(step.loss),
+        PENALTY.json: float(step.penalty),     # SPEC: every step has it (0 without l2)
         DL_DW.json: network.params_document(step.gradients),
         W_UPDATED.json: network.params_document(step.parameters),
     }
@@ -48,6 +59,7 @@ def run_document(run: Run) -> dict:
         "steps": [step_document(network, step) for step in run.steps],
         "final": None if run.final is None else {
             LOSS.json: float(run.final.loss),
+            PENALTY.json: float(run.final.penalty),
             "samples": [{A.json: _list(row)} for row in run.final.outputs]},
     }
 

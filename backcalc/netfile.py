@@ -19,6 +19,7 @@ from .limits import MAX_PARAMETERS
 from .losses import LOSSES
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
 from .optimizers import OPTIMIZERS, stored_memory
+from .penalties import PENALTIES
 from .yamlsource import (
     Document,
     Mark,
@@ -29,10 +30,11 @@ from .yamlsource import (
     read_text,
 )
 
+L2_KEYS = ("l2", "l2_form", "l2_biases")    # the L2 penalty (``penalties``)
 TOP_KEYS = {
     "name", "description", "input", "target", "samples", "loss", "learning_rate", "layers",
     "reduction", "update", "update_biases", "momentum", "optimizer", "relu_derivative_at_zero",
-    "round_intermediates", "weight_rows", "index_base", "state",
+    "round_intermediates", "weight_rows", "index_base", "state", *L2_KEYS,
 }
 REQUIRED_TOP = ("loss", "learning_rate", "layers")
 SAMPLE_KEYS = ("input", "target")          # one sample's keys; all required
@@ -304,6 +306,7 @@ def _options(root: Node) -> dict:
             owners = [name for name, cls in OPTIMIZERS.items() if cls.takes_momentum]
             hint = f"; {chosen.momentum_hint}" if chosen.momentum_hint else ""
             raise root["momentum"].error(f"momentum applies to {' and '.join(owners)}{hint}")
+    options.update(_l2(root))
     if root.has("relu_derivative_at_zero"):
         options["relu_derivative_at_zero"] = _binary(root["relu_derivative_at_zero"])
     else:
@@ -316,6 +319,26 @@ def _options(root: Node) -> dict:
         options["round_intermediates"] = digits
     if root.has("index_base"):
         options["index_base"] = int(_binary(root["index_base"]))
+    return options
+
+
+def _l2(root: Node) -> dict:
+    """l2 (λ ≥ 0), l2_form (``PENALTIES``) and l2_biases; the last two only with l2, as
+    without a penalty they would say nothing (a forgotten l2 is a mistake worth a line)."""
+    options: dict = {}
+    if root.has("l2"):
+        node = root["l2"]
+        options["l2"] = node.number()
+        if options["l2"] < 0:
+            raise node.error(f"expected an L2 penalty λ of 0 or more, found {node.value}")
+    for key in ("l2_form", "l2_biases"):
+        if root.has(key) and not root.has("l2"):
+            raise root.doc.error(f"{key} applies only with an L2 penalty: give l2: λ as well "
+                                 "(or leave it out)", root.value.key_marks[key], key)
+    if root.has("l2_form"):
+        options["l2_form"] = root["l2_form"].choice(list(PENALTIES))
+    if root.has("l2_biases"):
+        options["l2_biases"] = root["l2_biases"].boolean()
     return options
 
 

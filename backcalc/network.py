@@ -89,6 +89,9 @@ class Network:
     update: str = "batch"
     update_biases: bool = True
     momentum: float = 0.0
+    l2: float | None = None                        # λ of the L2 penalty; None: no penalty
+    l2_form: str = "half"                          # a name of ``penalties.PENALTIES``
+    l2_biases: bool = False
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     relu_derivative_at_zero: float = 0.0
     round_intermediates: int | None = None

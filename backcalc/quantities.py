@@ -107,6 +107,11 @@ SAMPLE_LOSS = QuantityKind("sample_loss", "L", None, "loss", "sample_loss", ("sa
                            scope=SAMPLE, phase=LOSS_PHASE)
 LOSS = QuantityKind("loss", "L", "loss", "loss", "loss", ("loss",), scope=STEP,
                     phase=LOSS_PHASE)
+# The L2 penalty (``l2``, ``penalties``): J = L + penalty, and ∂J/∂θ = ∂L/∂θ + its gradient.
+PENALTY = QuantityKind("penalty", "penalty", "penalty", "penalty", "penalty", ("penalty",),
+                       scope=STEP, phase=LOSS_PHASE)
+COST = QuantityKind("cost", "J", "cost J = L + penalty", None, "cost", ("cost",), scope=STEP,
+                    phase=LOSS_PHASE)
 DL_DA = QuantityKind("dL/da", "∂L/∂a", "∂L/∂a", "dL_da", "dL_da", ("dL/da",),
                      trace="dL_da", phase=BACKWARD)
 # f′ is not in SPEC's JSON, and not offered in hints (a softmax layer has none).
@@ -118,6 +123,10 @@ DL_DW = QuantityKind("dL/dW", "∂L/∂{}", "gradient", "gradients", "dL_dW", ("
                      scope=PARAMETER, phase=GRADIENTS)
 DL_DB = QuantityKind("dL/db", "∂L/∂{}", "gradient", "gradients", "dL_db", ("dL/db",),
                      scope=PARAMETER, phase=GRADIENTS)
+DJ_DW = QuantityKind("dJ/dW", "∂J/∂{}", "∂J/∂θ", "gradients", "dJ_dW", ("dJ/dW",),
+                     scope=PARAMETER, phase=GRADIENTS)
+DJ_DB = QuantityKind("dJ/db", "∂J/∂{}", "∂J/∂θ", "gradients", "dJ_db", ("dJ/db",),
+                     scope=PARAMETER, phase=GRADIENTS)
 W = QuantityKind("W", "{}", "old", None, None, scope=PARAMETER)
 B = QuantityKind("b", "{}", "old", None, None, scope=PARAMETER)
 W_UPDATED = QuantityKind("W+", "{}⁺", "new", "parameters", "W", ("W",), scope=PARAMETER)
@@ -125,6 +134,8 @@ B_UPDATED = QuantityKind("b+", "{}⁺", "new", "parameters", "b", ("b",), scope=
 
 GRADIENT_KEY = "dL/d"
 """An answers file's gradient keys start with it: dL/dw5, dL/dW2 (∂L/∂ is read as dL/d)."""
+COST_GRADIENT_KEY = "dJ/d"
+"""With an L2 penalty, the cost's gradients: dJ/dw5, dJ/dW2 (∂J/∂ is read as dJ/d)."""
 UPDATED_KEY = "+"
 """An answers file's keys of updated parameters end with it: w5+, W1+."""
 FINAL = "final_"
@@ -133,14 +144,16 @@ FINAL = "final_"
 PER_NEURON = (Z, A, DL_DA, FPRIME, DELTA)
 """Each neuron's values in a pass, in the order of the tables, the JSON and the CSV."""
 
-CATALOGUE = (INPUT, TARGET, Z, A, LOSS_TERM, SAMPLE_LOSS, LOSS, DL_DA, FPRIME, DELTA,
-             DL_DW, DL_DB, W, B, W_UPDATED, B_UPDATED)
+CATALOGUE = (INPUT, TARGET, Z, A, LOSS_TERM, SAMPLE_LOSS, LOSS, PENALTY, COST, DL_DA, FPRIME,
+             DELTA, DL_DW, DL_DB, DJ_DW, DJ_DB, W, B, W_UPDATED, B_UPDATED)
 """Every quantity of a step but the optimizer's memory (``optimizers.memory_kinds``)."""
 
 BY_KIND = {q.kind: q for q in CATALOGUE}
 
 GRADIENTS_OF = {"W": DL_DW, "b": DL_DB}
 """A parameter's kind (W or b) → its gradient."""
+COST_GRADIENTS_OF = {"W": DJ_DW, "b": DJ_DB}
+"""A parameter's kind (W or b) → the cost's gradient (with an L2 penalty)."""
 UPDATED_OF = {"W": W_UPDATED, "b": B_UPDATED}
 """A parameter's kind (W or b) → its value after the update."""
 

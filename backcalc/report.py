@@ -14,14 +14,18 @@ from .conventions import conventions
 from .document import Cell, Line, Section, Table  # (gradcheck imports them from here too)
 from .numbers import format_exact
 from .optimizers import OPTIMIZERS
+from .penalties import penalty_of
 from .quantities import (
+    COST,
     DELTA,
+    DJ_DW,
     DL_DA,
     DL_DB,
     DL_DW,
     FPRIME,
     LOSS,
     LOSS_TERM,
+    PENALTY,
     TARGET,
     W_UPDATED,
     A,
@@ -131,9 +135,27 @@ def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> li
     return tables
 
 
+def cost_table(net: Network, step: Step) -> Table | None:
+    """With an L2 penalty: the data loss, the penalty at the parameters before the update,
+    and the cost J the update follows; None without."""
+    penalty = penalty_of(net)
+    if penalty is None:
+        return None
+    assert net.l2 is not None
+    samples = len(step.pass_.sample_indices)
+    m = f", m = {samples}" if "m" in penalty.formula else ""
+    rows: list[list[Cell]] = [
+        ["data loss L", step.loss],
+        [f"penalty {penalty.formula} (λ = {format_exact(net.l2)}{m})", step.penalty],
+        [COST.column, step.cost]]
+    whose = "weights and biases" if net.l2_biases else "weights"
+    return Table("Cost", ["", "value"], rows,
+                 [f"Σ over the {whose} before the update"])
+
+
 def gradient_tables(net: Network, step: Step) -> list[Table]:
     tables = []
-    for index, grad in enumerate(step.gradients):
+    for index, grad in enumerate(step.data_gradients):
         layer = net.layers[index]
         w = net.to_file_orientation(grad.weights)
         named = layer.weight_names is not None
@@ -175,20 +197,38 @@ def _bias_caption(net: Network, index: int, biases: np.ndarray) -> Line:
 
 
 def update_table(net: Network, step: Step, learning_rate: float) -> Table:
-    """Every parameter in file order: old value, gradient, the optimizer's memory, new value."""
+    """Every parameter in file order: old value, gradient, the optimizer's memory, new value.
+    With an L2 penalty the gradient is ∂L/∂θ, the penalty's term and their sum ∂J/∂θ."""
     optimizer = OPTIMIZERS[net.optimizer.name](net)
     slots = optimizer.slot_columns()
-    columns = ["parameter", W.column, DL_DW.column] + [label for _, label in slots] + [
+    penalty = penalty_of(net)
+    penalised = ([DL_DW.named("θ"), f"+ {penalty.gradient_formula.replace('w', 'θ')}",
+                  DJ_DW.column] if penalty else [DL_DW.column])
+    columns = ["parameter", W.column] + penalised + [label for _, label in slots] + [
         W_UPDATED.column]
     rows = []
+    samples = len(step.pass_.sample_indices)
+    factor = penalty.factor(net.l2, samples) if penalty and net.l2 is not None else 0.0
     for label, layer, kind, j, i in parameter_columns(net):
         cell = (layer, kind, j, i)
         frozen = kind == "b" and not net.update_biases
-        row: list[Cell] = [label, _pick(step.before, *cell), _pick(step.gradients, *cell)]
+        old = _pick(step.before, *cell)
+        row: list[Cell] = [label, old]
+        if penalty:
+            term = 0.0 if kind == "b" and not net.l2_biases else factor * old
+            row += [_pick(step.data_gradients, *cell), term, _pick(step.gradients, *cell)]
+        else:
+            row.append(_pick(step.gradients, *cell))
         row += [None if frozen else _pick(step.progress.slots[key], *cell) for key, _ in slots]
         rows.append(row + ["fixed" if frozen else _pick(step.parameters, *cell)])
-    return Table(f"Update (η = {format_exact(learning_rate)})", columns, rows,
-                 [optimizer.describe()])
+    note = optimizer.describe()
+    if penalty:
+        assert net.l2 is not None
+        note += (f", with ∂J/∂θ = ∂L/∂θ + {penalty.gradient_formula.replace('w', 'θ')} in "
+                 f"place of ∂L/∂θ (λ = {format_exact(net.l2)}"
+                 + (f", m = {samples}" if "m" in penalty.gradient_formula else "") + ")"
+                 + ("" if net.l2_biases else "; biases not penalised"))
+    return Table(f"Update (η = {format_exact(learning_rate)})", columns, rows, [note])
 
 
 def step_sections(run: Run, step: Step, learning_rate: float) -> list[Section]:
@@ -213,6 +253,9 @@ def step_sections(run: Run, step: Step, learning_rate: float) -> list[Section]:
         how = "mean" if net.reduction == "mean" else "sum"
         sections.append(Section(f"{label}: loss over the batch",
                                 [[(f"L = {how} of the sample losses", step.loss)]]))
+    cost = cost_table(net, step)
+    if cost is not None:
+        sections.append(Section(f"{label}: cost J = L + penalty", [], [cost]))
     sections.append(Section(f"{label}: gradients", [], gradient_tables(net, step)))
     sections.append(Section(f"{label}: update", [], [update_table(net, step, learning_rate)]))
     return sections
@@ -245,7 +288,9 @@ def progress_table(run: Run, every: int = 1, hidden: int = 0, gap_at: int = 0) -
     net = run.network
     params = parameter_columns(net) if net.parameter_count <= ROW_PARAMETERS else []
     online = net.update == "online" and len(net.samples) > 1
+    penalised = penalty_of(net) is not None
     columns = ["iteration"] + (["sample"] if online else []) + [LOSS.column]
+    columns += [PENALTY.column, COST.symbol] if penalised else []
     columns += ["outputs a"] + [W_UPDATED.named(label) for label, *_ in params]
     rows = []
     for index, step in enumerate(run.steps):
@@ -258,6 +303,7 @@ def progress_table(run: Run, every: int = 1, hidden: int = 0, gap_at: int = 0) -
         if online:
             row.append(str(step.pass_.sample_indices[0] + 1))
         row.append(step.loss)
+        row += [step.penalty, step.cost] if penalised else []
         row.append(_outputs_cell(step.pass_.outputs))
         for _, layer, kind, j, i in params:
             p = step.parameters[layer]
@@ -309,6 +355,10 @@ def final_section(run: Run, iterations_asked: int) -> Section:
         lines.append(["the loss is undefined for these outputs"])
         return Section(title, lines)
     lines.append([(f"loss after iteration {reached}", final.loss)])
+    if penalty_of(net) is not None:
+        lines.append([(f"penalty after iteration {reached}", final.penalty)])
+        lines.append([(f"cost J = L + penalty after iteration {reached}",
+                       final.loss + final.penalty)])
     for index, row in enumerate(final.outputs[:10]):
         who = f"sample {index + 1}: " if len(net.samples) > 1 else ""
         lines.append([f"{who}a = ", list(row)])

@@ -90,6 +90,11 @@ def network_document(network: Network) -> dict:
         value = getattr(net, key)
         if value != getattr(defaults, key):
             doc[key] = value
+    if net.l2 is not None:             # l2_form and l2_biases only beside it (netfile)
+        doc["l2"] = net.l2
+        for key in ("l2_form", "l2_biases"):
+            if getattr(net, key) != getattr(defaults, key):
+                doc[key] = getattr(net, key)
     if net.optimizer != defaults.optimizer:
         doc["optimizer"] = net.optimizer.file_value()
     doc["layers"] = [_layer(net, layer) for layer in net.layers]

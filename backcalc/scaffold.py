@@ -54,15 +54,17 @@ class Request:
     input: str | None = None
     target: str | None = None
     name: str | None = None
+    l2: float | None = None
+    l2_form: str | None = None
 
     def command(self) -> str:
         """The command line that makes this file (the options given, in a fixed order)."""
         words = ["backcalc", "new", self.arch]
-        for option in ("activation", "loss", "learning_rate", "seed", "weights", "biases",
-                       "input", "target", "name"):
+        for option in ("activation", "loss", "learning_rate", "l2", "l2_form", "seed",
+                       "weights", "biases", "input", "target", "name"):
             value = getattr(self, option)
             if value is not None:
-                shown = format_exact(value) if option == "learning_rate" else str(value)
+                shown = format_exact(value) if option in ("learning_rate", "l2") else str(value)
                 words += [f"--{option.replace('_', '-')}", shown]
         return " ".join(shlex.quote(word) for word in words)
 
@@ -151,6 +153,23 @@ def _exactly(option: str, text: str, count: int, what: str, where: str) -> list[
         raise InputError(f"expected {count} {what} ({where}), found {len(values)}",
                          field=option)
     return values
+
+
+def _penalty(request: Request) -> list[str]:
+    """The l2 lines of the file (none without --l2): λ, and the form when not the default."""
+    from .penalties import PENALTIES
+    if request.l2 is None:
+        if request.l2_form is not None:
+            raise InputError("applies only with an L2 penalty: give --l2 λ as well",
+                             field="--l2-form")
+        return []
+    lam = request.l2
+    if not (math.isfinite(lam) and lam >= 0):
+        raise InputError(f"expected a finite number of 0 or more, found {lam}", field="--l2")
+    lines = [f"l2: {format_exact(lam)}"]
+    if request.l2_form is not None:
+        lines.append(f"l2_form: {_choice('--l2-form', request.l2_form, PENALTIES)}")
+    return lines
 
 
 def _seed(value) -> int:
@@ -341,6 +360,7 @@ def scaffold(request: Request, output: str | None = None) -> str:
     if not (math.isfinite(rate) and rate >= 0):
         raise InputError(f"expected a finite number of 0 or more, found {rate}",
                          field="--learning-rate")
+    penalty = _penalty(request)
     seed = DEFAULT_SEED if request.seed is None else _seed(request.seed)
     name = _text("--name", request.name if request.name is not None else
                  f"{arch} network ({', '.join(dict.fromkeys(activations))}; {loss})")
@@ -378,6 +398,7 @@ def scaffold(request: Request, output: str | None = None) -> str:
               _vector("target", cells(target, "target"), ""),
               f"loss: {loss}",
               f"learning_rate: {format_exact(rate)}",
+              *penalty,
               "layers:"]
     w, b = 1, 1
     for index, ((n_in, n_out), activation) in enumerate(zip(pairs, activations)):

@@ -26,6 +26,7 @@ from .losses import LOSSES
 from .network import Network, OptimizerConfig
 from .numbers import format_exact
 from .optimizers import OPTIMIZERS, stored_memory
+from .penalties import PENALTIES
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_NAME = "network.schema.json"
@@ -51,6 +52,10 @@ TOP = {   # every top-level key, in the order a file usually writes them
     "update": "batch: one update per iteration from all samples; online: one update per "
               "sample, in file order.",
     "momentum": "Classical momentum μ in [0, 1): v ← μv − η∇L, θ ← θ + v (sgd only).",
+    "l2": "An L2 penalty λ (0 or more) on the weights: the update follows the cost "
+          "J = L + penalty (l2_form says which penalty).",
+    "l2_form": "The L2 penalty's form (only with l2).",
+    "l2_biases": "true: the biases are penalised too (only with l2).",
     "optimizer": "sgd (θ ← θ − η∇L), or adam as {name: adam, beta1, beta2, epsilon} "
                  "(with bias correction, as in PyTorch).",
     "relu_derivative_at_zero": "The value used for ReLU′(0), 0 or 1 (sources differ).",
@@ -292,6 +297,11 @@ def network_schema() -> dict:
         "momentum": {"type": "number", "minimum": 0, "exclusiveMaximum": 1,
                      "default": defaults["momentum"]},
         "optimizer": _optimizer(),
+        "l2": {"type": "number", "minimum": 0},
+        "l2_form": _choice(list(PENALTIES), TOP["l2_form"], defaults["l2_form"],
+                           {name: f"{cls.formula}, gradient {cls.gradient_formula} "
+                                  f"({cls.source})" for name, cls in PENALTIES.items()}),
+        "l2_biases": {"type": "boolean", "default": defaults["l2_biases"]},
         "round_intermediates": {"type": ["integer", "null"], "minimum": 0,
                                 "maximum": netfile.MAX_ROUND, "default": None},
         "state": _state(),
@@ -327,6 +337,8 @@ def network_schema() -> dict:
                 {"type": "object", "required": ["name"],
                  "properties": {"name": {"enum": momentum_free}}}]}}},
              "then": {"properties": {"momentum": {"const": 0}}}},
+            *({"if": {"required": [key]}, "then": {"required": ["l2"]}}
+              for key in ("l2_form", "l2_biases")),
         ],
     }
 

@@ -7,7 +7,9 @@ is worked out by what the slip belongs to:
   updated_weights_in_delta (with the optimizer's ``stateless_update``);
 * the activation (``activations``): derivative_of_z, wrong_activation;
 * the loss (``losses``): missing_half, extra_half, delta_sign;
-* the optimizer (``optimizers``): update_sign.
+* the optimizer (``optimizers``): update_sign;
+* the L2 penalty (``penalties``, by ``l2_form``): l2_missing_m, l2_doubled, l2_halved,
+  l2_bias_penalised, l2_bias_not_penalised.
 
 They are tried in this order (``check``), so the order is part of the catalogue.
 """
@@ -23,6 +25,11 @@ UPDATE_SIGN = "update_sign"
 UPDATED_WEIGHTS_IN_DELTA = "updated_weights_in_delta"
 MISSING_BIAS = "missing_bias"
 WRONG_ACTIVATION = "wrong_activation"
+L2_DOUBLED = "l2_doubled"
+L2_HALVED = "l2_halved"
+L2_MISSING_M = "l2_missing_m"
+L2_BIAS_PENALISED = "l2_bias_penalised"
+L2_BIAS_NOT_PENALISED = "l2_bias_not_penalised"
 
 SLIPS = {
     TRANSPOSED_WEIGHTS: "a weight from the wrong neuron (the weight matrix transposed)",
@@ -35,5 +42,13 @@ SLIPS = {
     UPDATED_WEIGHTS_IN_DELTA: "the already updated weights used for a hidden layer's ∂L/∂a",
     MISSING_BIAS: "the bias left out of z",
     WRONG_ACTIVATION: "a different activation function",
+    # (with m = 2, 2λ/m·w is λ·w: the 1/m forgotten is named first, the 2 beside it)
+    L2_MISSING_M: "the 1/m of the penalty (λ/2m)·Σw² forgotten (m the samples in the update)",
+    L2_DOUBLED: "the penalty's gradient written with a 2 that is not there (2λ·w where the ½ "
+                "of (λ/2)·Σw² cancels the 2 of w²'s derivative)",
+    L2_HALVED: "the 2 of w²'s derivative dropped from the penalty's gradient (λ·w where "
+               "λ·Σw² gives 2λ·w)",
+    L2_BIAS_PENALISED: "the bias penalised, though only the weights are (l2_biases: false)",
+    L2_BIAS_NOT_PENALISED: "the bias left out of the penalty, though l2_biases is true",
 }
 """Slip name → what the student did, in the order the slips are tried (SPEC's names)."""

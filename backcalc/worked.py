@@ -44,7 +44,10 @@ from .losses import fused_pair
 from .network import Network
 from .numbers import round_half_up
 from .optimizers import OPTIMIZERS, memory_kinds
+from .penalties import penalty_of
 from .quantities import (
+    COST,
+    COST_GRADIENTS_OF,
     DELTA,
     DL_DA,
     DL_DB,
@@ -53,6 +56,7 @@ from .quantities import (
     GRADIENTS_OF,
     INPUT,
     LOSS,
+    PENALTY,
     SAMPLE_LOSS,
     TARGET,
     UPDATED_OF,
@@ -265,6 +269,9 @@ class _Builder:
         self.base = network.index_base
         self.fused = fused_pair(network.loss, network.layers[-1].activation)
         self.optimizer = OPTIMIZERS[network.optimizer.name](network)
+        self.penalty = penalty_of(network)
+        # The gradients the update uses: ∂J/∂θ with an L2 penalty, else ∂L/∂θ.
+        self.used_gradients = COST_GRADIENTS_OF if self.penalty else GRADIENTS_OF
         self.memory = {memory.kind: memory for memory in memory_kinds()}
         # The activations a student might use instead of each layer's (wrong_activation).
         self.others = [mistaken_for(layer.activation, network.relu_derivative_at_zero)
@@ -321,10 +328,14 @@ class _Builder:
             for row, sample in enumerate(rows):
                 self.forward(step, row, sample, params)
             self.batch_loss(step, rows)
+            if self.penalty:
+                self.cost(step, rows, params)
             for layer in range(len(net.layers) - 1, -1, -1):
                 for row, sample in enumerate(rows):
                     self.backward(step, row, sample, layer, params)
                 self.gradients(step, rows, layer)
+                if self.penalty:
+                    self.cost_gradients(step, len(rows), layer, params)
             params, slots = self.updates(step, params, slots)
         return Worked(net, self.steps, self.quantities, self.index)
 
@@ -488,7 +499,8 @@ class _Builder:
                 slips: dict[str, dict] = {}
                 if update is not None:
                     # The next layer's weights as already updated (w − η·∂L/∂w), each term.
-                    grads = [Key(s, None, DL_DW.kind, l + 1, j, i) for j in range(m)]
+                    used = self.used_gradients["W"].kind
+                    grads = [Key(s, None, used, l + 1, j, i) for j in range(m)]
                     slips[UPDATED_WEIGHTS_IN_DELTA] = {"": (
                         weights + grads + deltas,
                         lambda v, m=m, update=update, rnd=self.rnd: math.fsum(
@@ -594,7 +606,7 @@ class _Builder:
     def gradients(self, step: Step, rows: list[int], l: int) -> None:
         net, s = self.net, self.step
         layer = net.layers[l]
-        grads = step.gradients[l]
+        grads = step.data_gradients[l]
         count = len(rows)
         mean = net.reduction == "mean" and count > 1
         scale = 1.0 / count if mean else 1.0
@@ -622,6 +634,82 @@ class _Builder:
                           grads.biases[j], operands, tokens, lambda v: scale * sum(v),
                           "one shared bias: the sum of its layer's δ" if layer.shared_bias else "")
 
+    # --- the L2 penalty (``penalties``) ----------------------------------------------
+    def penalty_constants(self, samples: int) -> dict:
+        """The names a penalty's templates use: λ and m, as constants."""
+        assert self.net.l2 is not None
+        return {"lam": Const("λ", self.net.l2), "m": Const("m", float(samples))}
+
+    def cost(self, step: Step, rows: list[int], params: dict) -> None:
+        """The penalty at the parameters before the update, and J = L + penalty."""
+        net, s, penalty = self.net, self.step, self.penalty
+        assert penalty is not None and net.l2 is not None
+        lam, m = net.l2, len(rows)
+        weights = [key for cell, key in params.items() if cell[0] == "W"]
+        biases = list(dict.fromkeys(key for cell, key in params.items() if cell[0] == "b"))
+        n = len(weights)
+
+        def squares(scale: float, with_biases: bool) -> Compute:
+            count = n + len(biases) if with_biases else n
+            return lambda v: scale * math.fsum(x * x for x in v[:count])
+        penalised = n + len(biases) if net.l2_biases else n
+        shown: list[int | None] = list(range(penalised))
+        if self.limit is not None and penalised > self.limit:
+            shown = shown[:3] + [None] + shown[-1:]
+        terms: list = []
+        for k in shown:
+            terms += [" + "] if terms else []
+            terms += [f"… ({penalised - 4} more terms)"] if k is None else [k, "²"]
+        head, _, tail = penalty.value_template.partition("{terms}")
+        constants = self.penalty_constants(m)
+        tokens = _tokens(head, constants) + terms + _tokens(tail, constants)
+        scale = penalty.scale(lam, m)
+        slips = {slip: {"": (weights + biases, squares(wrong, net.l2_biases))}
+                 for slip, wrong in penalty.value_slips(lam, m).items()}
+        if biases:
+            slips[penalty.bias_slips(net.l2_biases)] = {
+                "": (weights + biases, squares(scale, not net.l2_biases))}
+        key = self.computed(Key(s, None, PENALTY.kind), PENALTY.symbol, step.penalty,
+                            weights + biases, tokens, squares(scale, net.l2_biases),
+                            "Σ over the weights and biases" if net.l2_biases
+                            else "Σ over the weights; biases not penalised", slips=slips)
+        loss = self.index[Key(s, None, LOSS.kind)].key
+        self.computed(Key(s, None, COST.kind), COST.symbol, step.cost, [loss, key],
+                      [0, " + ", 1], lambda v: v[0] + v[1])
+
+    def cost_gradients(self, step: Step, samples: int, l: int, params: dict) -> None:
+        """∂J/∂θ = ∂L/∂θ + the penalty's term of every parameter of layer ``l``."""
+        net, s, penalty = self.net, self.step, self.penalty
+        assert penalty is not None and net.l2 is not None
+        lam = net.l2
+        layer = net.layers[l]
+        factor = penalty.factor(lam, samples)
+        constants = self.penalty_constants(samples)
+        penalised = _tokens("{grad} + " + penalty.term_template,
+                            {"grad": 0, "theta": 1, **constants})
+
+        def plus(scale: float) -> Compute:
+            return lambda v: v[0] + scale * v[1]
+        grads = step.gradients[l]
+        cells = [("W", j, i) for j in range(layer.size) for i in range(layer.inputs)]
+        cells += [("b", j, 0) for j in (range(layer.size) if not layer.shared_bias else [0])]
+        for kind, j, i in cells:
+            if kind == "W":
+                theta, label, value = params["W", l, j, i], net.weight_label(l, j, i), \
+                    grads.weights[j, i]
+                wrong = penalty.gradient_slips(lam, samples)
+                on = True
+            else:
+                theta, label, value = params["b", l, j], net.bias_label(l, j), grads.biases[j]
+                on = net.l2_biases
+                wrong = {penalty.bias_slips(on): 0.0 if on else factor}
+            operands = [Key(s, None, GRADIENTS_OF[kind].kind, l, j, i), theta]
+            slips = {slip: {"": (operands, plus(other))} for slip, other in wrong.items()}
+            self.computed(Key(s, None, COST_GRADIENTS_OF[kind].kind, l, j, i),
+                          COST_GRADIENTS_OF[kind].named(label), value, operands,
+                          penalised if on else [0], plus(factor if on else 0.0),
+                          "" if on else "not penalised: l2_biases is false", slips=slips)
+
     def updates(self, step: Step, params: dict, slots: dict) -> tuple[dict, dict]:
         net = self.net
         # Each line's formula is the same for every parameter: its tokens are made once.
@@ -640,7 +728,7 @@ class _Builder:
                 else:
                     before, label = params["b", l, j], net.bias_label(l, j)
                     after = step.parameters[l].biases[j]
-                grad = Key(self.step, None, GRADIENTS_OF[kind].kind, l, j, i)
+                grad = Key(self.step, None, self.used_gradients[kind].kind, l, j, i)
                 updated = UPDATED_OF[kind]
                 key = Key(self.step, None, updated.kind, l, j, i)
                 if kind == "b" and not net.update_biases:
@@ -743,8 +831,10 @@ def numbers_per_step(network: Network) -> int:
     refuse an answers file whose calculation would be too large before building it."""
     optimizer = OPTIMIZERS[network.optimizer.name](network)
     lines = len(optimizer.worked_lines(network.learning_rate, 1))
+    lines += network.l2 is not None              # ∂J/∂θ of each parameter
     samples = 1 if network.update == "online" else len(network.samples)
     neurons = sum(layer.size for layer in network.layers)
     outputs = network.layers[-1].size
     return (network.parameter_count * (1 + lines)
-            + samples * (5 * neurons + 2 * outputs + 1) + 1)
+            + samples * (5 * neurons + 2 * outputs + 1) + 1
+            + 2 * (network.l2 is not None))      # the penalty and J

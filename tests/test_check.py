@@ -187,7 +187,10 @@ def test_extra_half_on_a_squared_error_network(tmp_path):
 def test_slip_catalogue_is_spec_order():
     assert list(SLIPS) == ["transposed_weights", "derivative_of_z", "missing_half",
                            "extra_half", "delta_sign", "update_sign",
-                           "updated_weights_in_delta", "missing_bias", "wrong_activation"]
+                           "updated_weights_in_delta", "missing_bias", "wrong_activation",
+                           # the L2 penalty's (SPEC "Regularisation …", named here)
+                           "l2_missing_m", "l2_doubled", "l2_halved", "l2_bias_penalised",
+                           "l2_bias_not_penalised"]
 
 
 def test_a_wrong_number_no_slip_explains_gets_none(tmp_path):

@@ -106,7 +106,9 @@ def test_run_mazur_json_structure_and_values():
     assert doc["network"] == "Mazur's 2-2-2 sigmoid example"
     assert len(doc["steps"]) == 1
     step = doc["steps"][0]
-    assert set(step) == {"iteration", "samples", "loss", "gradients", "parameters"}
+    # SPEC: every step has "penalty" beside "loss" (the L2 penalty; 0 without l2).
+    assert set(step) == {"iteration", "samples", "loss", "penalty", "gradients", "parameters"}
+    assert step["penalty"] == 0.0 and doc["final"]["penalty"] == 0.0
     assert step["iteration"] == 1
     assert len(step["samples"]) == 1
     sample = step["samples"][0]
@@ -143,7 +145,7 @@ def test_run_mazur_json_structure_and_values():
     assert len(b3_gradient) == 2 and b3_gradient[0] == b3_gradient[1]
     assert b3_gradient[0] == pytest.approx(sum(MAZUR_DELTA_O), abs=1e-9)
 
-    assert set(doc["final"]) == {"loss", "samples"}
+    assert set(doc["final"]) == {"loss", "penalty", "samples"}
     assert doc["final"]["loss"] == pytest.approx(FINAL_LOSS, abs=5e-10)
     assert len(doc["final"]["samples"]) == 1
     assert doc["final"]["samples"][0]["a"] == pytest.approx(FINAL_A, abs=5e-11)

@@ -32,6 +32,7 @@ from backcalc.quantities import (
     FPRIME,
     GRADIENT_KEY,
     LOSS,
+    PENALTY,
     PER_NEURON,
     SAMPLE_LOSS,
     W_UPDATED,
@@ -55,7 +56,9 @@ def test_the_json_carries_what_spec_shows_and_no_f_prime():
     out = invoke("run", "mazur", "--format", "json")
     document = json.loads(out.stdout)
     step = document["steps"][0]
-    assert list(step) == ["iteration", "samples", LOSS.json, DL_DW.json, "parameters"]
+    # SPEC "Regularisation …": a step gets "penalty" beside "loss" (0 without l2).
+    assert list(step) == ["iteration", "samples", LOSS.json, PENALTY.json, DL_DW.json,
+                          "parameters"]
     sample = step["samples"][0]
     assert list(sample) == ["input", "target", SAMPLE_LOSS.json, "layers"]
     assert list(sample["layers"][0]) == [q.json for q in PER_NEURON if q.json]

@@ -61,9 +61,9 @@ OUTPUT_ACT = "  - activation: sigmoid\n    weights: [[0.40"
 LAYER1_BIASES = "    biases: [0.35, 0.35]\n"
 LAYER2_BIASES = "    biases: 0.60\n"
 
-KEYS = ("description, index_base, input, layers, learning_rate, loss, momentum, name, optimizer, "
-        "reduction, relu_derivative_at_zero, round_intermediates, samples, state, target, update, "
-        "update_biases, weight_rows")
+KEYS = ("description, index_base, input, l2, l2_biases, l2_form, layers, learning_rate, loss, "
+        "momentum, name, optimizer, reduction, relu_derivative_at_zero, round_intermediates, "
+        "samples, state, target, update, update_biases, weight_rows")
 ACTIVATIONS = ("elu, identity, leaky_relu, linear, logsig, poslin, purelin, relu, sigmoid, "
                "softmax, softplus, tanh, tansig")
 LOSSES = ("bce, binary_cross_entropy, ce, cross_entropy, half_squared_error, half_sse, "
