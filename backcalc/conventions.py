@@ -113,6 +113,11 @@ def _penalty(net: Network, rate: float, view: str) -> str | None:
     return penalty.describe(net.l2, net.l2_biases)
 
 
+def _dropout(net: Network, rate: float, view: str) -> str | None:
+    from .dropout import describe
+    return describe(net)
+
+
 def _learning_rate(net: Network, rate: float, view: str) -> str:
     return f"η = {format_exact(rate)}"
 
@@ -133,15 +138,17 @@ ROWS: dict[str, Row] = {
     "architecture": _architecture, "activations": _activations, "loss": _loss,
     "reduction": _reduction, "update": _update, "weights": _weights, "biases": _biases,
     "ReLU′(0)": _relu_at_zero, "optimizer": _optimizer, "regularisation": _penalty,
-    "learning rate": _learning_rate,
+    "dropout": _dropout, "learning rate": _learning_rate,
     "rounding": _rounding, "numbering": _numbering,
 }
 """Each row's name (its first cell) and the function writing its text."""
 
 VIEWS: dict[str, list[str]] = {
     RUN: ["architecture", "activations", "loss", "reduction", "update", "weights", "biases",
-          "ReLU′(0)", "optimizer", "regularisation", "learning rate", "rounding", "numbering"],
-    SHOW: ["architecture", "loss", "update", "optimizer", "regularisation", "learning rate",
+          "ReLU′(0)", "optimizer", "regularisation", "dropout", "learning rate", "rounding",
+          "numbering"],
+    SHOW: ["architecture", "loss", "update", "optimizer", "regularisation", "dropout",
+           "learning rate",
            "weights", "biases",
            "numbering", "rounding"],
 }

@@ -58,11 +58,21 @@ class Forward:
 
 @dataclass
 class LayerTrace(Forward):
-    """One layer's values in one pass, forward and backward, a row per sample."""
+    """One layer's values in one pass, forward and backward, a row per sample.
+
+    A layer with dropout (``dropout``) also has its masks and ã = f(z)·m/p, which the
+    next layer takes; its ``dL_da`` is ∂L/∂f(z)."""
 
     dL_da: np.ndarray
     fprime: np.ndarray | None            # None for softmax (no element-wise derivative)
     delta: np.ndarray
+    mask: np.ndarray | None = None       # the samples' masks (dropout), else None
+    a_dropout: np.ndarray | None = None  # ã (dropout), else None
+
+    @property
+    def passed(self) -> np.ndarray:
+        """What the layer passes on to the next: ã with dropout, else a."""
+        return self.a if self.a_dropout is None else self.a_dropout
 
 
 @dataclass
@@ -272,6 +282,12 @@ class Engine:
         self.penalty = penalty_of(network)
         self.inputs = np.array([s.input for s in network.samples])
         self.targets = np.array([s.target for s in network.samples])
+        # Each layer's masks, a row per sample, and keep p (``dropout``); None: no dropout.
+        self.masks = [None if layer.dropout is None else np.array(layer.dropout.masks)
+                      for layer in network.layers]
+        self.keeps = [None if layer.dropout is None else layer.dropout.keep
+                      for layer in network.layers]
+        self.dropout = any(mask is not None for mask in self.masks)
 
     # --- entry points ----------------------------------------------------------
     @_silenced
@@ -283,20 +299,23 @@ class Engine:
     def gradients(self, params: list[Params], pass_: Pass) -> list[Params]:
         """The pass's reduced ∂L/∂W and ∂L/∂b (a shared bias gets the sum of its layer's
         δ); with an L2 penalty, the cost's ∂J/∂θ = ∂L/∂θ + the penalty's gradient."""
-        grads = self._gradients(pass_.inputs, pass_.targets, [t.a for t in pass_.layers],
+        grads = self._gradients(pass_.inputs, pass_.targets, [t.passed for t in pass_.layers],
                                 [t.delta for t in pass_.layers], len(pass_.sample_indices),
                                 with_fixed_biases=True)
         return self._regularised(params, grads, len(pass_.sample_indices))
 
 
     @_silenced
-    def evaluate(self, params: list[Params], indices: list[int]) -> Evaluation:
+    def evaluate(self, params: list[Params], indices: list[int],
+                 training: bool = False) -> Evaluation:
         """z and a of every layer for these samples, and their loss (or why it is undefined),
         and the L2 penalty for an update over them (gradcheck's cost J = L + penalty).
+        ``training``: with the samples' dropout masks, as a training pass (gradcheck's
+        loss); else without, as the final pass.
 
         Each call is one unit of work for ``work_progress`` (gradcheck's count)."""
         x, y = self.inputs[indices], self.targets[indices]
-        zs, outs = self._forward(params, x)
+        zs, outs, _ = self._forward(params, x, indices if training else None)
         layers = [Forward(z, a) for z, a in zip(zs, outs)]
         work_progress.tick()
         penalty = self._penalty(params, len(indices))
@@ -345,17 +364,29 @@ class Engine:
         return out
 
     # --- one pass ------------------------------------------------------------
-    def _forward(self, params: list[Params], x: np.ndarray) -> tuple[list, list]:
-        """z and a of every layer."""
+    def _forward(self, params: list[Params], x: np.ndarray,
+                 indices: list[int] | None = None) -> tuple[list, list, list]:
+        """z, a and what each layer passes on: ã = a·m/p with dropout in a training pass
+        (``indices``: the samples, whose masks are used), else a itself."""
         r = self.round
-        zs, outs = [], []
+        zs, outs, passed = [], [], []
         a = x
-        for p, activation in zip(params, self.activations):
+        for p, activation, masks, keep in zip(params, self.activations, self.masks,
+                                              self.keeps):
             z = r(a @ p.weights.T + p.biases)
             a = r(activation.forward(z))
             zs.append(z)
             outs.append(a)
-        return zs, outs
+            if masks is not None and indices is not None:
+                a = r(self._dropped(a, masks[indices], keep))
+            passed.append(a)
+        return zs, outs, passed
+
+    @staticmethod
+    def _dropped(values: np.ndarray, mask: np.ndarray, keep: float | None) -> np.ndarray:
+        """values·m/p (``Dropout.scaled``'s order of operations; + 0.0: never −0)."""
+        out = values * mask + 0.0
+        return out if keep is None else out / keep
 
     def _underflowed(self, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:
         """Mask of the outputs whose a underflowed to a subnormal or 0 from a finite z, when
@@ -414,8 +445,9 @@ class Engine:
         return LossValues(terms, losses, float(self.round(self.reduce(losses))))
 
     def _backward(self, params: list[Params], y: np.ndarray, zs: list, outs: list,
-                  traced: bool) -> tuple[list, list, list]:
-        """∂L/∂a, f'(z) and δ of every layer, computed output first.
+                  traced: bool, indices: list[int]) -> tuple[list, list, list]:
+        """∂L/∂a, f'(z) and δ of every layer, computed output first.  With dropout, ∂L/∂a
+        is ∂L/∂f(z) = ∂L/∂ã·m/p (one rounding, as ∂L/∂a = (Σ w·δ)·m/p is written).
 
         Untraced, an output layer whose δ has a closed form (``FUSED``) gets only its δ:
         nothing uses its ∂L/∂a and f'(z) but the tables (``NOT_TRACED`` stands for them).
@@ -430,7 +462,11 @@ class Engine:
         for index in range(last, -1, -1):
             z, a = zs[index], outs[index]
             if index < last:
-                dL_da = r(deltas[index + 1] @ params[index + 1].weights)
+                dL_da = deltas[index + 1] @ params[index + 1].weights
+                masks = self.masks[index]
+                if masks is not None:
+                    dL_da = self._dropped(dL_da, masks[indices], self.keeps[index])
+                dL_da = r(dL_da)
             elif fused and not traced:
                 deltas[index] = r(self.fused_delta(z, a, y))
                 continue
@@ -452,17 +488,21 @@ class Engine:
     def _pass(self, params: list[Params], indices: list[int], x: np.ndarray,
               y: np.ndarray) -> Pass:
         """Forward, loss, backward, with every value."""
-        zs, outs = self._forward(params, x)
+        zs, outs, passed = self._forward(params, x, indices)
         self._check_finite(zs)
         loss = self._losses(zs[-1], outs[-1], y, indices)
-        dL_das, fprimes, deltas = self._backward(params, y, zs, outs, traced=True)
+        dL_das, fprimes, deltas = self._backward(params, y, zs, outs, True, indices)
         layers = [LayerTrace(*values) for values in zip(zs, outs, dL_das, fprimes, deltas)]
+        for layer, masks, a_dropout in zip(layers, self.masks, passed):
+            if masks is not None:
+                layer.mask, layer.a_dropout = masks[indices], a_dropout
         return Pass(indices, x, y, layers, loss.terms, loss.per_sample, loss.total,
                     self._penalty(params, len(indices)))
 
     def _gradients(self, x: np.ndarray, y: np.ndarray, outs: list, deltas: list,
                    samples: int, with_fixed_biases: bool) -> list[Params]:
-        """Reduced ∂L/∂W and ∂L/∂b.  Without ``with_fixed_biases``, fixed biases
+        """Reduced ∂L/∂W and ∂L/∂b (``outs``: what each layer passes on, ã with dropout).
+        Without ``with_fixed_biases``, fixed biases
         (``update_biases: false``) get no gradient (``NOT_TRACED``).  A sum over samples
         (or a shared bias's over neurons) that cancels below its own precision is 0
         (``cancellation``)."""
@@ -492,11 +532,11 @@ class Engine:
                             y: np.ndarray) -> list[Params]:
         """``_pass`` then ``_gradients``, keeping only what the update needs: the loss is
         not computed (its domain is still checked, so a run stops where it would)."""
-        zs, outs = self._forward(params, x)
+        zs, outs, passed = self._forward(params, x, indices)
         self._check_finite(zs)
         self._check_domain(outs[-1], indices)
-        deltas = self._backward(params, y, zs, outs, traced=False)[2]
-        grads = self._gradients(x, y, outs, deltas, len(indices), with_fixed_biases=False)
+        deltas = self._backward(params, y, zs, outs, False, indices)[2]
+        grads = self._gradients(x, y, passed, deltas, len(indices), with_fixed_biases=False)
         return self._regularised(params, grads, len(indices))
 
     # --- iterations ----------------------------------------------------------
@@ -530,7 +570,7 @@ class Engine:
                 try:
                     if traced:
                         pass_ = self._pass(params, indices, x, y)
-                        loss_grads = self._gradients(x, y, [t.a for t in pass_.layers],
+                        loss_grads = self._gradients(x, y, [t.passed for t in pass_.layers],
                                                      [t.delta for t in pass_.layers],
                                                      len(indices), with_fixed_biases=True)
                         grads = self._regularised(params, loss_grads, len(indices))
@@ -582,8 +622,9 @@ class Engine:
         return None
 
     def _final(self, params: list[Params]) -> Final:
-        """Forward pass of every sample with the given parameters, and the reduced loss."""
-        zs, outs = self._forward(params, self.inputs)
+        """Forward pass of every sample with the given parameters (no dropout mask), and the
+        reduced loss."""
+        zs, outs, _ = self._forward(params, self.inputs)
         loss = self._losses(zs[-1], outs[-1], self.targets,
                             list(range(len(self.network.samples))))
         count = len(self.network.samples)           # half_mean's m: every sample

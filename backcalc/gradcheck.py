@@ -11,6 +11,7 @@ where L is the loss the update uses, computed by the same engine
 reduced as the file says (mean or sum), in online mode each sample's own loss,
 checked sample by sample.  With an L2 penalty (``l2``) it is the cost J = L + penalty
 (``Evaluation.penalty``, m the samples of the update), and the analytic side ∂J/∂θ.
+With dropout (``dropout``) it is the training loss, each sample's mask held fixed.
 A shared bias is one parameter: every neuron's bias of its layer moves together.
 Fixed biases (``update_biases: false``) are checked too.
 ``round_intermediates`` is switched off for the check (a loss rounded to N decimals
@@ -66,6 +67,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .dropout import dropout_layers
 from .engine import Engine, Pass
 from .errors import ComputationError, InputError
 from .network import Network, Params
@@ -214,7 +216,7 @@ def _with_value(params: list[Params], layer: int, kind: str, j: int, i: int, val
 
 def _loss_at(engine: Engine, params: list[Params], pass_: Pass) -> tuple:
     """(reduced loss, traces) with these parameters; the loss is an error message if undefined."""
-    evaluation = engine.evaluate(params, pass_.sample_indices)
+    evaluation = engine.evaluate(params, pass_.sample_indices, training=True)
     if evaluation.loss is None:
         return evaluation.problem, evaluation.layers
     return evaluation.loss.total + evaluation.penalty, evaluation.layers
@@ -249,7 +251,7 @@ def _rounding_error(engine: Engine, params: list[Params], pass_: Pass) -> float:
             size = np.abs(previous) @ np.abs(p.weights).T + np.abs(p.biases)
             total = total + (np.abs(trace.delta) * size).sum(axis=1) * (p.weights.shape[1] + 1)
             total = total + np.abs(trace.dL_da * trace.a).sum(axis=1)
-            previous = trace.a
+            previous = trace.passed
         total = np.nan_to_num(total, nan=np.inf)
         return EPSILON * float(np.abs(engine.reduce(total)))
 
@@ -308,6 +310,11 @@ def gradcheck_report(result: GradcheckResult) -> list[Section]:
         how.append([f"cost: J = L + {penalty.formula}, λ = {format_exact(net.l2)}"
                     + ("" if net.l2_biases else ", biases not penalised")
                     + "; the analytic gradient is ∂J/∂θ"])
+    dropped = dropout_layers(net)
+    if dropped:
+        which = ", ".join(str(index + 1) for index in dropped)
+        how.append([f"dropout on layer{'s' if len(dropped) > 1 else ''} {which}: the training "
+                    "loss, each sample's mask held fixed"])
     how.append([f"numeric = ({letter}(θ + h) − {letter}(θ − h)) / 2h, "
                 f"h = {result.step:g}·max(1, |θ|)"])
     how.append([f"relative error = |a − n| / max(|a|, |n|, {FLOOR:g}); mismatch: above "

@@ -38,7 +38,8 @@ def step_document(network: Network, step: Step) -> dict:
     p = step.pass_
     samples = []
     for row in range(len(p.sample_indices)):
-        layers = [{name: _list(getattr(t, attribute)[row]) for name, attribute in LAYER_FIELDS}
+        layers = [{name: _list(getattr(t, attribute)[row]) for name, attribute in LAYER_FIELDS
+                   if getattr(t, attribute) is not None}       # a_dropout: with dropout only
                   for t in p.layers]
         samples.append({INPUT.json: _list(p.inputs[row]), TARGET.json: _list(p.targets[row]),
                         SAMPLE_LOSS.json: float(p.losses[row]), "layers": layers})

@@ -17,6 +17,7 @@ from .activations import ACTIVATIONS, activation
 from .errors import InputError, LimitError
 from .limits import MAX_PARAMETERS
 from .losses import LOSSES
+from .dropout import Dropout
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
 from .optimizers import OPTIMIZERS, stored_memory
 from .penalties import PENALTIES
@@ -38,10 +39,11 @@ TOP_KEYS = {
 }
 REQUIRED_TOP = ("loss", "learning_rate", "layers")
 SAMPLE_KEYS = ("input", "target")          # one sample's keys; all required
-LAYER_KEYS = {"activation", "weights", "biases", "shared_bias", "names"}
+LAYER_KEYS = {"activation", "weights", "biases", "shared_bias", "names", "dropout"}
 REQUIRED_LAYER = ("activation", "weights", "biases")
 ACTIVATION_KEYS = {"name", "alpha"}         # ``activation: {name: leaky_relu, alpha: 0.1}``
 NAMES_KEYS = {"weights", "biases"}          # a layer's ``names``
+DROPOUT_KEYS = ("mask", "keep")            # a hidden layer's ``dropout``; mask required
 CHOICES = {
     "reduction": ("mean", "sum"),
     "update": ("batch", "online"),
@@ -263,7 +265,7 @@ def parse_network(doc: Document, max_parameters: int = MAX_PARAMETERS) -> Networ
     samples, samples_key = _samples(root)
     first_input = root["samples"].items("sample")[0]["input"] if samples_key else root["input"]
     layers = _layers(root["layers"], len(samples[0].input), options["relu_derivative_at_zero"],
-                     options.get("weight_rows", "neurons"), first_input)
+                     options.get("weight_rows", "neurons"), first_input, len(samples))
     _check_size(layers, root["layers"], max_parameters)
     _check_targets(samples, layers, loss, loss_node)
 
@@ -421,9 +423,10 @@ def _check_size(layers: list[Layer], node: Node, limit: int) -> None:
 
 
 def _layers(node: Node, inputs: int, relu_zero: float, orientation: str,
-            counted: Node | None = None) -> list[Layer]:
+            counted: Node | None = None, samples: int = 1) -> list[Layer]:
     """The layers; ``counted``: the input, from which layer 1's inputs were counted (as
-    layer 2's from layer 1's weights), named when it may hold decimal commas."""
+    layer 2's from layer 1's weights), named when it may hold decimal commas; ``samples``:
+    how many masks a layer's dropout gives."""
     if not isinstance(node.value, list) or not node.value:
         raise node.error(f"expected a list of layers, found {describe(node.value)}")
     layers = []
@@ -432,6 +435,12 @@ def _layers(node: Node, inputs: int, relu_zero: float, orientation: str,
     for index, item in enumerate(items):
         is_output = index == len(items) - 1
         layer = _layer(item, inputs, before, is_output, relu_zero, orientation, counted)
+        if item.has("dropout"):
+            if is_output:
+                raise item.doc.error("dropout is for hidden layers only: the output layer's a "
+                                     "is what the loss compares with the target",
+                                     item.key_mark("dropout"), f"{item.label}.dropout")
+            layer.dropout = _dropout(item["dropout"], layer.size, samples)
         layers.append(layer)
         inputs = layer.size
         before = f"layer {index + 1} has {_count(inputs, 'neuron')}"
@@ -454,6 +463,49 @@ def _layer(node: Node, inputs: int, before: str, is_output: bool, relu_zero: flo
     if node.has("names"):
         _names_of(node["names"], layer, orientation)
     return layer
+
+
+def _dropout(node: Node, size: int, samples: int) -> Dropout:
+    """``{mask, keep}``: a mask of 0s and 1s per sample (a list of lists when the file has
+    several samples, SPEC), keep p in (0, 1] (left out: no rescaling)."""
+    node.mapping(set(DROPOUT_KEYS), ("mask",))
+    keep = None
+    if node.has("keep"):
+        keep_node = node["keep"]
+        keep = keep_node.number()
+        if not 0 < keep <= 1:
+            raise keep_node.error(f"expected a keep probability p in (0, 1], found "
+                                  f"{keep_node.value}")
+    mask = node["mask"]
+    lists = isinstance(mask.value, list) and any(isinstance(m, list) for m in mask.value)
+    if samples > 1 and not lists:
+        raise mask.error(f"expected one mask per sample, a list of {samples} lists of "
+                         f"{_count(size, 'number')} (0 or 1), found {describe(mask.value)}")
+    if lists:
+        rows = mask.elements()
+        if len(rows) != samples:
+            raise mask.error(f"expected one mask per sample, {_count(samples, 'list')} of "
+                             f"{_count(size, 'number')} (0 or 1), found {len(rows)}")
+        masks = tuple(_mask(row, size) for row in rows)
+    else:
+        masks = (_mask(mask, size),)
+    return Dropout(masks, keep)
+
+
+def _mask(node: Node, size: int) -> tuple[float, ...]:
+    """One sample's mask: ``size`` numbers, each 0 or 1 (one number for one neuron)."""
+    if isinstance(node.value, list) and any(isinstance(m, list) for m in node.value):
+        raise node.error(f"expected a mask of {_count(size, 'number')} (0 or 1), found a list "
+                         "of lists")
+    values = node.vector("mask values")
+    if len(values) != size:
+        raise node.error(f"expected a mask of {_count(size, 'number')} (0 or 1), one per "
+                         f"neuron, found {len(values)}")
+    items = node.elements() if isinstance(node.value, list) else [node]
+    for item, value in zip(items, values):
+        if value not in (0.0, 1.0):
+            raise item.error(f"expected 0 (dropped) or 1 (kept), found {item.value}")
+    return tuple(float(value) for value in values)
 
 
 def _activation(node: Node, is_output: bool, relu_zero: float):

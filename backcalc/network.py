@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import Activation
+from .dropout import Dropout
 from .losses import Loss
 
 
@@ -35,6 +36,7 @@ class Layer:
     weight_names: list[list[str]] | None = None   # neuron orientation, like ``weights``
     bias_names: list[str] | None = None           # one per neuron (repeated when shared)
     activation_spec: object = None                # as written in the file, for saving
+    dropout: Dropout | None = None                # a hidden layer's mask and keep (``dropout``)
 
     @property
     def size(self) -> int:

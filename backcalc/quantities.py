@@ -102,6 +102,12 @@ INPUT = QuantityKind("x", "x", "input", "input", "input", scope=SAMPLE, phase=FO
 TARGET = QuantityKind("y", "y", "y", "target", "target", scope=SAMPLE, phase=LOSS_PHASE)
 Z = QuantityKind("z", "z", "z", "z", "z", ("z",), trace="z", phase=FORWARD)
 A = QuantityKind("a", "a", "a", "a", "a", ("a",), trace="a", phase=FORWARD)
+# Dropout (``dropout``): a hidden layer's mask m (given, never asked) and what it passes on,
+# ã = a·m/p; only layers with dropout have them (offered in hints by ``answers`` for those).
+MASK = QuantityKind("mask", "m", "mask m", None, "mask", (), trace="mask", phase=FORWARD,
+                    hinted=False)
+A_DROPOUT = QuantityKind("a_dropout", "ã", "ã = a·m/p", "a_dropout", "a_dropout",
+                         ("a_dropout", "ã"), trace="a_dropout", phase=FORWARD, hinted=False)
 LOSS_TERM = QuantityKind("term", "", "term", None, None, phase=LOSS_PHASE)
 SAMPLE_LOSS = QuantityKind("sample_loss", "L", None, "loss", "sample_loss", ("sample_loss",),
                            scope=SAMPLE, phase=LOSS_PHASE)
@@ -141,10 +147,11 @@ UPDATED_KEY = "+"
 FINAL = "final_"
 """The CSV's rows of what the network gives after the last update: final_loss, final_a."""
 
-PER_NEURON = (Z, A, DL_DA, FPRIME, DELTA)
-"""Each neuron's values in a pass, in the order of the tables, the JSON and the CSV."""
+PER_NEURON = (Z, A, MASK, A_DROPOUT, DL_DA, FPRIME, DELTA)
+"""Each neuron's values in a pass, in the order of the tables, the JSON and the CSV (the
+mask and ã only for a layer with dropout)."""
 
-CATALOGUE = (INPUT, TARGET, Z, A, LOSS_TERM, SAMPLE_LOSS, LOSS, PENALTY, COST, DL_DA, FPRIME,
+CATALOGUE = (INPUT, TARGET, Z, A, MASK, A_DROPOUT, LOSS_TERM, SAMPLE_LOSS, LOSS, PENALTY, COST, DL_DA, FPRIME,
              DELTA, DL_DW, DL_DB, DJ_DW, DJ_DB, W, B, W_UPDATED, B_UPDATED)
 """Every quantity of a step but the optimizer's memory (``optimizers.memory_kinds``)."""
 

@@ -25,10 +25,12 @@ from .quantities import (
     FPRIME,
     LOSS,
     LOSS_TERM,
+    MASK,
     PENALTY,
     TARGET,
     W_UPDATED,
     A,
+    A_DROPOUT,
     W,
     Z,
 )
@@ -92,12 +94,26 @@ def _sample_title(net: Network, step: Step, row: int) -> str:
 
 
 def forward_tables(net: Network, step: Step, row: int) -> list[Table]:
+    """z and a of each layer; a layer with dropout also its mask m and ã = a·m/p."""
     tables = []
     for index, trace in enumerate(step.pass_.layers):
-        rows = [[neuron_label(net, j), trace.z[row, j], trace.a[row, j]]
-                for j in range(trace.z.shape[1])]
-        tables.append(Table(layer_title(net, index), ["neuron", Z.column, A.column], rows))
+        rows: list[list[Cell]] = [[neuron_label(net, j), trace.z[row, j], trace.a[row, j]]
+                                  for j in range(trace.z.shape[1])]
+        columns = ["neuron", Z.column, A.column]
+        caption: Line | None = None
+        dropout = net.layers[index].dropout
+        if dropout is not None and trace.mask is not None and trace.a_dropout is not None:
+            for j, cells in enumerate(rows):
+                cells += [_mask_cell(trace.mask[row, j]), trace.a_dropout[row, j]]
+            columns += [MASK.column, A_DROPOUT.column]
+            caption = [f"dropout: {dropout.formula()}, passed on to layer {index + 2}"]
+        tables.append(Table(layer_title(net, index), columns, rows, caption))
     return tables
+
+
+def _mask_cell(value: float) -> str:
+    """A mask entry as written: 1 (kept) or 0 (dropped), at any precision."""
+    return str(int(value))
 
 
 def loss_table(net: Network, step: Step, row: int) -> Table:
@@ -116,11 +132,18 @@ def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> li
         trace = step.pass_.layers[index]
         activation = net.layers[index].activation
         rows = []
+        mask = trace.mask
         for j in range(trace.z.shape[1]):
             fprime: Cell = "Jacobian" if trace.fprime is None else trace.fprime[row, j]
-            rows.append([neuron_label(net, j), trace.dL_da[row, j], fprime, trace.delta[row, j]])
+            rows.append([neuron_label(net, j)] + ([] if mask is None else [_mask_cell(mask[row, j])])
+                        + [trace.dL_da[row, j], fprime, trace.delta[row, j]])
+        dropout = net.layers[index].dropout
         if index == last:
             source = net.loss.gradient_formula
+        elif dropout is not None:
+            scale = "m" if dropout.keep is None else "m/p"
+            source = (f"∂L/∂a = (Wᵀ·δ of layer {index + 2})·{scale}, ∂L/∂f(z) through the "
+                      f"dropout mask (weights before the update)")
         else:
             source = f"∂L/∂a = Wᵀ·δ of layer {index + 2} (its weights before the update)"
         if index == last and fused:
@@ -130,7 +153,8 @@ def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> li
         else:
             rule = f"δ = ∂L/∂a · f′(z), {activation.derivative_formula}"
         tables.append(Table(layer_title(net, index),
-                            ["neuron", DL_DA.column, FPRIME.column, DELTA.column],
+                            ["neuron"] + ([] if mask is None else [MASK.column])
+                            + [DL_DA.column, FPRIME.column, DELTA.column],
                             rows, [f"{source}; {rule}"]))
     return tables
 

@@ -65,6 +65,12 @@ def _layer(network: Network, layer: Layer) -> dict:
         names["biases"] = layer.bias_names[0] if layer.shared_bias else list(layer.bias_names)
     if names:
         entry["names"] = names
+    if layer.dropout is not None:          # as netfile reads it: a list of lists for several
+        masks = [[int(m) for m in mask] for mask in layer.dropout.masks]
+        dropout: dict = {"mask": masks if len(network.samples) > 1 else masks[0]}
+        if layer.dropout.keep is not None:
+            dropout["keep"] = layer.dropout.keep
+        entry["dropout"] = dropout
     return entry
 
 

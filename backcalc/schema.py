@@ -89,6 +89,15 @@ LAYER = {
                    "gradient is the sum of the layer's δ.",
     "names": "Optional labels for the parameters, shown in every table; each name once in "
              "the whole network.",
+    "dropout": "Hidden layers only: inverted dropout (Srivastava et al. 2014, PyTorch's "
+               "nn.Dropout). In training passes the layer passes on ã = f(z)·mask/keep; the "
+               "final pass uses no mask.",
+}
+DROPOUT = {
+    "mask": "0 (dropped) or 1 (kept) per neuron: one list for a file with one sample, one "
+            "list per sample (a list of lists) for several.",
+    "keep": "The keep probability p in (0, 1] that ã is divided by; left out, nothing is "
+            "scaled (ã = f(z)·mask).",
 }
 NAMES = {
     "weights": "Names shaped like the weights (a matrix, a flat list for a layer with one "
@@ -240,6 +249,7 @@ def _layer() -> dict:
         "names": {"type": "object", "additionalProperties": False,
                   "properties": {key: {**names[key], "description": NAMES[key]}
                                  for key in names_order}},
+        "dropout": _dropout(),
     }
     properties = {key: {**pieces[key], "description": LAYER[key]} for key in order}
     return {
@@ -250,6 +260,16 @@ def _layer() -> dict:
         "if": {"required": ["shared_bias"], "properties": {"shared_bias": {"const": True}}},
         "then": {"properties": {"biases": NUMBER, "names": {"properties": {"biases": NAME}}}},
     }
+
+
+def _dropout() -> dict:
+    order = _described(DROPOUT, netfile.DROPOUT_KEYS, "dropout key")
+    bit = {"enum": [0, 1]}
+    mask = {"type": "array", "minItems": 1, "items": bit}
+    pieces = {"mask": {"anyOf": [bit, mask, {"type": "array", "minItems": 1, "items": mask}]},
+              "keep": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}}
+    return {"type": "object", "additionalProperties": False, "required": ["mask"],
+            "properties": {key: {**pieces[key], "description": DROPOUT[key]} for key in order}}
 
 
 def _state() -> dict:

@@ -9,7 +9,9 @@ is worked out by what the slip belongs to:
 * the loss (``losses``): missing_half, extra_half, delta_sign;
 * the optimizer (``optimizers``): update_sign;
 * the L2 penalty (``penalties``, by ``l2_form``): l2_missing_m, l2_doubled, l2_halved,
-  l2_bias_penalised, l2_bias_not_penalised.
+  l2_bias_penalised, l2_bias_not_penalised;
+* dropout (``dropout``): dropout_not_rescaled, dropout_rescaled_twice,
+  dropped_delta_not_zeroed.
 
 They are tried in this order (``check``), so the order is part of the catalogue.
 """
@@ -30,6 +32,9 @@ L2_HALVED = "l2_halved"
 L2_MISSING_M = "l2_missing_m"
 L2_BIAS_PENALISED = "l2_bias_penalised"
 L2_BIAS_NOT_PENALISED = "l2_bias_not_penalised"
+DROPOUT_NOT_RESCALED = "dropout_not_rescaled"
+DROPOUT_RESCALED_TWICE = "dropout_rescaled_twice"
+DROPPED_DELTA_NOT_ZEROED = "dropped_delta_not_zeroed"
 
 SLIPS = {
     TRANSPOSED_WEIGHTS: "a weight from the wrong neuron (the weight matrix transposed)",
@@ -50,5 +55,11 @@ SLIPS = {
                "λ·Σw² gives 2λ·w)",
     L2_BIAS_PENALISED: "the bias penalised, though only the weights are (l2_biases: false)",
     L2_BIAS_NOT_PENALISED: "the bias left out of the penalty, though l2_biases is true",
+    DROPOUT_NOT_RESCALED: "the dropout mask applied without rescaling by the keep "
+                          "probability (a·m where inverted dropout gives a·m/p)",
+    DROPOUT_RESCALED_TWICE: "the dropout mask's 1/p applied twice (a·m/p² where inverted "
+                            "dropout gives a·m/p)",
+    DROPPED_DELTA_NOT_ZEROED: "the dropped neuron's ∂L/∂a and δ not zeroed (the gradient "
+                              "passed back through a neuron the mask dropped)",
 }
 """Slip name → what the student did, in the order the slips are tried (SPEC's names)."""
