@@ -197,6 +197,7 @@ def _memory(network, key, tag: str) -> tuple:
 
 NAMES = {
     "x": _neuron("x"), "z": _neuron("z"), "a": _neuron("a"), "delta": _neuron("δ"),
+    "a_dropout": _neuron("ã"),
     "y": _target, "dL/da": _output_gradient, "fprime": _derivative,
     "sample_loss": _loss, "loss": _loss,
     "W": _parameter("W"), "b": _parameter("b"), "dL/dW": _gradient("W"),

@@ -56,6 +56,7 @@ _SYMBOLS = {letter: "\\" + name for letter, name in _GREEK.items()} | {
     "∇": r"\nabla", "−": "-", "·": r"\cdot", "×": r"\times", "½": r"\tfrac{1}{2}",
     "√": r"\surd", "≈": r"\approx", "≠": r"\neq", "≤": r"\leq", "±": r"\pm",
     "←": r"\leftarrow", "→": r"\rightarrow", "…": r"\ldots", "⋮": r"\vdots",
+    "ã": r"\tilde{a}",                       # dropout's a·m/p
 }
 _OPERATORS = {op: _SYMBOLS[op] + " " for op in "·−√…½×"}
 """Operators (``document.Op``) that are no ASCII character."""

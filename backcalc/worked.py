@@ -58,6 +58,7 @@ from .quantities import (
     LOSS,
     PENALTY,
     SAMPLE_LOSS,
+    A_DROPOUT,
     TARGET,
     UPDATED_OF,
     A,
@@ -371,11 +372,14 @@ class _Builder:
         return f"[s{sample + 1}]" if self.tagged else ""
 
     def activation_key(self, layer: int, neuron: int, sample: int) -> Key:
+        """What layer ``layer`` passes on to the next: x for the input (layer −1), ã for a
+        layer with dropout, else a."""
         if layer < 0:
             return self.leaf(Key(None, sample, INPUT.kind, 0, neuron),
                              neuron_symbol(INPUT.symbol, -1, neuron, self.base, self.tag(sample)),
                              self.net.samples[sample].input[neuron])
-        return Key(self.step, sample, A.kind, layer, neuron)
+        kind = A.kind if self.net.layers[layer].dropout is None else A_DROPOUT.kind
+        return Key(self.step, sample, kind, layer, neuron)
 
     def target_key(self, neuron: int, sample: int) -> Key:
         return self.leaf(Key(None, sample, TARGET.kind, 0, neuron),
@@ -419,6 +423,31 @@ class _Builder:
             if not layer.activation.elementwise:    # each a takes every z of the layer
                 for j in range(layer.size):
                     self.activate(step, row, sample, l, j)
+            if layer.dropout is not None:
+                for j in range(layer.size):
+                    self.drop(step, row, sample, l, j)
+
+    def drop(self, step: Step, row: int, sample: int, l: int, j: int) -> None:
+        """ã = a·m/p (``dropout``), with the slips of its rescaling."""
+        dropout = self.net.layers[l].dropout
+        assert dropout is not None
+        trace = step.pass_.layers[l]
+        assert trace.a_dropout is not None
+        mask = float(dropout.masks[sample][j])
+        a = Key(self.step, sample, A.kind, l, j)
+        tokens = _tokens(dropout.template(), {"a": 0, **self.dropout_constants(l, mask)})
+        self.computed(Key(self.step, sample, A_DROPOUT.kind, l, j),
+                      self.sym(A_DROPOUT.symbol, l, j, sample), trace.a_dropout[row, j], [a],
+                      tokens, lambda v, d=dropout, m=mask: d.scaled(v[0], m),
+                      "dropped" if not mask else "",
+                      slips={slip: {"": ([a], f)}
+                             for slip, f in dropout.forward_slips(mask).items()})
+
+    def dropout_constants(self, l: int, mask: float) -> dict:
+        """The names a dropout template uses: the neuron's mask m and the keep p."""
+        dropout = self.net.layers[l].dropout
+        assert dropout is not None
+        return {"m": Const("m", mask), "p": Const("p", dropout.divisor)}
 
     def activate(self, step: Step, row: int, sample: int, l: int, j: int) -> None:
         activation = self.net.layers[l].activation
@@ -508,16 +537,40 @@ class _Builder:
                 if following.size == following.inputs and m > 1:
                     transposed = [params["W", l + 1, i, j] for j in range(m)]
                     slips[TRANSPOSED_WEIGHTS] = {"": (transposed + deltas, _dot)}
+                tokens = _sum_tokens([(j, m + j) for j in range(m)], self.limit)
+                compute: Compute = _dot
+                note = ""
+                if layer.dropout is not None:      # ∂L/∂f(z) = ∂L/∂ã·m/p
+                    compute, tokens, note = self.dropped_gradient(l, i, sample, tokens,
+                                                                  weights + deltas, slips)
                 self.computed(Key(s, sample, DL_DA.kind, l, i),
                               self.sym(DL_DA.symbol, l, i, sample), trace.dL_da[row, i],
-                              weights + deltas,
-                              _sum_tokens([(j, m + j) for j in range(m)], self.limit), _dot,
-                              slips=slips)
+                              weights + deltas, tokens, compute, note, slips=slips)
         if layer.activation.elementwise:
             for j in range(layer.size):
                 self.fprime(step, row, sample, l, j)
         for j in range(layer.size):
             self.delta(step, row, sample, l, j)
+
+    def dropped_gradient(self, l: int, i: int, sample: int, tokens: list,
+                         operands: list[Key], slips: dict) -> tuple[Compute, list, str]:
+        """A dropout layer's ∂L/∂a = (Σ w·δ)·m/p: its compute, tokens and note; ``slips``
+        (the sum's own, made with the mask as ever) get the dropout's slips too."""
+        dropout = self.net.layers[l].dropout
+        assert dropout is not None
+        mask = float(dropout.masks[sample][i])
+
+        def masked(f: Compute) -> Compute:
+            return lambda v, f=f, d=dropout, m=mask: d.scaled(f(v), m)
+        for variants in slips.values():
+            for label, (ops, f) in variants.items():
+                variants[label] = (ops, masked(f))
+        for slip, variants in dropout.backward_slips(mask).items():
+            slips[slip] = {label: (operands, lambda v, g=g: g(_dot(v)))
+                           for label, g in variants.items()}
+        tokens = ["("] + tokens + [")"] + _tokens(dropout.backward_template(),
+                                                  self.dropout_constants(l, mask))
+        return masked(_dot), tokens, "dropped: ∂L/∂a is 0" if not mask else ""
 
     def sample_loss_gradient(self, step: Step, row: int, sample: int) -> None:
         net, s = self.net, self.step
@@ -834,7 +887,8 @@ def numbers_per_step(network: Network) -> int:
     lines += network.l2 is not None              # ∂J/∂θ of each parameter
     samples = 1 if network.update == "online" else len(network.samples)
     neurons = sum(layer.size for layer in network.layers)
+    dropped = sum(layer.size for layer in network.layers if layer.dropout)   # their ã
     outputs = network.layers[-1].size
     return (network.parameter_count * (1 + lines)
-            + samples * (5 * neurons + 2 * outputs + 1) + 1
+            + samples * (5 * neurons + dropped + 2 * outputs + 1) + 1
             + 2 * (network.l2 is not None))      # the penalty and J

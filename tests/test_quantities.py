@@ -50,8 +50,9 @@ def mazur():
 
 
 def test_the_json_carries_what_spec_shows_and_no_f_prime():
-    # SPEC "JSON output": {"z", "a", "dL_da", "delta"} per layer; f′ is not in it.
-    assert [q.json for q in PER_NEURON if q.json] == ["z", "a", "dL_da", "delta"]
+    # SPEC "JSON output": {"z", "a", "dL_da", "delta"} per layer; f′ is not in it; SPEC
+    # "Regularisation …, dropout": a layer with dropout gets "a_dropout" beside "a".
+    assert [q.json for q in PER_NEURON if q.json] == ["z", "a", "a_dropout", "dL_da", "delta"]
     assert FPRIME.json is None
     out = invoke("run", "mazur", "--format", "json")
     document = json.loads(out.stdout)
@@ -61,14 +62,16 @@ def test_the_json_carries_what_spec_shows_and_no_f_prime():
                           "parameters"]
     sample = step["samples"][0]
     assert list(sample) == ["input", "target", SAMPLE_LOSS.json, "layers"]
-    assert list(sample["layers"][0]) == [q.json for q in PER_NEURON if q.json]
+    assert list(sample["layers"][0]) == ["z", "a", "dL_da", "delta"]    # (no dropout)
 
 
 def test_the_csv_names_every_quantity_as_the_catalogue_does():
     out = invoke("run", "mazur", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     found = list(dict.fromkeys(row["quantity"] for row in rows))
-    expected = ["input", "target"] + [q.csv for q in PER_NEURON] + [
+    # (mazur has no dropout: no mask or a_dropout rows)
+    expected = ["input", "target"] + [q.csv for q in PER_NEURON
+                                      if q.kind not in ("mask", "a_dropout")] + [
         SAMPLE_LOSS.csv, LOSS.csv, "dL_dW", "dL_db", "W", "b", "final_loss", "final_a"]
     assert found == expected
     assert FPRIME.csv == "fprime"        # the CSV does carry f′
