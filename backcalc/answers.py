@@ -22,6 +22,7 @@ from .netfile import Node, _count, _did_you_mean, describe
 from .network import Network
 from .quantities import (
     B_UPDATED,
+    A_DROPOUT,
     BY_KIND,
     COST,
     COST_GRADIENT_KEY,
@@ -52,6 +53,7 @@ SCALAR_KEYS = {key: q for q in (LOSS, SAMPLE_LOSS, PENALTY, COST) for key in q.a
 PENALISED_KINDS = {PENALTY.kind, COST.kind}
 """Scalar keys that only a network with an L2 penalty has."""
 L2_KEY_FORMS = "penalty, cost, dJ/d<name>, dJ/dW2, dJ/db2"
+DROPOUT_KEY_FORMS = "a_dropout1, a_dropout1_2 (or ã1)"
 _N = r"(0|[1-9][0-9]*)"  # a number as written in keys: 0, 1, 12 (not 01)
 _NEURON_KEY = re.compile(
     f"({'|'.join(re.escape(key) for key in sorted(NEURON_KEYS, key=len, reverse=True))})"
@@ -241,6 +243,9 @@ def _answer(key: str, node: Node, network: Network, names: dict):
         l = _layer(node, layer, network, text)
         kind = NEURON_KEYS[letter]
         stem = f"{BY_KIND[kind].answers[0]}{layer}"       # as reported: δ2 is delta2
+        if kind == A_DROPOUT.kind and network.layers[l].dropout is None:
+            raise node.error(f"{text} belongs to a layer with dropout (ã = a·m/p), and layer "
+                             f"{layer} has none: what it passes on is its a")
         size = network.layers[l].size
         if neuron is not None:
             j = _neuron(node, neuron, size, base, text)
@@ -319,9 +324,13 @@ def _unknown(node: Node, key: str, network: Network, names: dict) -> InputError:
     known += [f"{GRADIENT_KEY}{n}" for n in names] + [f"{n}{UPDATED_KEY}" for n in names]
     for l in range(len(network.layers)):
         known += [f"{q.answers[0]}{l + 1}" for q in PER_NEURON if q.hinted]
+        if network.layers[l].dropout is not None:
+            known.append(f"{A_DROPOUT.answers[0]}{l + 1}")
         known += [f"{q.answers[0]}{l + 1}" for q in (DL_DW, DL_DB)]
         known += [f"{q.answers[0]}{l + 1}{UPDATED_KEY}" for q in (W_UPDATED, B_UPDATED)]
     forms = KEY_FORMS
+    if any(layer.dropout is not None for layer in network.layers):
+        forms += f"; with dropout: {DROPOUT_KEY_FORMS}"
     if network.l2 is not None:
         known += [f"{COST_GRADIENT_KEY}{n}" for n in names]
         known += [f"{q.answers[0]}{l + 1}" for q in (DJ_DW, DJ_DB)
