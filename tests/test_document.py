@@ -165,11 +165,12 @@ def test_run_and_show_take_their_conventions_from_one_table():
     run = train(net, 1)
     ran, shown = header(run, 0.25).tables[0], show_header(net).tables[0]
     assert ran == conventions(net, 0.25, RUN) and shown == conventions(net, view=SHOW)
-    # (no ReLU, no l2: those rows are left out)
+    # (no ReLU, no l2, no dropout: those rows are left out)
     assert [row[0] for row in ran.rows] == [r for r in VIEWS[RUN]
-                                            if r not in ("ReLU′(0)", "regularisation")]
+                                            if r not in ("ReLU′(0)", "regularisation", "dropout")]
     assert [row[0] for row in shown.rows] == [r for r in VIEWS[SHOW]
-                                              if r not in ("rounding", "biases", "regularisation")]
+                                              if r not in ("rounding", "biases", "regularisation",
+                                                           "dropout")]
     assert dict(ran.rows)["learning rate"] == "η = 0.25"
     assert dict(shown.rows)["learning rate"] == "η = 0.5"         # the file's
 

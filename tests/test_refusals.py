@@ -141,7 +141,7 @@ CASES = [
      f"expected one of {KEYS}"),
     ("unknown-layer-key", edit(BASE, LAYER2_BIASES, LAYER2_BIASES + "    activaton: relu\n"),
      "net.yaml:12:5: layer 2.activaton: unknown key 'activaton' (did you mean 'activation'?); "
-     "expected one of activation, biases, names, shared_bias, weights"),
+     "expected one of activation, biases, dropout, names, shared_bias, weights"),
     ("missing-loss", without(BASE, "loss:"), "net.yaml:1:1: missing required key 'loss'"),
     ("missing-learning-rate", without(BASE, "learning_rate:"),
      "net.yaml:1:1: missing required key 'learning_rate'"),
