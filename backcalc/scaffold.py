@@ -56,15 +56,17 @@ class Request:
     name: str | None = None
     l2: float | None = None
     l2_form: str | None = None
+    dropout: float | None = None                  # keep p of every hidden layer's dropout
 
     def command(self) -> str:
         """The command line that makes this file (the options given, in a fixed order)."""
         words = ["backcalc", "new", self.arch]
-        for option in ("activation", "loss", "learning_rate", "l2", "l2_form", "seed",
+        for option in ("activation", "loss", "learning_rate", "l2", "l2_form", "dropout", "seed",
                        "weights", "biases", "input", "target", "name"):
             value = getattr(self, option)
             if value is not None:
-                shown = format_exact(value) if option in ("learning_rate", "l2") else str(value)
+                shown = format_exact(value) if option in ("learning_rate", "l2", "dropout") \
+                    else str(value)
                 words += [f"--{option.replace('_', '-')}", shown]
         return " ".join(shlex.quote(word) for word in words)
 
@@ -153,6 +155,20 @@ def _exactly(option: str, text: str, count: int, what: str, where: str) -> list[
         raise InputError(f"expected {count} {what} ({where}), found {len(values)}",
                          field=option)
     return values
+
+
+def _keep(request: Request, layers: int) -> float | None:
+    """--dropout's keep probability p in (0, 1], for the hidden layers (None without)."""
+    keep = request.dropout
+    if keep is None:
+        return None
+    if not (math.isfinite(keep) and 0 < keep <= 1):
+        raise InputError(f"expected a keep probability in (0, 1], found {keep}",
+                         field="--dropout")
+    if layers < 2:
+        raise InputError(f"dropout is for hidden layers, and {request.arch} has none",
+                         field="--dropout")
+    return keep
 
 
 def _penalty(request: Request) -> list[str]:
@@ -361,6 +377,7 @@ def scaffold(request: Request, output: str | None = None) -> str:
         raise InputError(f"expected a finite number of 0 or more, found {rate}",
                          field="--learning-rate")
     penalty = _penalty(request)
+    keep = _keep(request, layers)
     seed = DEFAULT_SEED if request.seed is None else _seed(request.seed)
     name = _text("--name", request.name if request.name is not None else
                  f"{arch} network ({', '.join(dict.fromkeys(activations))}; {loss})")
@@ -417,4 +434,7 @@ def scaffold(request: Request, output: str | None = None) -> str:
         lines += _matrix("weights", names, "      ")
         lines.append(_vector("biases", [f"b{b + i}" for i in range(n_out)], "      "))
         b += n_out
+        if keep is not None and index < layers - 1:     # a hidden layer: mask all 1s to edit
+            lines.append(f"    dropout: {{mask: [{', '.join(['1'] * n_out)}], "
+                         f"keep: {format_exact(keep)}}}")
     return "\n".join(lines) + "\n"
