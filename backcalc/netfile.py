@@ -479,13 +479,15 @@ def _dropout(node: Node, size: int, samples: int) -> Dropout:
     mask = node["mask"]
     lists = isinstance(mask.value, list) and any(isinstance(m, list) for m in mask.value)
     if samples > 1 and not lists:
-        raise mask.error(f"expected one mask per sample, a list of {samples} lists of "
-                         f"{_count(size, 'number')} (0 or 1), found {describe(mask.value)}")
+        raise mask.error(f"expected one mask per sample (the file has {samples}), a list of "
+                         f"{samples} lists of {_count(size, 'number')} (0 or 1), found a single "
+                         f"mask ({describe(mask.value)}); give each sample its own")
     if lists:
         rows = mask.elements()
         if len(rows) != samples:
             raise mask.error(f"expected one mask per sample, {_count(samples, 'list')} of "
-                             f"{_count(size, 'number')} (0 or 1), found {len(rows)}")
+                             f"{_count(size, 'number')} (0 or 1), found "
+                             f"{_count(len(rows), 'list')}")
         masks = tuple(_mask(row, size) for row in rows)
     else:
         masks = (_mask(mask, size),)
@@ -499,8 +501,9 @@ def _mask(node: Node, size: int) -> tuple[float, ...]:
                          "of lists")
     values = node.vector("mask values")
     if len(values) != size:
+        found = f"a list of {len(values)}" if isinstance(node.value, list) else "one number"
         raise node.error(f"expected a mask of {_count(size, 'number')} (0 or 1), one per "
-                         f"neuron, found {len(values)}")
+                         f"neuron, found {found}")
     items = node.elements() if isinstance(node.value, list) else [node]
     for item, value in zip(items, values):
         if value not in (0.0, 1.0):
