@@ -81,8 +81,11 @@ class Dropout:
             return {DROPPED_DELTA_NOT_ZEROED: variants}
         if not rescaled:
             return {}
-        return {DROPOUT_NOT_RESCALED: {"": lambda g, m=mask: g * m + 0.0},
-                DROPOUT_RESCALED_TWICE: {"": lambda g, m=mask, p=p: (g * m + 0.0) / p / p}}
+        # Labelled: tried on their own, apart from ã's (a student may rescale one way
+        # forward and another backward).
+        return {DROPOUT_NOT_RESCALED: {"backward": lambda g, m=mask: g * m + 0.0},
+                DROPOUT_RESCALED_TWICE: {"backward": lambda g, m=mask, p=p:
+                                         (g * m + 0.0) / p / p}}
 
 def dropout_layers(network) -> list[int]:
     """0-based indices of the layers with dropout."""
