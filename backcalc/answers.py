@@ -21,8 +21,8 @@ from .errors import InputError
 from .netfile import Node, _count, _did_you_mean, describe
 from .network import Network
 from .quantities import (
-    B_UPDATED,
     A_DROPOUT,
+    B_UPDATED,
     BY_KIND,
     COST,
     COST_GRADIENT_KEY,

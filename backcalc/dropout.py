@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from .numbers import format_exact
 from .slips import DROPOUT_NOT_RESCALED, DROPOUT_RESCALED_TWICE, DROPPED_DELTA_NOT_ZEROED
@@ -58,15 +59,15 @@ class Dropout:
         """∂L/∂a's factor after the sum Σ w·δ (∂L/∂ã): ·m/p."""
         return "·{m}" if self.keep is None else "·{m}/{p}"
 
-    # --- the slips (``check``): slip → variant → function of [value] ----------------
+    # --- the slips (``check``) ---------------------------------------------------------
     def forward_slips(self, mask: float) -> dict[str, Callable[[Sequence[float]], float]]:
         """ã written with the mask but not the 1/p, or with 1/p twice (only where p ≠ 1:
-        elsewhere the slip gives the right number)."""
+        elsewhere the slip gives the right number); each a function of [a]."""
         p = self.keep
         if p is None or p == 1.0:
             return {}
-        return {DROPOUT_NOT_RESCALED: lambda v, m=mask: v[0] * m + 0.0,
-                DROPOUT_RESCALED_TWICE: lambda v, m=mask, p=p: (v[0] * m + 0.0) / p / p}
+        return {DROPOUT_NOT_RESCALED: partial(_first, partial(_scaled, mask, 1.0)),
+                DROPOUT_RESCALED_TWICE: partial(_first, partial(_scaled, mask, p * p))}
 
     def backward_slips(self, mask: float) -> dict[str, dict[str, Callable[[float], float]]]:
         """∂L/∂a from ∂L/∂ã (= Σ w·δ) with each slip, as slip → variant → function of
@@ -75,17 +76,26 @@ class Dropout:
         p = self.keep
         rescaled = p is not None and p != 1.0
         if not mask:
-            variants = {"": lambda g: g}
+            variants: dict[str, Callable[[float], float]] = {"": partial(_scaled, 1.0, 1.0)}
             if rescaled:
-                variants["as if kept, ·1/p"] = lambda g, p=p: g / p
+                variants["as if kept, ·1/p"] = partial(_scaled, 1.0, self.divisor)
             return {DROPPED_DELTA_NOT_ZEROED: variants}
-        if not rescaled:
+        if p is None or not rescaled:
             return {}
         # Labelled: tried on their own, apart from ã's (a student may rescale one way
         # forward and another backward).
-        return {DROPOUT_NOT_RESCALED: {"backward": lambda g, m=mask: g * m + 0.0},
-                DROPOUT_RESCALED_TWICE: {"backward": lambda g, m=mask, p=p:
-                                         (g * m + 0.0) / p / p}}
+        return {DROPOUT_NOT_RESCALED: {"backward": partial(_scaled, mask, 1.0)},
+                DROPOUT_RESCALED_TWICE: {"backward": partial(_scaled, mask, p * p)}}
+
+
+def _scaled(mask: float, divisor: float, value: float) -> float:
+    """value·m/divisor (+ 0.0: never −0)."""
+    return (value * mask + 0.0) / divisor
+
+
+def _first(f: Callable[[float], float], values: Sequence[float]) -> float:
+    return f(values[0])
+
 
 def dropout_layers(network) -> list[int]:
     """0-based indices of the layers with dropout."""

@@ -14,10 +14,10 @@ import numpy as np
 
 from . import decimal_commas
 from .activations import ACTIVATIONS, activation
+from .dropout import Dropout
 from .errors import InputError, LimitError
 from .limits import MAX_PARAMETERS
 from .losses import LOSSES
-from .dropout import Dropout
 from .network import Layer, Network, OptimizerConfig, Params, Progress, Sample
 from .optimizers import OPTIMIZERS, stored_memory
 from .penalties import PENALTIES

@@ -151,8 +151,8 @@ PER_NEURON = (Z, A, MASK, A_DROPOUT, DL_DA, FPRIME, DELTA)
 """Each neuron's values in a pass, in the order of the tables, the JSON and the CSV (the
 mask and ã only for a layer with dropout)."""
 
-CATALOGUE = (INPUT, TARGET, Z, A, MASK, A_DROPOUT, LOSS_TERM, SAMPLE_LOSS, LOSS, PENALTY, COST, DL_DA, FPRIME,
-             DELTA, DL_DW, DL_DB, DJ_DW, DJ_DB, W, B, W_UPDATED, B_UPDATED)
+CATALOGUE = (INPUT, TARGET, Z, A, MASK, A_DROPOUT, LOSS_TERM, SAMPLE_LOSS, LOSS, PENALTY, COST,
+             DL_DA, FPRIME, DELTA, DL_DW, DL_DB, DJ_DW, DJ_DB, W, B, W_UPDATED, B_UPDATED)
 """Every quantity of a step but the optimizer's memory (``optimizers.memory_kinds``)."""
 
 BY_KIND = {q.kind: q for q in CATALOGUE}

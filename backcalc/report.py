@@ -16,6 +16,7 @@ from .numbers import format_exact
 from .optimizers import OPTIMIZERS
 from .penalties import penalty_of
 from .quantities import (
+    A_DROPOUT,
     COST,
     DELTA,
     DJ_DW,
@@ -30,7 +31,6 @@ from .quantities import (
     TARGET,
     W_UPDATED,
     A,
-    A_DROPOUT,
     W,
     Z,
 )
@@ -135,8 +135,9 @@ def backward_tables(net: Network, step: Step, row: int, fused: str | None) -> li
         mask = trace.mask
         for j in range(trace.z.shape[1]):
             fprime: Cell = "Jacobian" if trace.fprime is None else trace.fprime[row, j]
-            rows.append([neuron_label(net, j)] + ([] if mask is None else [_mask_cell(mask[row, j])])
-                        + [trace.dL_da[row, j], fprime, trace.delta[row, j]])
+            masked: list[Cell] = [] if mask is None else [_mask_cell(mask[row, j])]
+            rows.append([neuron_label(net, j), *masked, trace.dL_da[row, j], fprime,
+                         trace.delta[row, j]])
         dropout = net.layers[index].dropout
         if index == last:
             source = net.loss.gradient_formula

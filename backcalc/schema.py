@@ -266,7 +266,8 @@ def _dropout() -> dict:
     order = _described(DROPOUT, netfile.DROPOUT_KEYS, "dropout key")
     bit = {"enum": [0, 1]}
     mask = {"type": "array", "minItems": 1, "items": bit}
-    pieces = {"mask": {"anyOf": [bit, mask, {"type": "array", "minItems": 1, "items": mask}]},
+    pieces: dict[str, dict] = {
+        "mask": {"anyOf": [bit, mask, {"type": "array", "minItems": 1, "items": mask}]},
               "keep": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}}
     return {"type": "object", "additionalProperties": False, "required": ["mask"],
             "properties": {key: {**pieces[key], "description": DROPOUT[key]} for key in order}}

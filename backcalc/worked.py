@@ -46,6 +46,7 @@ from .numbers import round_half_up
 from .optimizers import OPTIMIZERS, memory_kinds
 from .penalties import penalty_of
 from .quantities import (
+    A_DROPOUT,
     COST,
     COST_GRADIENTS_OF,
     DELTA,
@@ -58,7 +59,6 @@ from .quantities import (
     LOSS,
     PENALTY,
     SAMPLE_LOSS,
-    A_DROPOUT,
     TARGET,
     UPDATED_OF,
     A,
@@ -438,7 +438,7 @@ class _Builder:
         tokens = _tokens(dropout.template(), {"a": 0, **self.dropout_constants(l, mask)})
         self.computed(Key(self.step, sample, A_DROPOUT.kind, l, j),
                       self.sym(A_DROPOUT.symbol, l, j, sample), trace.a_dropout[row, j], [a],
-                      tokens, lambda v, d=dropout, m=mask: d.scaled(v[0], m),
+                      tokens, partial(_dropped, dropout, mask, _first),
                       "dropped" if not mask else "",
                       slips={slip: {"": ([a], f)}
                              for slip, f in dropout.forward_slips(mask).items()})
@@ -561,7 +561,7 @@ class _Builder:
         mask = float(dropout.masks[sample][i])
 
         def masked(f: Compute) -> Compute:
-            return lambda v, f=f, d=dropout, m=mask: d.scaled(f(v), m)
+            return partial(_dropped, dropout, mask, f)
         for variants in slips.values():
             for label, (ops, f) in variants.items():
                 variants[label] = (ops, masked(f))
@@ -852,6 +852,15 @@ def _dot_plus(v: Sequence[float]) -> float:
     """Σ wᵢ·aᵢ + b over operands [w…, a…, b]."""
     n = (len(v) - 1) // 2
     return math.fsum(v[i] * v[n + i] for i in range(n)) + v[-1] if n else v[-1]
+
+
+def _first(v: Sequence[float]) -> float:
+    return v[0]
+
+
+def _dropped(dropout, mask: float, compute: Compute, v: Sequence[float]) -> float:
+    """``compute``'s value·m/p (``dropout.Dropout.scaled``): ã from a, ∂L/∂a from Σ w·δ."""
+    return dropout.scaled(compute(v), mask)
 
 
 def _dot(v: Sequence[float]) -> float:

@@ -125,7 +125,8 @@ REFUSED = [
                 "    biases: 0.60\n",
           "  - {activation: sigmoid, weights: [[0.40, 0.45], [0.50, 0.55]], biases: 0,6}\n"),
      "net.yaml:9:76: layer 2.6: unknown key 6 (a decimal comma? in { } YAML reads 0,6 as 0 and "
-     "a key 6; write 0.6); expected one of activation, biases, dropout, names, shared_bias, weights"),
+     "a key 6; write 0.6); expected one of activation, biases, dropout, names, shared_bias, "
+     "weights"),
     ("text-of-numbers-with-decimal-commas",
      edit(BASE, "biases: [0.35, 0.35]", "biases: 0,35, 0,35"),
      "net.yaml:8:13: layer 1.biases: expected a number, found the text '0,35, 0,35' (write "
