@@ -33,7 +33,7 @@ from .yamlsource import (
 L2_KEYS = ("l2", "l2_form", "l2_biases")    # the L2 penalty (``penalties``)
 TOP_KEYS = {
     "name", "description", "input", "target", "samples", "loss", "learning_rate", "layers",
-    "reduction", "update", "update_biases", "momentum", "optimizer", "relu_derivative_at_zero",
+    "reduction", "update", "update_biases", "momentum", "nesterov", "optimizer", "relu_derivative_at_zero",
     "round_intermediates", "weight_rows", "index_base", "state", *L2_KEYS,
 }
 REQUIRED_TOP = ("loss", "learning_rate", "layers")
@@ -306,6 +306,12 @@ def _options(root: Node) -> dict:
             owners = [name for name, cls in OPTIMIZERS.items() if cls.takes_momentum]
             hint = f"; {chosen.momentum_hint}" if chosen.momentum_hint else ""
             raise root["momentum"].error(f"momentum applies to {' and '.join(owners)}{hint}")
+    if root.has("nesterov"):
+        options["nesterov"] = root["nesterov"].boolean()
+        if options["nesterov"] and not options.get("momentum", 0):
+            raise root["nesterov"].error("Nesterov's look-ahead applies only with momentum: "
+                                         "give momentum: μ above 0 as well (or nesterov: "
+                                         "false)")
     options.update(_l2(root))
     if root.has("relu_derivative_at_zero"):
         options["relu_derivative_at_zero"] = _binary(root["relu_derivative_at_zero"])
