@@ -363,14 +363,22 @@ def _optimizer(node: Node) -> OptimizerConfig:
     if not isinstance(node.value, dict):
         name = node.choice(sorted(settings))
         return OptimizerConfig(name, {key: s.default for key, s in settings[name].items()})
-    node.mapping({"name"}.union(*settings.values()), ("name",))
+    # An unknown key is told the keys of the optimizer named (all of them, without one).
+    known = {"name"}.union(*settings.values())
+    named = node.value.get("name")
+    own = {"name", *settings[named]} if isinstance(named, str) and named in settings else known
+    if any(key not in known for key in node.value):
+        node.mapping(own, ("name",))
+    node.mapping(known, ("name",))
     name = node["name"].choice(sorted(settings))
     for key in node.value:
         if key != "name" and key not in settings[name]:
             owners = [other for other, keys in settings.items() if key in keys]
             takes = (f"one of {', '.join(sorted(['name', *settings[name]]))}"
                      if settings[name] else "only name")
-            raise node.doc.error(f"{name} takes no {key} (only {', '.join(owners)} does); "
+            does = f"{owners[0]} does" if len(owners) == 1 else \
+                f"{', '.join(owners[:-1])} and {owners[-1]} do"
+            raise node.doc.error(f"{name} takes no {key} (only {does}); "
                                  f"expected {takes}", node.key_mark(key),
                                  f"{node.label}.{key}")
     values = {}

@@ -182,9 +182,10 @@ def _penalty(request: Request) -> list[str]:
 def _optimizer(request: Request) -> list[str]:
     """The optimizer lines of the file: momentum (and nesterov) for sgd, or the optimizer
     with every setting at its default, to edit (none for plain SGD)."""
+    from .network import OptimizerConfig
     from .optimizers import OPTIMIZERS
-    name = "sgd" if request.optimizer is None else _choice("--optimizer", request.optimizer,
-                                                           OPTIMIZERS)
+    name = (OptimizerConfig().name if request.optimizer is None
+            else _choice("--optimizer", request.optimizer, OPTIMIZERS))
     cls = OPTIMIZERS[name]
     lines = []
     if cls.settings:
