@@ -218,7 +218,9 @@ def describe(value) -> str:
 def _did_you_mean(word: str, options) -> str:
     import difflib  # only on the way to an error
 
-    hint = difflib.get_close_matches(word, sorted(options), n=1)
+    # The same word in other letter case first (adamW is adamw, not adam).
+    hint = [option for option in sorted(options) if option.lower() == word.lower()]
+    hint = hint or difflib.get_close_matches(word, sorted(options), n=1)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
