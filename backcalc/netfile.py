@@ -33,7 +33,8 @@ from .yamlsource import (
 L2_KEYS = ("l2", "l2_form", "l2_biases")    # the L2 penalty (``penalties``)
 TOP_KEYS = {
     "name", "description", "input", "target", "samples", "loss", "learning_rate", "layers",
-    "reduction", "update", "update_biases", "momentum", "nesterov", "optimizer", "relu_derivative_at_zero",
+    "reduction", "update", "update_biases", "momentum", "nesterov", "optimizer",
+    "relu_derivative_at_zero",
     "round_intermediates", "weight_rows", "index_base", "state", *L2_KEYS,
 }
 REQUIRED_TOP = ("loss", "learning_rate", "layers")

@@ -296,7 +296,7 @@ class Adam(Optimizer):
         "beta2": Setting(0.999, "Adam's decay of the second moment, in [0, 1)."),
         "epsilon": Setting(1e-8, "Adam's ε in the denominator, above 0.", kind="positive"),
     }
-    memory = (M, V, M_HAT, V_HAT)
+    memory: tuple = (M, V, M_HAT, V_HAT)
     momentum_hint = "Adam's own momentum is optimizer.beta1"
 
     def describe(self) -> str:

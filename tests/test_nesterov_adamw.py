@@ -189,8 +189,8 @@ def test_random_networks_nesterov_against_pytorchs_loop(update, l2):
         mu = float(rng.uniform(0.1, 0.95))
         lines = f"momentum: {mu!r}\nnesterov: true" + (f"\nl2: {l2}" if l2 else "")
         net = parse_network_text(_random_network(rng, lines, update))
-        _compare(net, 5, lambda p, g, s, t: _torch_sgd_nesterov(p, g, s, net.learning_rate,
-                                                                 mu))
+        _compare(net, 5, lambda p, g, s, t, lr=net.learning_rate, mu=mu:
+                 _torch_sgd_nesterov(p, g, s, lr, mu))
 
 
 @pytest.mark.parametrize("update", ["batch", "online"])
@@ -206,8 +206,8 @@ def test_random_networks_adamw_against_pytorchs_loop(update, decay_biases):
             for key, value in o.items()) + "}")
         net = parse_network_text(_random_network(rng, lines, update))
         kinds = ["W", "b"] * len(net.layers)
-        _compare(net, 5, lambda p, g, s, t: _torch_adamw(p, g, s, net.learning_rate, t, o,
-                                                         kinds))
+        _compare(net, 5, lambda p, g, s, t, lr=net.learning_rate, o=o, kinds=kinds:
+                 _torch_adamw(p, g, s, lr, t, o, kinds))
 
 
 # --- state: run + step continue bit for bit --------------------------------------------
