@@ -7,7 +7,7 @@ is worked out by what the slip belongs to:
   updated_weights_in_delta (with the optimizer's ``stateless_update``);
 * the activation (``activations``): derivative_of_z, wrong_activation;
 * the loss (``losses``): missing_half, extra_half, delta_sign;
-* the optimizer (``optimizers``): update_sign;
+* the optimizer (``optimizers``): update_sign, nesterov_as_momentum, adamw_decay_as_l2;
 * the L2 penalty (``penalties``, by ``l2_form``): l2_missing_m, l2_doubled, l2_halved,
   l2_bias_penalised, l2_bias_not_penalised.
 
@@ -30,6 +30,8 @@ L2_HALVED = "l2_halved"
 L2_MISSING_M = "l2_missing_m"
 L2_BIAS_PENALISED = "l2_bias_penalised"
 L2_BIAS_NOT_PENALISED = "l2_bias_not_penalised"
+NESTEROV_AS_MOMENTUM = "nesterov_as_momentum"
+ADAMW_DECAY_AS_L2 = "adamw_decay_as_l2"
 
 SLIPS = {
     TRANSPOSED_WEIGHTS: "a weight from the wrong neuron (the weight matrix transposed)",
@@ -50,5 +52,9 @@ SLIPS = {
                "λ·Σw² gives 2λ·w)",
     L2_BIAS_PENALISED: "the bias penalised, though only the weights are (l2_biases: false)",
     L2_BIAS_NOT_PENALISED: "the bias left out of the penalty, though l2_biases is true",
+    NESTEROV_AS_MOMENTUM: "Nesterov's look-ahead written as plain momentum (θ + v⁺ where "
+                          "nesterov: true gives θ + μ·v⁺ − η·∂L/∂θ)",
+    ADAMW_DECAY_AS_L2: "AdamW's decay folded into the gradient as plain L2 (wd·θ added to "
+                       "∂L/∂θ before m and v, where AdamW takes η·wd·θ from θ itself)",
 }
 """Slip name → what the student did, in the order the slips are tried (SPEC's names)."""

@@ -190,7 +190,9 @@ def test_slip_catalogue_is_spec_order():
                            "updated_weights_in_delta", "missing_bias", "wrong_activation",
                            # the L2 penalty's (SPEC "Regularisation …", named here)
                            "l2_missing_m", "l2_doubled", "l2_halved", "l2_bias_penalised",
-                           "l2_bias_not_penalised"]
+                           "l2_bias_not_penalised",
+                           # the optimizers' (named in issue 16)
+                           "nesterov_as_momentum", "adamw_decay_as_l2"]
 
 
 def test_a_wrong_number_no_slip_explains_gets_none(tmp_path):
