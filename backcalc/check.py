@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from .answers import Answer
 from .engine import train
-from .limits import CHECK_MAX_NUMBERS
+from .limits import CHECK_MAX_NUMBERS, SLIP_WORK, SLIP_WORK_FLOOR
 from .network import Network
 from .numbers import round_half_up
 from .quantities import FPRIME
@@ -64,6 +64,7 @@ class Result:
     drift: float = 0.0                     # how far their written values' rounding moves it
     # Other slips that reproduce the number too, after ``slip``: (slip, detail).
     more_slips: list[tuple[str, str]] = field(default_factory=list)
+    untried: bool = False                  # the slip search stopped before every slip
 
     @property
     def expected(self) -> float:
@@ -466,12 +467,23 @@ def _worlds(worked: Worked) -> list[tuple[str, str, Callable]]:
     return worlds
 
 
-def _world(name: str, label: str, layer: int | None) -> Callable:
-    def world(q: Quantity):
-        if layer is not None and q.key.layer != layer:
+@dataclass(frozen=True)
+class _World:
+    """A slip made where a quantity has it (in ``layer`` only, unless None): called with a
+    quantity, the (operands, compute) the slip puts there, or None."""
+
+    name: str
+    label: str
+    layer: int | None
+
+    def __call__(self, q: Quantity):
+        if self.layer is not None and q.key.layer != self.layer:
             return None
-        return q.slips.get(name, {}).get(label)
-    return world
+        return q.slips.get(self.name, {}).get(self.label)
+
+
+def _world(name: str, label: str, layer: int | None) -> Callable:
+    return _World(name, label, layer)
 
 
 WORLDS = ("yours", "exact", "drift")
@@ -508,12 +520,18 @@ def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: d
     found: dict[int, dict[str, tuple]] = {}      # result → slip → (rank, detail)
     made_here: set[int] = set()      # results a slip reproduces not only via written values
     cost = 0
+    # The work is bounded: each step's answers get an equal share of it.
+    budget = max(SLIP_WORK * len(worked.quantities), SLIP_WORK_FLOOR) // len(by_step)
     for step, indices in by_step.items():
         group = [doubtful[i] for i in indices]
         upto = max(worked.order(r.quantity) for r in group)
         slipped = _SlipWorlds(worked, positions.get(step, 0), upto,
                               [r.quantity.key for r in group])
         for order, (name, detail, world) in enumerate(worlds):
+            if slipped.cost >= budget:
+                for result in group:
+                    result.untried = True
+                break
             # What the student wrote stops a slip: a number written without the slip was
             # not carried on with it.  With the exact values, one written with the slip
             # (within its digits) was carried on at full digits: the slip goes on.
@@ -583,11 +601,23 @@ def _slip_match(result: Result, made: dict, exact: dict, tol: float,
     return None
 
 
-def _only_in(world: Callable, written: dict) -> Callable:
+@dataclass(frozen=True)
+class _OnlyIn:
     """``world`` with its slip made only in the quantities the student wrote."""
-    def in_written(q: Quantity):
-        return world(q) if q.key in written else None
-    return in_written
+
+    world: Callable
+    written: dict
+
+    @property
+    def layer(self) -> int | None:
+        return getattr(self.world, "layer", None)
+
+    def __call__(self, q: Quantity):
+        return self.world(q) if q.key in self.written else None
+
+
+def _only_in(world: Callable, written: dict) -> Callable:
+    return _OnlyIn(world, written)
 
 
 def _step_positions(worked: Worked) -> dict[int, int]:
@@ -626,7 +656,8 @@ class _SlipWorlds:
                     for operands, _ in variants.values():
                         needed.update(operands)
         self.dependents: dict[Key, list[int]] = {}
-        self.sites: dict[str, list[int]] = {}      # slip → where it can be made
+        # slip → layer → where it can be made (None: every layer)
+        self.sites: dict[str, dict[int | None, list[int]]] = {}
         for position in window:
             q = self.quantities[position]
             if q.key not in needed or q.compute is None:
@@ -634,7 +665,9 @@ class _SlipWorlds:
             for operand in q.operands:
                 self.dependents.setdefault(operand, []).append(position)
             for name in q.slips:
-                self.sites.setdefault(name, []).append(position)
+                layers = self.sites.setdefault(name, {})
+                layers.setdefault(None, []).append(position)
+                layers.setdefault(q.key.layer, []).append(position)
 
     def recomputed(self, name: str, world: Callable, values: dict, stops: dict,
                    carry: dict | None = None) -> dict[Key, tuple[float, bool]]:
@@ -643,7 +676,8 @@ class _SlipWorlds:
         ``stops`` as the given values, the slip made in the window, computes for them
         (for a given target, from its operands).  ``carry`` (key → tolerance): a given
         value within its tolerance of the slip's does not stop the change, it carries it."""
-        queue = [p for p in self.sites.get(name, ()) if world(self.quantities[p])]
+        sites = self.sites.get(name, {}).get(getattr(world, "layer", None), ())
+        queue = [p for p in sites if world(self.quantities[p])]
         queued = set(queue)
         heapq.heapify(queue)
         changed: dict[Key, float] = {}

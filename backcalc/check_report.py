@@ -89,6 +89,10 @@ def summary(result: CheckResult) -> Section:
             lines.append([f"{r.key}: your ", r.answer.shown, " is right to the digits you wrote, "
                           f"but it is also exactly what {r.also_slip} gives ({SLIPS[r.also_slip]})"
                           "; the value is ", r.expected, ". Check how you got it."])
+    if any(r.untried and r.verdict == "wrong" for r in result.results):
+        lines.append(["Not every slip was tried for every wrong answer: this calculation is too "
+                      "large to try each slip in each layer within check's work limit; the "
+                      "slips named are those found within it."])
     if result.twice:
         pairs = "; ".join(f"{kept.key} (line {kept.line}) and {left.key} (line {left.line})"
                           for kept, left in result.twice)

@@ -515,6 +515,13 @@ def schema(output, force):
 @click.option("--l2-form", "l2_form", default=None, metavar="FORM",
               help="With --l2: half ((λ/2)·Σw², as PyTorch), full (λ·Σw²) or half_mean "
                    "((λ/2m)·Σw², as Coursera) [default: half].")
+@click.option("--optimizer", default=None, metavar="NAME",
+              help="sgd, adam or adamw (Adam with decoupled weight decay, as PyTorch's "
+                   "AdamW), written with every setting to edit [default: sgd].")
+@click.option("--momentum", type=NonNegativeNumber(), default=None, metavar="MU",
+              help="With sgd: momentum μ in [0, 1) [default: none].")
+@click.option("--nesterov", is_flag=True,
+              help="With --momentum: Nesterov's momentum, as PyTorch's nesterov=True.")
 @click.option("--dropout", "dropout", type=NonNegativeNumber(), default=None, metavar="KEEP",
               help="Inverted dropout on every hidden layer with keep probability KEEP in "
                    "(0, 1], its mask all 1s to edit (the layer's dropout key) [default: none].")
@@ -533,8 +540,8 @@ def schema(output, force):
 @click.option("-o", "--output", type=FileName(), default=None,
               help="Write the network to this file instead of standard output.")
 @click.option("--force", is_flag=True, help="With -o: replace the file if it exists.")
-def new(arch, activation, loss, learning_rate, l2, l2_form, dropout, seed, weights, biases,
-        input_, target, name, output, force):
+def new(arch, activation, loss, learning_rate, l2, l2_form, optimizer, momentum, nesterov,
+        dropout, seed, weights, biases, input_, target, name, output, force):
     """Make a network file to edit, from layer sizes such as 2-3-1.
 
     ARCH is the sizes joined by '-', the input's first: 2-3-1 has 2 inputs, a
@@ -549,7 +556,9 @@ def new(arch, activation, loss, learning_rate, l2, l2_form, dropout, seed, weigh
     """
     terminal.write_text(app.new(arch, activation=activation, loss=loss,
                                 learning_rate=learning_rate, l2=l2, l2_form=l2_form,
-                                dropout=dropout, seed=seed, weights=weights,
+                                optimizer=optimizer, momentum=momentum, nesterov=nesterov,
+                                dropout=dropout,
+                                seed=seed, weights=weights,
                                 biases=biases, input=input_, target=target, name=name,
                                 output=output, force=force))
 

@@ -34,7 +34,8 @@ from .yamlsource import (
 L2_KEYS = ("l2", "l2_form", "l2_biases")    # the L2 penalty (``penalties``)
 TOP_KEYS = {
     "name", "description", "input", "target", "samples", "loss", "learning_rate", "layers",
-    "reduction", "update", "update_biases", "momentum", "optimizer", "relu_derivative_at_zero",
+    "reduction", "update", "update_biases", "momentum", "nesterov", "optimizer",
+    "relu_derivative_at_zero",
     "round_intermediates", "weight_rows", "index_base", "state", *L2_KEYS,
 }
 REQUIRED_TOP = ("loss", "learning_rate", "layers")
@@ -220,7 +221,9 @@ def describe(value) -> str:
 def _did_you_mean(word: str, options) -> str:
     import difflib  # only on the way to an error
 
-    hint = difflib.get_close_matches(word, sorted(options), n=1)
+    # The same word in other letter case first (adamW is adamw, not adam).
+    hint = [option for option in sorted(options) if option.lower() == word.lower()]
+    hint = hint or difflib.get_close_matches(word, sorted(options), n=1)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
@@ -308,6 +311,12 @@ def _options(root: Node) -> dict:
             owners = [name for name, cls in OPTIMIZERS.items() if cls.takes_momentum]
             hint = f"; {chosen.momentum_hint}" if chosen.momentum_hint else ""
             raise root["momentum"].error(f"momentum applies to {' and '.join(owners)}{hint}")
+    if root.has("nesterov"):
+        options["nesterov"] = root["nesterov"].boolean()
+        if options["nesterov"] and not options.get("momentum", 0):
+            raise root["nesterov"].error("Nesterov's look-ahead applies only with momentum: "
+                                         "give momentum: μ above 0 as well (or nesterov: "
+                                         "false)")
     options.update(_l2(root))
     if root.has("relu_derivative_at_zero"):
         options["relu_derivative_at_zero"] = _binary(root["relu_derivative_at_zero"])
@@ -359,14 +368,22 @@ def _optimizer(node: Node) -> OptimizerConfig:
     if not isinstance(node.value, dict):
         name = node.choice(sorted(settings))
         return OptimizerConfig(name, {key: s.default for key, s in settings[name].items()})
-    node.mapping({"name"}.union(*settings.values()), ("name",))
+    # An unknown key is told the keys of the optimizer named (all of them, without one).
+    known = {"name"}.union(*settings.values())
+    named = node.value.get("name")
+    own = {"name", *settings[named]} if isinstance(named, str) and named in settings else known
+    if any(key not in known for key in node.value):
+        node.mapping(own, ("name",))
+    node.mapping(known, ("name",))
     name = node["name"].choice(sorted(settings))
     for key in node.value:
         if key != "name" and key not in settings[name]:
             owners = [other for other, keys in settings.items() if key in keys]
             takes = (f"one of {', '.join(sorted(['name', *settings[name]]))}"
                      if settings[name] else "only name")
-            raise node.doc.error(f"{name} takes no {key} (only {', '.join(owners)} does); "
+            does = f"{owners[0]} does" if len(owners) == 1 else \
+                f"{', '.join(owners[:-1])} and {owners[-1]} do"
+            raise node.doc.error(f"{name} takes no {key} (only {does}); "
                                  f"expected {takes}", node.key_mark(key),
                                  f"{node.label}.{key}")
     values = {}

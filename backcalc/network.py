@@ -91,6 +91,7 @@ class Network:
     update: str = "batch"
     update_biases: bool = True
     momentum: float = 0.0
+    nesterov: bool = False                         # with momentum: Nesterov's look-ahead
     l2: float | None = None                        # λ of the L2 penalty; None: no penalty
     l2_form: str = "half"                          # a name of ``penalties.PENALTIES``
     l2_biases: bool = False

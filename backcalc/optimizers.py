@@ -1,4 +1,5 @@
-"""Parameter updates: plain SGD (with optional classical momentum) and Adam.
+"""Parameter updates: plain SGD (with optional classical or Nesterov momentum), Adam and
+AdamW.
 
 An optimizer is one class registered in ``OPTIMIZERS`` under the name a network file
 gives it, and it holds everything about its rule:
@@ -34,7 +35,7 @@ import numpy as np
 from .network import Network, Params
 from .numbers import format_exact
 from .quantities import Memory
-from .slips import UPDATE_SIGN
+from .slips import ADAMW_DECAY_AS_L2, NESTEROV_AS_MOMENTUM, UPDATE_SIGN
 
 
 def _zeros(params: list[Params]) -> list[Params]:
@@ -176,6 +177,16 @@ class Optimizer:
         lines first, the parameter's own last."""
         raise NotImplementedError
 
+    def lines_for(self, kind: str, lr: float, t: int) -> list[Line]:
+        """``worked_lines`` for a weight (kind "W") or a bias ("b"): the same unless the
+        rule treats them apart (AdamW's decay of the weights only)."""
+        return self.worked_lines(lr, t)
+
+    def table_terms(self, lr: float) -> list[tuple[str, Callable[[float, str], float | None]]]:
+        """Columns of the update table besides the kept memory: (heading, the value from
+        the parameter before the update and its kind, "b" for a bias; None: no value)."""
+        return []
+
     def stateless_update(self, lr: float) -> Callable[[float, float], float] | None:
         """θ⁺ from θ and its gradient alone, when this configuration's rule has no memory
         (check's updated_weights_in_delta slip uses it); None otherwise."""
@@ -187,7 +198,9 @@ VELOCITY = Memory("velocity", "v", "velocity v", None, None,
 
 
 class SGD(Optimizer):
-    """θ ← θ − η∇L; with momentum μ: v ← μv − η∇L, θ ← θ + v."""
+    """θ ← θ − η∇L; with momentum μ: v ← μv − η∇L, θ ← θ + v; with ``nesterov: true``
+    as well: v ← μv − η∇L, θ ← θ + μv − η∇L (PyTorch's ``SGD(nesterov=True)``, whose
+    buffer b = μb + ∇L and θ ← θ − η(∇L + μb) is the same with v = −ηb)."""
 
     name = "sgd"
     memory = (VELOCITY,)
@@ -196,8 +209,15 @@ class SGD(Optimizer):
     def kept(self) -> list[Memory]:
         return [VELOCITY] if self.network.momentum else []
 
+    @property
+    def nesterov(self) -> bool:
+        return bool(self.network.momentum) and self.network.nesterov
+
     def describe(self) -> str:
         mu = self.network.momentum
+        if self.nesterov:
+            return (f"SGD with Nesterov momentum μ = {format_exact(mu)}: v ← μv − η∇L, "
+                    "θ ← θ + μv − η∇L (PyTorch's nesterov=True)")
         if mu:
             return f"SGD with momentum μ = {format_exact(mu)}: v ← μv − η∇L, θ ← θ + v"
         return "SGD: θ ← θ − η∇L"
@@ -210,6 +230,7 @@ class SGD(Optimizer):
             return [Params(_descend(p.weights, g.weights, lr, round_),
                            _descend(p.biases, g.biases, lr, round_) if net.update_biases
                            else p.biases) for p, g in zip(params, grads)], {}
+        nesterov = self.nesterov
         velocity = slots.get("velocity") or _zeros(params)
         new_params, new_velocity = [], []
         for (_, kind, theta), (_, _, grad), (_, _, v) in zip(
@@ -221,7 +242,8 @@ class SGD(Optimizer):
             else:
                 v = round_(mu * v - lr * grad)
                 new_velocity.append(v)
-                new_params.append(round_(theta + v))
+                new_params.append(round_(theta + mu * v - lr * grad) if nesterov
+                                  else round_(theta + v))
         return _rebuild(new_params), {"velocity": _rebuild(new_velocity)}
 
     def worked_lines(self, lr: float, t: int) -> list[Line]:
@@ -231,9 +253,21 @@ class SGD(Optimizer):
             return [Line(None, ("theta", "grad"), "{theta} − {eta}·{grad}",
                          lambda v: v[0] - lr * v[1], eta,
                          {UPDATE_SIGN: {"": (("theta", "grad"), lambda v: v[0] + lr * v[1])}})]
+        constants = {"mu": ("μ", mu), **eta}
+        velocity = Line(VELOCITY, ("velocity_before", "grad"),
+                        "{mu}·{velocity_before} − {eta}·{grad}",
+                        lambda v: mu * v[0] - lr * v[1], constants)
+        if self.nesterov:
+            # The look-ahead: the new velocity once more, then the gradient's own step.
+            # Written as plain momentum, θ + v⁺; with the sign slip the velocity's too.
+            return [velocity, Line(
+                None, ("theta", "velocity", "grad"), "{theta} + {mu}·{velocity} − {eta}·{grad}",
+                lambda v: v[0] + mu * v[1] - lr * v[2], constants,
+                {NESTEROV_AS_MOMENTUM: {"": (("theta", "velocity"), lambda v: v[0] + v[1])},
+                 UPDATE_SIGN: {"": (("theta", "velocity_before", "grad"),
+                                    lambda v: v[0] + mu * (mu * v[1] + lr * v[2]) + lr * v[2])}})]
         return [
-            Line(VELOCITY, ("velocity_before", "grad"), "{mu}·{velocity_before} − {eta}·{grad}",
-                 lambda v: mu * v[0] - lr * v[1], {"mu": ("μ", mu), **eta}),
+            velocity,
             Line(None, ("theta", "velocity"), "{theta} + {velocity}", lambda v: v[0] + v[1],
                  slips={UPDATE_SIGN: {"": (("theta", "velocity_before", "grad"),
                                            lambda v: v[0] + mu * v[1] + lr * v[2])}}),
@@ -262,7 +296,7 @@ class Adam(Optimizer):
         "beta2": Setting(0.999, "Adam's decay of the second moment, in [0, 1)."),
         "epsilon": Setting(1e-8, "Adam's ε in the denominator, above 0.", kind="positive"),
     }
-    memory = (M, V, M_HAT, V_HAT)
+    memory: tuple = (M, V, M_HAT, V_HAT)
     momentum_hint = "Adam's own momentum is optimizer.beta1"
 
     def describe(self) -> str:
@@ -304,7 +338,79 @@ class Adam(Optimizer):
         ]
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
+DECAYED = Memory("decayed", "θ\u0303", None, None, None, stored=False)   # θ̃ = θ − η·wd·θ
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as PyTorch's AdamW: θ̃ ← θ − η·wd·θ, then Adam's
+    step from θ̃: θ ← θ̃ − η·m̂ / (√v̂ + ε).  The decay never enters m and v; the biases
+    are decayed only with ``decay_biases: true`` (PyTorch decays every parameter it is
+    given; leaving the biases out is the usual parameter group)."""
+
+    name = "adamw"
+    settings = {
+        **Adam.settings,
+        "weight_decay": Setting(0.01, "AdamW's decoupled weight decay wd, 0 or more: "
+                                      "θ ← θ − η·wd·θ before the Adam step.",
+                                kind="non_negative"),
+        "decay_biases": Setting(False, "AdamW: true decays the biases too (false: only the "
+                                       "weights).", kind="boolean"),
+    }
+    memory = (M, V, M_HAT, V_HAT, DECAYED)
+    momentum_hint = "AdamW's own momentum is optimizer.beta1"
+
+    def decays(self, kind: str) -> bool:
+        """Whether a weight (any kind but "b") or a bias ("b") is decayed."""
+        return kind != "b" or bool(self.options["decay_biases"])
+
+    def describe(self) -> str:
+        o = self.options
+        which = "weights and biases" if o["decay_biases"] else "weights only"
+        return (f"AdamW (β₁ = {format_exact(o['beta1'])}, β₂ = {format_exact(o['beta2'])}, "
+                f"ε = {format_exact(o['epsilon'])}, wd = {format_exact(o['weight_decay'])}, "
+                f"{which}): θ ← θ − η·wd·θ, then θ ← θ − η·m̂ / (√v̂ + ε) (PyTorch's AdamW)")
+
+    def step(self, params, grads, slots: dict, t: int, lr: float, round_) -> tuple:
+        # The decay first, from θ before the update, then Adam's step from the decayed θ.
+        wd = self.options["weight_decay"]
+        decayed = [Params(round_(p.weights - lr * wd * p.weights),
+                          round_(p.biases - lr * wd * p.biases) if self.decays("b")
+                          and self.network.update_biases else p.biases) for p in params]
+        return super().step(decayed, grads, slots, t, lr, round_)
+
+    def lines_for(self, kind: str, lr: float, t: int) -> list[Line]:
+        lines = super().worked_lines(lr, t)
+        if not self.decays(kind):
+            return lines
+        wd = self.options["weight_decay"]
+        b1, b2 = self.options["beta1"], self.options["beta2"]
+        constants = {"eta": ("η", lr), "wd": ("wd", wd)}
+        # The slip: wd·θ added to the gradient (L2 with λ = wd), no decoupled decay.
+        decay = Line(DECAYED, ("theta",), "{theta} − {eta}·{wd}·{theta}",
+                     lambda v: v[0] - lr * wd * v[0], constants,
+                     {ADAMW_DECAY_AS_L2: {"": (("theta",), lambda v: v[0])}})
+        m, v, m_hat, v_hat, theta = lines
+        m.slips = {ADAMW_DECAY_AS_L2: {"": (("m_before", "grad", "theta"),
+                                            lambda v: b1 * v[0] + (1 - b1) * (v[1] + wd * v[2]))}}
+        v.slips = {ADAMW_DECAY_AS_L2: {"": (
+            ("v_before", "grad", "theta"),
+            lambda v: b2 * v[0] + (1 - b2) * ((v[1] + wd * v[2]) * (v[1] + wd * v[2])))}}
+        theta.operands = ("decayed",) + theta.operands[1:]
+        theta.template = theta.template.replace("{theta}", "{decayed}")
+        theta.slips = {UPDATE_SIGN: {"": (("decayed", "m_hat", "v_hat"), theta.slips[
+            UPDATE_SIGN][""][1])}}
+        return [decay, m, v, m_hat, v_hat, theta]
+
+    def worked_lines(self, lr: float, t: int) -> list[Line]:
+        return self.lines_for("W", lr, t)
+
+    def table_terms(self, lr: float):
+        wd = self.options["weight_decay"]
+        return [("decay η·wd·θ",
+                 lambda theta, kind: lr * wd * theta if self.decays(kind) else None)]
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
 
 
 def memory_kinds() -> list[Memory]:

@@ -229,8 +229,9 @@ def update_table(net: Network, step: Step, learning_rate: float) -> Table:
     penalty = penalty_of(net)
     penalised = ([DL_DW.named("θ"), f"+ {penalty.gradient_formula.replace('w', 'θ')}",
                   DJ_DW.column] if penalty else [DL_DW.column])
-    columns = ["parameter", W.column] + penalised + [label for _, label in slots] + [
-        W_UPDATED.column]
+    terms = optimizer.table_terms(learning_rate)
+    columns = ["parameter", W.column] + penalised + [heading for heading, _ in terms] + [
+        label for _, label in slots] + [W_UPDATED.column]
     rows = []
     samples = len(step.pass_.sample_indices)
     factor = penalty.factor(net.l2, samples) if penalty and net.l2 is not None else 0.0
@@ -244,6 +245,7 @@ def update_table(net: Network, step: Step, learning_rate: float) -> Table:
             row += [_pick(step.data_gradients, *cell), term, _pick(step.gradients, *cell)]
         else:
             row.append(_pick(step.gradients, *cell))
+        row += [None if frozen else term(old, kind) for _, term in terms]
         row += [None if frozen else _pick(step.progress.slots[key], *cell) for key, _ in slots]
         rows.append(row + ["fixed" if frozen else _pick(step.parameters, *cell)])
     note = optimizer.describe()

@@ -91,7 +91,8 @@ def network_document(network: Network) -> dict:
     doc["loss"] = net.loss.name
     doc["learning_rate"] = net.learning_rate
     defaults = Network(layers=[], samples=[], loss=net.loss, learning_rate=0.0)
-    for key in ("reduction", "update", "update_biases", "momentum", "relu_derivative_at_zero",
+    for key in ("reduction", "update", "update_biases", "momentum", "nesterov",
+                "relu_derivative_at_zero",
                 "round_intermediates", "weight_rows", "index_base"):
         value = getattr(net, key)
         if value != getattr(defaults, key):

@@ -56,17 +56,24 @@ class Request:
     name: str | None = None
     l2: float | None = None
     l2_form: str | None = None
+    optimizer: str | None = None
+    momentum: float | None = None
+    nesterov: bool = False
     dropout: float | None = None                  # keep p of every hidden layer's dropout
 
     def command(self) -> str:
         """The command line that makes this file (the options given, in a fixed order)."""
         words = ["backcalc", "new", self.arch]
-        for option in ("activation", "loss", "learning_rate", "l2", "l2_form", "dropout", "seed",
-                       "weights", "biases", "input", "target", "name"):
+        for option in ("activation", "loss", "learning_rate", "l2", "l2_form", "optimizer",
+                       "momentum", "nesterov", "dropout", "seed", "weights", "biases", "input",
+                       "target", "name"):
             value = getattr(self, option)
-            if value is not None:
-                shown = format_exact(value) if option in ("learning_rate", "l2", "dropout") \
-                    else str(value)
+            if value is True:                   # a flag
+                words.append(f"--{option}")
+            elif value is not None and value is not False:
+                shown = (format_exact(value) if option in ("learning_rate", "l2", "momentum",
+                                                            "dropout")
+                         else str(value))
                 words += [f"--{option.replace('_', '-')}", shown]
         return " ".join(shlex.quote(word) for word in words)
 
@@ -185,6 +192,38 @@ def _penalty(request: Request) -> list[str]:
     lines = [f"l2: {format_exact(lam)}"]
     if request.l2_form is not None:
         lines.append(f"l2_form: {_choice('--l2-form', request.l2_form, PENALTIES)}")
+    return lines
+
+
+def _optimizer(request: Request) -> list[str]:
+    """The optimizer lines of the file: momentum (and nesterov) for sgd, or the optimizer
+    with every setting at its default, to edit (none for plain SGD)."""
+    from .network import OptimizerConfig
+    from .optimizers import OPTIMIZERS
+    name = (OptimizerConfig().name if request.optimizer is None
+            else _choice("--optimizer", request.optimizer, OPTIMIZERS))
+    cls = OPTIMIZERS[name]
+    lines = []
+    if cls.settings:
+        lines += ["optimizer:", f"  name: {name}"]
+        lines += [f"  {key}: {str(s.default).lower() if s.boolean else format_exact(s.default)}"
+                  for key, s in cls.settings.items()]
+    elif request.optimizer is not None:
+        lines.append(f"optimizer: {name}")
+    mu = request.momentum
+    if mu is not None:
+        if not cls.takes_momentum:
+            hint = f" ({cls.momentum_hint})" if cls.momentum_hint else ""
+            raise InputError(f"momentum applies to SGD, not {name}{hint}", field="--momentum")
+        if not (math.isfinite(mu) and 0 <= mu < 1):
+            raise InputError(f"expected a momentum in [0, 1), found {format_exact(mu)}",
+                             field="--momentum")
+        lines.insert(0, f"momentum: {format_exact(mu)}")
+    if request.nesterov:
+        if not mu:
+            raise InputError("Nesterov's look-ahead applies only with momentum: give "
+                             "--momentum μ above 0 as well", field="--nesterov")
+        lines.insert(1, "nesterov: true")
     return lines
 
 
@@ -377,6 +416,7 @@ def scaffold(request: Request, output: str | None = None) -> str:
         raise InputError(f"expected a finite number of 0 or more, found {rate}",
                          field="--learning-rate")
     penalty = _penalty(request)
+    optimizer = _optimizer(request)
     keep = _keep(request, layers)
     seed = DEFAULT_SEED if request.seed is None else _seed(request.seed)
     name = _text("--name", request.name if request.name is not None else
@@ -415,6 +455,7 @@ def scaffold(request: Request, output: str | None = None) -> str:
               _vector("target", cells(target, "target"), ""),
               f"loss: {loss}",
               f"learning_rate: {format_exact(rate)}",
+              *optimizer,
               *penalty,
               "layers:"]
     w, b = 1, 1

@@ -52,12 +52,16 @@ TOP = {   # every top-level key, in the order a file usually writes them
     "update": "batch: one update per iteration from all samples; online: one update per "
               "sample, in file order.",
     "momentum": "Classical momentum μ in [0, 1): v ← μv − η∇L, θ ← θ + v (sgd only).",
+    "nesterov": "true: Nesterov's momentum (with momentum above 0): v ← μv − η∇L, "
+                "θ ← θ + μv − η∇L, as PyTorch's SGD with nesterov=True.",
     "l2": "An L2 penalty λ (0 or more) on the weights: the update follows the cost "
           "J = L + penalty (l2_form says which penalty).",
     "l2_form": "The L2 penalty's form (only with l2).",
     "l2_biases": "true: the biases are penalised too (only with l2).",
-    "optimizer": "sgd (θ ← θ − η∇L), or adam as {name: adam, beta1, beta2, epsilon} "
-                 "(with bias correction, as in PyTorch).",
+    "optimizer": "sgd (θ ← θ − η∇L), adam as {name: adam, beta1, beta2, epsilon} "
+                 "(with bias correction, as in PyTorch), or adamw as {name: adamw, beta1, "
+                 "beta2, epsilon, weight_decay, decay_biases} (Adam with decoupled weight "
+                 "decay θ ← θ − η·wd·θ, as PyTorch's AdamW).",
     "relu_derivative_at_zero": "The value used for ReLU′(0), 0 or 1 (sources differ).",
     "round_intermediates": "Round every computed value (z, a, loss, ∂L/∂a, δ, gradient, "
                            "updated parameter) to this many decimals before it is used "
@@ -317,6 +321,7 @@ def network_schema() -> dict:
         "layers": {"type": "array", "minItems": 1, "items": _layer()},
         "momentum": {"type": "number", "minimum": 0, "exclusiveMaximum": 1,
                      "default": defaults["momentum"]},
+        "nesterov": {"type": "boolean", "default": defaults["nesterov"]},
         "optimizer": _optimizer(),
         "l2": {"type": "number", "minimum": 0},
         "l2_form": _choice(list(PENALTIES), TOP["l2_form"], defaults["l2_form"],
@@ -358,6 +363,9 @@ def network_schema() -> dict:
                 {"type": "object", "required": ["name"],
                  "properties": {"name": {"enum": momentum_free}}}]}}},
              "then": {"properties": {"momentum": {"const": 0}}}},
+            {"if": {"required": ["nesterov"], "properties": {"nesterov": {"const": True}}},
+             "then": {"required": ["momentum"],
+                      "properties": {"momentum": {"exclusiveMinimum": 0}}}},
             *({"if": {"required": [key]}, "then": {"required": ["l2"]}}
               for key in ("l2_form", "l2_biases")),
         ],

@@ -7,7 +7,7 @@ is worked out by what the slip belongs to:
   updated_weights_in_delta (with the optimizer's ``stateless_update``);
 * the activation (``activations``): derivative_of_z, wrong_activation;
 * the loss (``losses``): missing_half, extra_half, delta_sign;
-* the optimizer (``optimizers``): update_sign;
+* the optimizer (``optimizers``): update_sign, nesterov_as_momentum, adamw_decay_as_l2;
 * the L2 penalty (``penalties``, by ``l2_form``): l2_missing_m, l2_doubled, l2_halved,
   l2_bias_penalised, l2_bias_not_penalised;
 * dropout (``dropout``): dropout_not_rescaled, dropout_rescaled_twice,
@@ -32,6 +32,8 @@ L2_HALVED = "l2_halved"
 L2_MISSING_M = "l2_missing_m"
 L2_BIAS_PENALISED = "l2_bias_penalised"
 L2_BIAS_NOT_PENALISED = "l2_bias_not_penalised"
+NESTEROV_AS_MOMENTUM = "nesterov_as_momentum"
+ADAMW_DECAY_AS_L2 = "adamw_decay_as_l2"
 DROPOUT_NOT_RESCALED = "dropout_not_rescaled"
 DROPOUT_RESCALED_TWICE = "dropout_rescaled_twice"
 DROPPED_DELTA_NOT_ZEROED = "dropped_delta_not_zeroed"
@@ -55,6 +57,10 @@ SLIPS = {
                "λ·Σw² gives 2λ·w)",
     L2_BIAS_PENALISED: "the bias penalised, though only the weights are (l2_biases: false)",
     L2_BIAS_NOT_PENALISED: "the bias left out of the penalty, though l2_biases is true",
+    NESTEROV_AS_MOMENTUM: "Nesterov's look-ahead written as plain momentum (θ + v⁺ where "
+                          "nesterov: true gives θ + μ·v⁺ − η·∂L/∂θ)",
+    ADAMW_DECAY_AS_L2: "AdamW's decay folded into the gradient as plain L2 (wd·θ added to "
+                       "∂L/∂θ before m and v, where AdamW takes η·wd·θ from θ itself)",
     DROPOUT_NOT_RESCALED: "the dropout mask applied without rescaling by the keep "
                           "probability (a·m where inverted dropout gives a·m/p)",
     DROPOUT_RESCALED_TWICE: "the dropout mask's 1/p applied twice (a·m/p² where inverted "

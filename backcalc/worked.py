@@ -766,10 +766,13 @@ class _Builder:
     def updates(self, step: Step, params: dict, slots: dict) -> tuple[dict, dict]:
         net = self.net
         # Each line's formula is the same for every parameter: its tokens are made once.
-        lines = [(line, _tokens(line.template, {
+        # A weight's and a bias's lines (the same but for AdamW's decay), each formula's
+        # tokens made once.
+        lines = {kind: [(line, _tokens(line.template, {
             **{name: position for position, name in enumerate(line.operands)},
             **{name: Const(symbol, value) for name, (symbol, value) in line.constants.items()}}))
-            for line in self.optimizer.worked_lines(self.learning_rate, step.progress.updates)]
+            for line in self.optimizer.lines_for(kind, self.learning_rate, step.progress.updates)]
+            for kind in ("W", "b")}
         new_params, new_slots = {}, dict(slots)
         for l, layer in enumerate(net.layers):
             cells = [("W", j, i) for j in range(layer.size) for i in range(layer.inputs)]
@@ -788,7 +791,7 @@ class _Builder:
                     self.computed(key, updated.named(label), after, [before], [0], lambda v: v[0],
                                   "kept fixed: update_biases is false")
                 else:
-                    self.update_lines(step, lines, (kind, l, j, i), label, key, before, grad,
+                    self.update_lines(step, lines[kind], (kind, l, j, i), label, key, before, grad,
                                       after, slots, new_slots)
                 new_params[(kind, l, j, i) if kind == "W" else (kind, l, j)] = key
             if layer.shared_bias:

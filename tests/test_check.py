@@ -191,6 +191,8 @@ def test_slip_catalogue_is_spec_order():
                            # the L2 penalty's (SPEC "Regularisation …", named here)
                            "l2_missing_m", "l2_doubled", "l2_halved", "l2_bias_penalised",
                            "l2_bias_not_penalised",
+                           # the optimizers' (named in issue 16)
+                           "nesterov_as_momentum", "adamw_decay_as_l2",
                            # dropout's (SPEC "Regularisation …, dropout", named here)
                            "dropout_not_rescaled", "dropout_rescaled_twice",
                            "dropped_delta_not_zeroed"]

@@ -184,3 +184,40 @@ def test_a_worked_calculation_is_freed_as_soon_as_it_is_dropped():
             assert worked.quantities
             del worked
             assert gc.collect() == 0, (name, decimals)
+
+
+def chain(layers: int) -> str:
+    """A 1-1-…-1 sigmoid chain: ``layers`` layers of one neuron (2 parameters each)."""
+    layer = "  - activation: sigmoid\n    weights: [[0.5]]\n    biases: [0.1]\n"
+    return ("input: [1]\ntarget: [0.2]\nloss: half_squared_error\nlearning_rate: 0.5\n"
+            "layers:\n" + layer * layers)
+
+
+def test_the_slip_search_stops_at_its_work_limit_on_a_deep_network(tmp_path, monkeypatch):
+    """Each slip in each layer of a deep chain would cost the square of its depth: the
+    search stops at SLIP_WORK per number (here lowered to 1, with no floor), the wrong
+    answer is marked untried and the summary says so; with the limit as shipped the same
+    answer gets the whole search."""
+    net = tmp_path / "chain.yaml"
+    net.write_text(chain(40), encoding="utf-8")
+    network = load_network(*resolve(str(net)))
+    answers = tmp_path / "a.yaml"
+    answers.write_text("loss: 9.5\n", encoding="utf-8")
+    whole = check(network, load_answers(answers, network))
+    assert [r.untried for r in whole.results] == [False]
+    costs: list[int] = []
+    diagnose = check_module._diagnose
+    monkeypatch.setattr(check_module, "_diagnose",
+                        lambda *args, **kwargs: costs.append(diagnose(*args, **kwargs)))
+    monkeypatch.setattr(check_module, "SLIP_WORK", 1)
+    monkeypatch.setattr(check_module, "SLIP_WORK_FLOOR", 0)
+    cut = check(network, load_answers(answers, network))
+    [result] = cut.results
+    assert result.verdict == "wrong" and result.untried
+    numbers = len(cut.worked.quantities)
+    # The last world tried may go past the limit by at most one world's work: three
+    # calculations over the answer's step.
+    assert costs[0] <= numbers + 3 * numbers
+    from backcalc.check_report import summary
+    text = " ".join(str(part) for line in summary(cut).lines for part in line)
+    assert "Not every slip was tried" in text

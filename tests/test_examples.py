@@ -19,7 +19,8 @@ from backcalc.netfile import load_network
 from helpers import NETWORKS, bundled_network, sigmoid
 
 BUNDLED = {"mazur", "seed000", "seed002", "seed004", "softmax-classifier", "xor-batch",
-           "xor-online", "l2-half", "l2-full", "l2-half-mean", "dropout"}
+           "xor-online", "l2-half", "l2-full", "l2-half-mean", "nesterov", "adamw",
+           "dropout"}
 
 
 def exact(value):

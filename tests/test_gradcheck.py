@@ -300,3 +300,20 @@ def test_summary_lists_many_mismatches_briefly(monkeypatch):
         "b1[1], b1[2], b1[3], W2[1,1] and 11 more)")
     assert gradcheck_document(result)["mismatches"] == 21
     assert np.isfinite([c.relative_error for c in result.checks]).all()
+
+
+def test_a_deep_network_is_refused_before_any_work(in_tmp):
+    """Every loss evaluation passes through every layer: parameters × layers is limited
+    to 5 per weight and bias of --max-parameters.  A 6-layer chain of 1-neuron layers has
+    12 parameters: 72 layer passes, over 5 × 12 = 60; ⌈72 / 5⌉ = 15 is what it needs."""
+    layer = "  - activation: sigmoid\n    weights: [[0.5]]\n    biases: [0.1]\n"
+    Path("deep.yaml").write_text("input: [1]\ntarget: [0.2]\nloss: half_squared_error\n"
+                                 "learning_rate: 0.5\nlayers:\n" + layer * 6, encoding="utf-8")
+    result = run_cli("gradcheck", "deep.yaml", "--max-parameters", "12")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: deep.yaml: layers: gradcheck passes through the network's 6 layers for each "
+        "of its 12 weights and biases (72 layer passes), more than the limit of 60 (5 per "
+        "weight and bias of --max-parameters 12); if you mean it, raise the limit with "
+        "--max-parameters 15\n")
+    assert run_cli("gradcheck", "deep.yaml", "--max-parameters", "15").exit_code == 0

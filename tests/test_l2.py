@@ -343,8 +343,8 @@ layers:
     ("l2: 0.1\nl2_fom: full",
      "net.yaml:6:1: l2_fom: unknown key 'l2_fom' (did you mean 'l2_form'?); expected one of "
      "description, index_base, input, l2, l2_biases, l2_form, layers, learning_rate, loss, "
-     "momentum, name, optimizer, reduction, relu_derivative_at_zero, round_intermediates, "
-     "samples, state, target, update, update_biases, weight_rows"),
+     "momentum, name, nesterov, optimizer, reduction, relu_derivative_at_zero, "
+     "round_intermediates, samples, state, target, update, update_biases, weight_rows"),
 ])
 def test_every_bad_l2_value_is_one_line(extra, line):
     write_network(BASE.format(extra=extra))

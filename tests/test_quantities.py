@@ -139,7 +139,7 @@ def test_explain_groups_by_the_catalogues_phases_and_writes_its_symbols():
 
 def test_the_optimizers_memory_is_in_the_catalogue_the_update_table_and_the_state_file():
     kinds = [m.kind for m in optimizers.memory_kinds()]
-    assert kinds == ["velocity", "m", "v", "m_hat", "v_hat"]
+    assert kinds == ["velocity", "m", "v", "m_hat", "v_hat", "decayed"]
     assert netfile.state_slots() == ("velocity", "m", "v")
     assert netfile.state_keys() == {"iteration", "updates", "source", "velocity", "m", "v"}
     base = Path(resolve("xor-batch")[0]).read_text(encoding="utf-8")

@@ -62,8 +62,8 @@ LAYER1_BIASES = "    biases: [0.35, 0.35]\n"
 LAYER2_BIASES = "    biases: 0.60\n"
 
 KEYS = ("description, index_base, input, l2, l2_biases, l2_form, layers, learning_rate, loss, "
-        "momentum, name, optimizer, reduction, relu_derivative_at_zero, round_intermediates, "
-        "samples, state, target, update, update_biases, weight_rows")
+        "momentum, name, nesterov, optimizer, reduction, relu_derivative_at_zero, "
+        "round_intermediates, samples, state, target, update, update_biases, weight_rows")
 ACTIVATIONS = ("elu, identity, leaky_relu, linear, logsig, poslin, purelin, relu, sigmoid, "
                "softmax, softplus, tanh, tansig")
 LOSSES = ("bce, binary_cross_entropy, ce, cross_entropy, half_squared_error, half_sse, "
@@ -236,14 +236,15 @@ CASES = [
     ("relu-derivative-at-zero-half", "relu_derivative_at_zero: 0.5\n" + BASE,
      "net.yaml:1:26: relu_derivative_at_zero: expected 0 or 1, found 0.5"),
     ("unknown-optimizer", "optimizer: rmsprop\n" + BASE,
-     "net.yaml:1:12: optimizer: expected one of adam, sgd, found 'rmsprop'"),
+     "net.yaml:1:12: optimizer: expected one of adam, adamw, sgd, found 'rmsprop'"),
     ("unknown-optimizer-name", "optimizer: {name: rmsprop}\n" + BASE,
-     "net.yaml:1:19: optimizer.name: expected one of adam, sgd, found 'rmsprop'"),
+     "net.yaml:1:19: optimizer.name: expected one of adam, adamw, sgd, found 'rmsprop'"),
     ("adam-unknown-key", "optimizer: {name: adam, beta3: 0.5}\n" + BASE,
      "net.yaml:1:25: optimizer.beta3: unknown key 'beta3' (did you mean 'beta2'?); "
      "expected one of beta1, beta2, epsilon, name"),
     ("sgd-with-adam-key", "optimizer: {name: sgd, beta1: 0.5}\n" + BASE,
-     "net.yaml:1:24: optimizer.beta1: sgd takes no beta1 (only adam does); expected only name"),
+     "net.yaml:1:24: optimizer.beta1: sgd takes no beta1 (only adam and adamw do); "
+     "expected only name"),
     ("adam-beta1-of-1", "optimizer: {name: adam, beta1: 1}\n" + BASE,
      "net.yaml:1:32: optimizer.beta1: expected a value in [0, 1), found 1"),
     ("alpha-on-sigmoid",

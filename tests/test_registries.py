@@ -110,7 +110,7 @@ def test_the_loader_takes_its_settings_and_refuses_what_it_does_not_take(signum)
     assert bare.optimizer.settings == {"beta": 0.9}
     for change, message in [
         ("{name: signum, beta: 1.5}", "optimizer.beta: expected a value in [0, 1), found 1.5"),
-        ("{name: signum, beta1: 0.5}", "signum takes no beta1 (only adam does)"),
+        ("{name: signum, beta1: 0.5}", "signum takes no beta1 (only adam and adamw do)"),
         ("{name: adam, beta: 0.5}", "adam takes no beta (only signum does); expected one "
                                     "of beta1, beta2, epsilon, name"),
         ("{name: sgd, beta: 0.5}", "sgd takes no beta (only signum does); expected only name"),

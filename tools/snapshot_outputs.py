@@ -24,7 +24,8 @@ import tempfile
 from pathlib import Path
 
 NETWORKS = ["mazur", "seed000", "seed002", "seed004", "softmax-classifier", "xor-batch",
-            "xor-online", "l2-half", "l2-full", "l2-half-mean", "dropout"]
+            "xor-online", "l2-half", "l2-full", "l2-half-mean", "nesterov", "adamw",
+            "dropout"]
 ANSWERED = ["seed000", "seed002", "seed004"]
 WIDTHS = [40, 80, 100, 160]
 FORMATS = ["table", "json", "markdown", "latex", "csv", "html"]

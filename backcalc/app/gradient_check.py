@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..csvout import record_rows
+from ..errors import LimitError
 from ..formats import Choice, Output, check_target
 from ..gradcheck import OFFSETS, gradcheck as check_gradients, gradcheck_document, gradcheck_report
-from ..limits import GRADCHECK_MAX_PARAMETERS
+from ..limits import GRADCHECK_LAYER_PASSES, GRADCHECK_MAX_PARAMETERS
 from ..network import Network
 from ..report import parameter_columns
 from ..work_progress import Callback, counting
@@ -20,6 +21,7 @@ def gradcheck(network: NetworkInput, *, choice: Choice | None = None,
     a mismatch).  ``progress(done, total)`` counts the loss evaluations."""
     choice = choice if choice is not None else Choice()
     net = load(network, max_parameters)
+    _within_depth(net, max_parameters)
     check_target(choice.path, choice.force, [source_of(net)])
     with counting(progress, evaluations(net)):
         result = check_gradients(net)
@@ -28,6 +30,21 @@ def gradcheck(network: NetworkInput, *, choice: Choice | None = None,
                     lambda: record_rows(gradcheck_document(result)["parameters"]))
     return GradcheckOutcome(output, choice, status=1 if result.mismatches else 0,
                             gradcheck=result, warnings=list(net.warnings))
+
+
+def _within_depth(net: Network, max_parameters: int) -> None:
+    """Refuse, before any work, a network whose every loss evaluation passes through so
+    many layers that gradcheck would take hours (``GRADCHECK_LAYER_PASSES``)."""
+    parameters, layers = net.parameter_count, len(net.layers)
+    limit = GRADCHECK_LAYER_PASSES * max_parameters
+    if parameters * layers > limit:
+        needed = -(-parameters * layers // GRADCHECK_LAYER_PASSES)      # rounded up
+        raise LimitError(
+            f"gradcheck passes through the network's {layers:,} layers for each of its "
+            f"{parameters:,} weights and biases ({parameters * layers:,} layer passes), more "
+            f"than the limit of {limit:,} ({GRADCHECK_LAYER_PASSES} per weight and bias of "
+            f"--max-parameters {max_parameters:,}); if you mean it, raise the limit with "
+            f"--max-parameters {needed}", file=net.source, field="layers")
 
 
 def evaluations(net: Network) -> int:

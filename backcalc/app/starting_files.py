@@ -14,14 +14,17 @@ def new(arch: str, *, activation: str | None = None, loss: str | None = None,
         learning_rate: float | None = None, seed: int | str | None = None,
         weights: str | None = None, biases: str | None = None, input: str | None = None,
         target: str | None = None, name: str | None = None,
-        l2: float | None = None, l2_form: str | None = None, dropout: float | None = None,
+        l2: float | None = None, l2_form: str | None = None,
+        optimizer: str | None = None, momentum: float | None = None, nesterov: bool = False,
+        dropout: float | None = None,
         output: str | Path | None = None, force: bool = False) -> FileText:
     """A network file to edit, from layer sizes such as ``"2-3-1"`` (options as for
     `backcalc new`); written to ``output`` when given (never over a file unless ``force``)."""
     from ..scaffold import Request, scaffold
     request = Request(arch, activation=activation, loss=loss, learning_rate=learning_rate,
                       seed=seed, weights=weights, biases=biases, input=input, target=target,
-                      name=name, l2=l2, l2_form=l2_form, dropout=dropout)
+                      name=name, l2=l2, l2_form=l2_form, optimizer=optimizer,
+                      momentum=momentum, nesterov=nesterov, dropout=dropout)
     text = scaffold(request, visible(str(output)) if output is not None else None)
     return _written(text, output, force,
                     f"Network written to {output}; edit its numbers, then `backcalc run "
