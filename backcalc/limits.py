@@ -6,18 +6,19 @@ defaults without loading the library.
 
 from __future__ import annotations
 
-MAX_PARAMETERS = 1_000_000
-"""Networks with more weights and biases are refused (``--max-parameters`` raises it)."""
+MAX_PARAMETERS = 100_000
+"""Networks with more weights and biases are refused (``--max-parameters`` raises it, up
+to what a file of ``yamlsource.MAX_VALUES`` values holds)."""
 
 GRADCHECK_MAX_PARAMETERS = 20_000
 """gradcheck evaluates the loss four times per parameter (θ ± h, θ ± 2h): a larger
 network takes minutes."""
 
 GRADCHECK_LAYER_PASSES = 5
-"""Each of those evaluations passes through every layer: gradcheck takes at most this
-many layers per weight and bias of its parameter limit (parameters × layers ≤ 5 ×
---max-parameters, 100,000 by default), or a deep chain of few parameters would run
-for hours."""
+"""Each of those evaluations passes through every layer for every sample: gradcheck
+takes at most this many layer-sample passes per weight and bias of its parameter limit
+(parameters × layers × samples ≤ 5 × --max-parameters, 100,000 by default), or a deep
+chain or a long list of samples would run for hours."""
 
 DEFAULT_MAX_ROWS = 50
 """Tables longer than this show their first and last rows (``--max-rows``; wider than

@@ -30,8 +30,9 @@ wrote (savefile refuses to write a larger one)."""
 SAVED_MARK = "# Saved by backcalc"
 """How a file backcalc saved begins (``savefile`` writes it; the limit above is for it)."""
 
-MAX_VALUES = 2_000_000
-"""Most scalars, lists and mappings a document may expand to (aliases counted each time)."""
+MAX_VALUES = 500_000
+"""Most scalars, lists and mappings a document may expand to (aliases counted each time).
+Reading costs about 20 µs and 1 KB a value: at the limit, some 10 s and 500 MB."""
 
 MAX_SAVED_VALUES = MAX_VALUES + 8 * MAX_PARAMETERS
 """The limit for a document carrying backcalc's saved mark (the state, --save): the

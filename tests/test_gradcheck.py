@@ -313,7 +313,25 @@ def test_a_deep_network_is_refused_before_any_work(in_tmp):
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: deep.yaml: layers: gradcheck passes through the network's 6 layers for each "
-        "of its 12 weights and biases (72 layer passes), more than the limit of 60 (5 per "
+        "of its 12 weights and biases (72 passes), more than the limit of 60 (5 per "
         "weight and bias of --max-parameters 12); if you mean it, raise the limit with "
         "--max-parameters 15\n")
     assert run_cli("gradcheck", "deep.yaml", "--max-parameters", "15").exit_code == 0
+
+
+def test_many_samples_are_refused_before_any_work(in_tmp):
+    """Every loss evaluation passes through every sample too: a 1-1 network (2
+    parameters, 1 layer) with 40 samples is 2 × 1 × 40 = 80 passes, over 5 × 10 = 50
+    with --max-parameters 10; ⌈80 / 5⌉ = 16 is what it needs."""
+    samples = "".join(f"  - input: [{k / 10}]\n    target: [0.5]\n" for k in range(40))
+    Path("wide.yaml").write_text("loss: half_squared_error\nlearning_rate: 0.5\nsamples:\n"
+                                 + samples + "layers:\n  - activation: sigmoid\n"
+                                 "    weights: [[0.5]]\n    biases: [0.1]\n", encoding="utf-8")
+    result = run_cli("gradcheck", "wide.yaml", "--max-parameters", "10")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: wide.yaml: layers: gradcheck passes through the network's 1 layer and 40 "
+        "samples for each of its 2 weights and biases (80 passes), more than the limit of 50 "
+        "(5 per weight and bias of --max-parameters 10); if you mean it, raise the limit with "
+        "--max-parameters 16\n")
+    assert run_cli("gradcheck", "wide.yaml", "--max-parameters", "16").exit_code == 0

@@ -28,6 +28,7 @@ import yaml
 
 import backcalc
 import backcalc.yamlsource
+from backcalc.limits import MAX_PARAMETERS
 
 from helpers import invoke, one_error_line, run_cli
 
@@ -258,7 +259,7 @@ def test_the_limit_applies_to_the_saved_state_too():
 
 def test_parameter_limit_is_documented_in_help():
     help_text = invoke("run", "--help").stdout
-    assert "--max-parameters" in help_text and "1000000" in help_text
+    assert "--max-parameters" in help_text and str(MAX_PARAMETERS) in help_text
 
 
 ALIAS_BOMB = """\
@@ -282,8 +283,10 @@ def test_an_answers_file_alias_bomb_is_refused_quickly(monkeypatch):
                         lambda self, node, path: built.append(self.file) or build(self, node, path))
     line = one_error_line(invoke("check", "mazur", "answers.yaml", code=2))
     assert built and "answers.yaml" not in built   # the network was built, the bomb never
-    assert line.startswith("Error: answers.yaml:7:")
-    assert "this list expands to 11,111,111 values, more than the limit of 2,000,000" in line
+    # a = 10 values and the list, each next list 10 of the one before and itself: f, on
+    # line 6, is the first over 500,000 (1,111,111).
+    assert line.startswith("Error: answers.yaml:6:")
+    assert "this list expands to 1,111,111 values, more than the limit of 500,000" in line
 
 
 def test_an_answers_file_object_tag_is_refused_and_never_executed():

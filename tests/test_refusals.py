@@ -423,16 +423,16 @@ def test_billion_laughs_is_refused_quickly(monkeypatch):
     sizes = [10]
     while len(sizes) < 9:
         sizes.append(9 * sizes[-1] + 1)
-    first_too_large = next(i for i, size in enumerate(sizes) if size > 2_000_000)
-    assert first_too_large == 6  # anchor g, on line 7
+    first_too_large = next(i for i, size in enumerate(sizes) if size > 500_000)
+    assert first_too_large == 5  # anchor f, on line 6
     built = []
     build = backcalc.yamlsource._Builder.build
     monkeypatch.setattr(backcalc.yamlsource._Builder, "build",
                         lambda self, node, path: built.append(path) or build(self, node, path))
     line = refuse_text(billion_laughs())
     assert built == []                      # refused before any value is built
-    assert line == (f"Error: net.yaml:7:4: g: document too large: this list expands to "
-                    f"{sizes[6]:,} values, more than the limit of 2,000,000 "
+    assert line == (f"Error: net.yaml:6:4: f: document too large: this list expands to "
+                    f"{sizes[5]:,} values, more than the limit of 500,000 "
                     f"(aliases count each time they are used)")
 
 

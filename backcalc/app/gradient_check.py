@@ -33,18 +33,21 @@ def gradcheck(network: NetworkInput, *, choice: Choice | None = None,
 
 
 def _within_depth(net: Network, max_parameters: int) -> None:
-    """Refuse, before any work, a network whose every loss evaluation passes through so
-    many layers that gradcheck would take hours (``GRADCHECK_LAYER_PASSES``)."""
-    parameters, layers = net.parameter_count, len(net.layers)
+    """Refuse, before any work, a network whose loss evaluations pass through so many
+    layers and samples that gradcheck would take hours (``GRADCHECK_LAYER_PASSES``)."""
+    parameters, layers, samples = net.parameter_count, len(net.layers), len(net.samples)
+    passes = parameters * layers * samples
     limit = GRADCHECK_LAYER_PASSES * max_parameters
-    if parameters * layers > limit:
-        needed = -(-parameters * layers // GRADCHECK_LAYER_PASSES)      # rounded up
+    if passes > limit:
+        needed = -(-passes // GRADCHECK_LAYER_PASSES)      # rounded up
+        through = f"{layers:,} layer{'s' if layers != 1 else ''}" + (
+            f" and {samples:,} samples" if samples > 1 else "")
         raise LimitError(
-            f"gradcheck passes through the network's {layers:,} layers for each of its "
-            f"{parameters:,} weights and biases ({parameters * layers:,} layer passes), more "
-            f"than the limit of {limit:,} ({GRADCHECK_LAYER_PASSES} per weight and bias of "
-            f"--max-parameters {max_parameters:,}); if you mean it, raise the limit with "
-            f"--max-parameters {needed}", file=net.source, field="layers")
+            f"gradcheck passes through the network's {through} for each of its "
+            f"{parameters:,} weights and biases ({passes:,} passes), more than the limit of "
+            f"{limit:,} ({GRADCHECK_LAYER_PASSES} per weight and bias of --max-parameters "
+            f"{max_parameters:,}); if you mean it, raise the limit with --max-parameters "
+            f"{needed}", file=net.source, field="layers")
 
 
 def evaluations(net: Network) -> int:
