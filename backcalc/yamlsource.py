@@ -310,11 +310,33 @@ def _empty(text: str, file: str) -> InputError:
                       "learning_rate, layers, …)", file=file, line=1)
 
 
+def _check_count(text: str, file: str, limit: int) -> None:
+    """Refuse a document of more than ``limit`` values written out (not through aliases)
+    from its parser's events, before composing it: composing keeps an object per value,
+    some 400 bytes and 8 µs each, only to refuse it after.  A text shorter than the limit
+    cannot hold more values (each takes a character), so only long texts are counted."""
+    counted = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    count = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, counted):
+            count += 1
+            if count > limit:
+                mark = event.start_mark
+                raise InputError(f"document too large: more values than the limit of "
+                                 f"{limit:,} (every number, text, list and mapping counts)",
+                                 file=file,
+                                 line=mark.line + 1 if mark else None,
+                                 column=mark.column + 1 if mark else None)
+
+
 def load_yaml(text: str, file: str) -> Document:
     """Parse one YAML document into plain values with marks; refuse anything unsafe."""
+    limit = MAX_SAVED_VALUES if text.startswith(SAVED_MARK) else MAX_VALUES
     try:
         if _openers(text) > _UNCHECKED_OPENERS:
             _check_depth(text, file)
+        if len(text) > limit:
+            _check_count(text, file, limit)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise _too_deep_before(exc, text, file) or _yaml_error(exc, text, file) from None
@@ -323,8 +345,7 @@ def load_yaml(text: str, file: str) -> Document:
     if node is None:
         raise _empty(text, file)
     # a file backcalc saved may hold more values: backcalc reads back what it wrote
-    builder = _Builder(file, MAX_SAVED_VALUES if text.startswith(SAVED_MARK) else MAX_VALUES,
-                       text)
+    builder = _Builder(file, limit, text)
     try:
         builder.measure(node, "", 1)
         value = builder.build(node, "")

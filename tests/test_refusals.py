@@ -16,6 +16,7 @@ import yaml
 
 import backcalc.yamlsource
 from backcalc import parse_network_text
+from backcalc.errors import InputError
 
 from helpers import one_error_line, run_cli
 
@@ -742,3 +743,22 @@ def test_file_unchanged_after_a_successful_run():
     assert path.read_text() == BASE
     assert path.stat().st_mtime_ns == before
     assert sorted(p.name for p in Path(".").iterdir()) == [".backcalc", "net.yaml"]
+
+
+def test_a_long_document_over_the_value_limit_is_refused_before_it_is_composed(monkeypatch):
+    """Composing keeps an object per value only to refuse it after: a text longer than
+    the limit has its values counted from the parser's events first.  With the limit at
+    100, a list of 150 numbers written out (each "0, ": 3 characters) is refused at its
+    101st value: after the mapping, the key and the list, the 98th number, at column
+    9 + 3·97 = 300 of line 1; never composed."""
+    monkeypatch.setattr(backcalc.yamlsource, "MAX_VALUES", 100)
+    composed = []
+    compose = backcalc.yamlsource.yaml.compose
+    monkeypatch.setattr(backcalc.yamlsource.yaml, "compose",
+                        lambda *args, **kwargs: composed.append(1) or compose(*args, **kwargs))
+    text = "input: [" + ", ".join(["0"] * 150) + "]\n"
+    with pytest.raises(InputError) as caught:
+        backcalc.yamlsource.load_yaml(text, "net.yaml")
+    assert str(caught.value) == ("net.yaml:1:300: document too large: more values than the "
+                                 "limit of 100 (every number, text, list and mapping counts)")
+    assert composed == []
