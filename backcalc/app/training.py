@@ -25,7 +25,8 @@ from ..limits import MAX_PARAMETERS
 from ..network import Network
 from ..savefile import check_save_target
 from ..work_progress import Callback
-from .inputs import NetworkInput, explainer, load, source_of, with_rounding
+from ..graph import Graph
+from .inputs import NetworkInput, explainer, load_input, source_of, with_rounding
 from .results import Note, TrainingResult
 from .shown_steps import ShownSteps
 from .state import check_state_place, load_state, save_run, state_path
@@ -43,7 +44,13 @@ def run(network: NetworkInput, *, learning_rate: float | None = None,
     ``defer``: leave saving to the result's ``complete()``, for a caller that writes
     the output first (the command line)."""
     choice = _chosen(choice)
-    net = with_rounding(load(network, max_parameters), round_decimals)
+    loaded = load_input(network, max_parameters)
+    if isinstance(loaded, Graph):
+        from .graph_uses import refuse_options, run_graph
+        refuse_options(loaded, **{"--round": round_decimals, "--layer": layer,
+                                  "--neuron": neuron, "--save": save})
+        return run_graph(loaded, choice=choice, explain=explain, learning_rate=learning_rate)
+    net = with_rounding(loaded, round_decimals)
     explain_step = explainer(net, explain, layer, neuron)
 
     def sections(result: Run) -> list:
@@ -67,8 +74,12 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
     hears of each iteration done.  ``defer``: leave saving and drawing ``plot`` to the
     result's ``complete()``, for a caller that shows the output first (the command line)."""
     choice = _chosen(choice)
-    net = with_rounding(load(network, max_parameters) if network is not None
-                        else load_state(max_parameters), round_decimals)
+    loaded = load_input(network, max_parameters) if network is not None \
+        else load_state(max_parameters)
+    if isinstance(loaded, Graph):
+        raise InputError("step on computational graphs is not built yet; `run` computes "
+                         "one update of the parameters", file=loaded.source)
+    net = with_rounding(loaded, round_decimals)
     full = full or explain
     explain_step = explainer(net, explain, layer, neuron)
     plot_path = Path(plot) if plot is not None else None
