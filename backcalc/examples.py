@@ -24,9 +24,19 @@ def example_paths() -> dict[str, Path]:
 
 
 def list_examples() -> list[Example]:
-    from .netfile import load_network
-    return [Example(name, path, load_network(path, name).description or "")
+    return [Example(name, path, _description(path, name))
             for name, path in example_paths().items()]
+
+
+def _description(path: Path, name: str) -> str:
+    """A bundled network's or computational graph's description."""
+    from .graphfile import kind_of
+    from .netfile import parse_network
+    from .yamlsource import load_yaml, read_text
+    doc = load_yaml(read_text(path, name), name)
+    if kind_of(doc) == "graph":
+        return str(doc.value.get("description") or "")     # type: ignore[attr-defined]
+    return parse_network(doc).description or ""
 
 
 ANSWERS_DIR = EXAMPLES_DIR / "answers"
