@@ -158,7 +158,7 @@ def _count(expr: Expr) -> int:
 def backward(calc: Calculation) -> Calculation:
     """Every gradient of the output, each name's paths kept; the parameters updated."""
     graph = calc.graph
-    grads = {name: 0.0 for name in calc.values}
+    grads = dict.fromkeys(calc.values, 0.0)
     entry_grads = [0.0] * len(calc.entries)
     paths: dict[str, list[Path]] = {name: [] for name in calc.values}
     grads[graph.output] = 1.0
@@ -185,7 +185,7 @@ def backward(calc: Calculation) -> Calculation:
                 grads[operand] += share
                 paths[operand].append(Path(entry.label, upstream, local, share))
     calc.grads = grads
-    calc.paths = paths
+    calc.paths = {name: found[::-1] for name, found in paths.items()}   # in file order
     if graph.learning_rate is not None:
         calc.updated = {name: calc.values[name] - graph.learning_rate * grads[name]
                         for name in graph.parameters}

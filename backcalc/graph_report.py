@@ -4,20 +4,20 @@ JSON (SPEC's shape) and CSV rows.  Builds documents only; the formats draw them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from .document import Number, Op, Section, Table, Text
-from .document import Formula as FormulaLine
+from .document import Formula as FormulaLine, Number, Op, Section, Table, Text
 from .graph import Calculation, Entry, Ref
 from .operations import OPERATIONS
 
 CSV_COLUMNS = ["name", "quantity", "value"]
 
 
-def _operands(calc: Calculation, entry: Entry) -> list[tuple[object, str, float, float]]:
+def _operands(calc: Calculation, entry: Entry) -> list[tuple[Any, str, float, float]]:
     """(operand, label, its value, local derivative) of each operand that is not a number."""
     return [(operand, calc.operand_label(operand), value, local)
             for operand, value, local in zip(entry.operands, entry.operand_values,
-                                             entry.local or (None,) * len(entry.operands))
+                                             entry.local or (0.0,) * len(entry.operands))
             if not isinstance(operand, float)]
 
 
@@ -48,11 +48,11 @@ def _forward_table(calc: Calculation) -> Table:
 
 def _backward_table(calc: Calculation) -> Table:
     out = calc.graph.output
-    rows = []
+    rows: list[list[Any]] = []
     for entry in reversed(calc.entries):
         if not entry.local:
             continue            # after the output: not on its way
-        for operand, label, _, local in _operands(calc, entry):
+        for _operand, label, _, local in _operands(calc, entry):
             rule = f"∂{entry.label}/∂{label}"
             rows.append([entry.label, entry.text, rule, local, entry.upstream,
                          entry.upstream * local])
@@ -63,7 +63,7 @@ def _backward_table(calc: Calculation) -> Table:
 
 def _gradient_table(calc: Calculation) -> Table:
     out = calc.graph.output
-    rows = []
+    rows: list[list[Any]] = []
     for name in calc.values:
         paths = calc.paths.get(name, [])
         if name == out:
@@ -80,7 +80,7 @@ def _gradient_table(calc: Calculation) -> Table:
 
 
 def _update_table(calc: Calculation) -> Table:
-    rows = [[name, calc.values[name], calc.grads[name], calc.updated[name]]
+    rows: list[list[Any]] = [[name, calc.values[name], calc.grads[name], calc.updated[name]]
             for name in calc.graph.parameters]
     return Table("Parameters updated", ["parameter", "value", "gradient", "updated"], rows)
 
@@ -123,7 +123,7 @@ def explain_lines(calc: Calculation) -> list[list]:
                 if index:
                     parts.append(Op(" + "))
                 parts.append(Number(path.share, bare=index == 0))
-            lines.append([FormulaLine(symbol, (), tuple(parts), calc.grads[name],
+            lines.append([FormulaLine(symbol, tuple(parts), tuple(parts), calc.grads[name],
                                       f"{name} is used {len(paths)} times: its paths add up")])
     return lines
 
@@ -139,7 +139,7 @@ def _substituted(calc: Calculation, entry: Entry) -> tuple:
     values = [Number(v) for v in entry.operand_values]
     op = OPERATIONS[entry.op]
     if op.infix:
-        return (values[0], Op(f" {entry.op} "), values[1])
+        return (values[0], Op(" · " if entry.op == "*" else f" {entry.op} "), values[1])
     if entry.op == "neg":
         return (Op("−"), values[0])
     if entry.op == "=":

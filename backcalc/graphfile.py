@@ -26,7 +26,8 @@ def kind_of(doc: Document) -> str:
         return "network"            # netfile says what it expected
     if "nodes" in value and "layers" in value:
         raise doc.error("a file has either layers (a network) or nodes (a computational "
-                        "graph), found both", value.key_marks["nodes"], "nodes")
+                        "graph), found both", getattr(value, "key_marks", {}).get("nodes"),
+                        "nodes")
     # Neither: a file with a graph's inputs is a graph missing its nodes; any other is
     # a network's, whose reader names a misspelt key as such.
     return "graph" if "nodes" in value or "inputs" in value else "network"
@@ -185,7 +186,7 @@ def _parameters(doc: Document, root: YamlMap, inputs: dict) -> list[str]:
         raise doc.error(f"expected a list of input names, such as [x], found {value!r}",
                         mark, "parameters")
     chosen = []
-    for item, item_mark in zip(value, value.item_marks):
+    for item, item_mark in zip(value, getattr(value, "item_marks", [doc.mark] * len(value))):
         if item not in inputs:
             raise doc.error(f"expected one of the inputs ({', '.join(inputs)}), found {item!r}",
                             item_mark, "parameters")

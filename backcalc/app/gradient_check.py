@@ -6,11 +6,11 @@ from ..csvout import record_rows
 from ..errors import LimitError
 from ..formats import Choice, Output, check_target
 from ..gradcheck import OFFSETS, gradcheck as check_gradients, gradcheck_document, gradcheck_report
+from ..graph import Graph
 from ..limits import GRADCHECK_LAYER_PASSES, GRADCHECK_MAX_PARAMETERS
 from ..network import Network
 from ..report import parameter_columns
 from ..work_progress import Callback, counting
-from ..graph import Graph
 from .inputs import NetworkInput, load_input, source_of
 from .results import GradcheckOutcome
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ..errors import InputError, OptionError
 from ..examples import resolve
-from ..limits import MAX_PARAMETERS
 from ..graph import Graph
+from ..limits import MAX_PARAMETERS
 from ..network import Network
 
 NetworkInput = str | Path | Network

@@ -20,12 +20,12 @@ from ..curve import LossHistory
 from ..engine import Outcome, Run, train, train_untraced
 from ..errors import BackcalcError, ComputationError, InputError
 from ..formats import DOCUMENT_FORMATS, Choice, Output, check_target
+from ..graph import Graph
 from ..layout import TAIL_ROWS, split_limit
 from ..limits import MAX_PARAMETERS
 from ..network import Network
 from ..savefile import check_save_target
 from ..work_progress import Callback
-from ..graph import Graph
 from .inputs import NetworkInput, explainer, load_input, source_of, with_rounding
 from .results import Note, TrainingResult
 from .shown_steps import ShownSteps
