@@ -19,13 +19,23 @@ class Example:
     description: str
 
 
+GRAPHS_DIR = EXAMPLES_DIR / "graphs"
+
+
 def example_paths() -> dict[str, Path]:
+    """The bundled networks, by name."""
     return {path.stem: path for path in sorted(EXAMPLES_DIR.glob("*.yaml"), key=lambda p: p.stem)}
 
 
+def graph_paths() -> dict[str, Path]:
+    """The bundled computational graphs (files with ``nodes``), by name."""
+    return {path.stem: path for path in sorted(GRAPHS_DIR.glob("*.yaml"), key=lambda p: p.stem)}
+
+
 def list_examples() -> list[Example]:
+    """The bundled networks, then the bundled computational graphs."""
     return [Example(name, path, _description(path, name))
-            for name, path in example_paths().items()]
+            for name, path in (*example_paths().items(), *graph_paths().items())]
 
 
 def _description(path: Path, name: str) -> str:
@@ -49,7 +59,8 @@ def answers_paths() -> dict[str, Path]:
 
 def resolve(network: str) -> tuple[Path, str]:
     """A path the user gave, or a bundled example's path; and the name to show for it."""
-    return _resolve(network, example_paths(), "bundled example", "`backcalc examples`")
+    return _resolve(network, {**example_paths(), **graph_paths()}, "bundled example",
+                    "`backcalc examples`")
 
 
 def resolve_answers(answers: str) -> tuple[Path, str]:
