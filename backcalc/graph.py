@@ -10,7 +10,7 @@ share is kept, for the tables and ``--explain``).  Pure Python, no NumPy.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import InputError
 from .expressions import Apply, Constant, Expr, Name
@@ -39,6 +39,8 @@ class Graph:
     source: str | None = None
     source_path: object = None
     warnings: list[str] = field(default_factory=list)
+    description: str | None = None
+    iteration: int = 0          # updates done (a saved state's ``state: {iteration: N}``)
 
     def node(self, name: str) -> GraphNode:
         return next(node for node in self.nodes if node.name == name)
@@ -190,6 +192,13 @@ def backward(calc: Calculation) -> Calculation:
         calc.updated = {name: calc.values[name] - graph.learning_rate * grads[name]
                         for name in graph.parameters}
     return calc
+
+
+def advanced(calc: Calculation) -> Graph:
+    """The graph after the update: its parameters at their updated values."""
+    graph = calc.graph
+    return replace(graph, inputs={**graph.inputs, **calc.updated},
+                   iteration=graph.iteration + 1)
 
 
 def calculate(graph: Graph) -> Calculation:

@@ -173,3 +173,52 @@ def run_rows(calc: Calculation) -> Iterator[list]:
         yield [name, "grad", calc.grads[name] + 0.0]
     for name in calc.graph.parameters:
         yield [name, "updated", calc.updated[name]]
+
+
+STEP_CSV_COLUMNS = ["iteration", "name", "quantity", "value"]
+
+
+def step_sections(calcs: list[Calculation], last: int) -> list[Section]:
+    """One row per iteration: the output's value, then each parameter and its gradient
+    (before the update); the parameters after the last update."""
+    graph = calcs[0].graph
+    out = graph.output
+    columns = ["iteration", out]
+    for name in graph.parameters:
+        columns += [name, f"∂{out}/∂{name}"]
+    rows: list[list[Any]] = []
+    for calc in calcs:
+        row: list[Any] = [calc.graph.iteration + 1, calc.value]
+        for name in graph.parameters:
+            row += [calc.values[name], calc.grads[name]]
+        rows.append(row)
+    final = calcs[-1]
+    after: list = [f"iteration {last}: "]
+    for index, name in enumerate(graph.parameters):
+        after += [", "] if index else []
+        after.append((name, final.updated[name]))
+    return [Section(graph.title, [[f"θ ← θ − η·∂{out}/∂θ, η = {graph.learning_rate:g}, "
+                                   f"for {', '.join(graph.parameters)}"]]),
+            Section("Iterations", tables=[Table("Each iteration, before its update", columns,
+                                                rows)]),
+            Section("After the last update", [after])]
+
+
+def step_document(calcs: list[Calculation]) -> dict:
+    """Each iteration's run document (SPEC's graph shape) with its number."""
+    graph = calcs[0].graph
+    return {"graph": graph.title, "output": graph.output,
+            "steps": [{"iteration": calc.graph.iteration + 1, **_without_title(calc)}
+                      for calc in calcs]}
+
+
+def _without_title(calc: Calculation) -> dict:
+    document = run_document(calc)
+    del document["graph"], document["output"]
+    return document
+
+
+def step_rows(calcs: list[Calculation]) -> Iterator[list]:
+    for calc in calcs:
+        for row in run_rows(calc):
+            yield [calc.graph.iteration + 1, *row]

@@ -15,7 +15,8 @@ from .graph import Graph, GraphNode, forward
 from .operations import FUNCTIONS
 from .yamlsource import Document, Mark, RefusedNumber, YamlMap
 
-TOP_KEYS = {"name", "description", "inputs", "nodes", "output", "learning_rate", "parameters"}
+TOP_KEYS = {"name", "description", "inputs", "nodes", "output", "learning_rate", "parameters",
+            "state"}
 MAX_NODES = 10_000
 
 
@@ -93,7 +94,9 @@ def parse_graph(doc: Document, text: str = "") -> Graph:
     if parameters and learning_rate is None:
         raise doc.error("parameters are updated with a learning_rate: add one",
                         root.value_marks["parameters"], "parameters")
-    graph = Graph(title, inputs, nodes, output, learning_rate, parameters, doc.file)
+    description = str(root["description"]) if root.get("description") is not None else None
+    graph = Graph(title, inputs, nodes, output, learning_rate, parameters, doc.file,
+                  description=description, iteration=_iteration(doc, root))
     forward(graph)          # a division by zero or a log of a non-positive number: refused
     return graph
 
@@ -194,3 +197,18 @@ def _parameters(doc: Document, root: YamlMap, inputs: dict) -> list[str]:
             raise doc.error(f"{item!r} is listed twice", item_mark, "parameters")
         chosen.append(item)
     return chosen
+
+
+def _iteration(doc: Document, root: YamlMap) -> int:
+    """The updates done before (a saved state's ``state: {iteration: N}``)."""
+    if "state" not in root:
+        return 0
+    state = root["state"]
+    if not isinstance(state, YamlMap) or set(state) != {"iteration"}:
+        raise doc.error("expected {iteration: N}, the updates done before",
+                        root.value_marks["state"], "state")
+    value = state["iteration"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise doc.error(f"expected a whole number of 0 or more, found {value!r}",
+                        state.value_marks["iteration"], "state.iteration")
+    return value

@@ -163,9 +163,49 @@ def test_show_and_check_not_built_for_graphs(command):
     assert "show/check on computational graphs is not built yet" in line
 
 
-def test_step_on_a_graph_refused():
+CIRCUIT_WITH_X = """\
+name: circuit
+inputs: {x: -2, y: 5, z: -4}
+nodes:
+  q: x + y
+  f: q * z
+learning_rate: 0.1
+parameters: [x, z]
+"""
+
+
+def test_step_iterates_the_parameters():
+    write_network(CIRCUIT_WITH_X, "c.yaml")
+    doc = run_json("step", "c.yaml", "-n", "2")
+    # iteration 1: df/dx = z = -4, df/dz = x + y = 3 → x = -2 + 0.4 = -1.6, z = -4 - 0.3 = -4.3
+    # iteration 2: df/dx = -4.3, df/dz = -1.6 + 5 = 3.4 → x = -1.6 + 0.43, z = -4.3 - 0.34
+    first, second = doc["steps"]
+    assert [first["iteration"], second["iteration"]] == [1, 2]
+    assert first["parameters"] == [
+        {"name": "x", "value": -2, "grad": -4, "updated": -2 - 0.1 * -4},
+        {"name": "z", "value": -4, "grad": 3, "updated": -4 - 0.1 * 3}]
+    x1, z1 = -2 - 0.1 * -4, -4 - 0.1 * 3
+    assert second["parameters"][0]["updated"] == pytest.approx(x1 - 0.1 * z1, abs=1e-15)
+    assert second["parameters"][1]["updated"] == pytest.approx(z1 - 0.1 * (x1 + 5), abs=1e-15)
+
+
+def test_run_then_step_continues_bit_for_bit():
+    write_network(CIRCUIT_WITH_X, "c.yaml")
+    whole = run_json("step", "c.yaml", "-n", "4")["steps"]
+    invoke("run", "c.yaml")
+    continued = run_json("step", "-n", "3")["steps"]
+    assert [s["iteration"] for s in continued] == [2, 3, 4]
+    assert continued == whole[1:]       # every value equal, as floats: bit for bit
+
+
+def test_step_on_a_graph_without_parameters_refused():
     line = one_error_line(invoke("step", "cs231n-circuit", code=2))
-    assert "step on computational graphs is not built yet" in line
+    assert "step updates the parameters, and the graph has none" in line
+
+
+def test_network_step_options_refused_with_a_graph():
+    line = one_error_line(invoke("step", "cs231n-neuron", "--full", code=2))
+    assert "--full does not apply to a computational graph" in line
 
 
 def test_network_options_refused_with_a_graph():

@@ -31,9 +31,16 @@ def load_input(network: NetworkInput | Graph,
     """The network or computational graph (a file with ``nodes``), read and checked."""
     if isinstance(network, (Network, Graph)):
         return network
+    path, display = resolve(str(network))
+    loaded = read_input(path, display, max_parameters)
+    loaded.source_path = path
+    return loaded
+
+
+def read_input(path: Path, display: str, max_parameters: int = MAX_PARAMETERS) -> Network | Graph:
+    """A network file or a graph file, told apart by ``layers`` or ``nodes``."""
     from ..netfile import parse_network
     from ..yamlsource import load_yaml, read_text
-    path, display = resolve(str(network))
     text = read_text(path, display)
     doc = load_yaml(text, display)
     loaded: Network | Graph
@@ -42,7 +49,6 @@ def load_input(network: NetworkInput | Graph,
         loaded = parse_graph(doc, text)
     else:
         loaded = parse_network(doc, max_parameters)
-    loaded.source_path = path
     return loaded
 
 

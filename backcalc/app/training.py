@@ -49,7 +49,8 @@ def run(network: NetworkInput, *, learning_rate: float | None = None,
         from .graph_uses import refuse_options, run_graph
         refuse_options(loaded, **{"--round": round_decimals, "--layer": layer,
                                   "--neuron": neuron, "--save": save})
-        return run_graph(loaded, choice=choice, explain=explain, learning_rate=learning_rate)
+        return run_graph(loaded, choice=choice, explain=explain, learning_rate=learning_rate,
+                         save_state=save_state, defer=defer)
     net = with_rounding(loaded, round_decimals)
     explain_step = explainer(net, explain, layer, neuron)
 
@@ -77,8 +78,12 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
     loaded = load_input(network, max_parameters) if network is not None \
         else load_state(max_parameters)
     if isinstance(loaded, Graph):
-        raise InputError("step on computational graphs is not built yet; `run` computes "
-                         "one update of the parameters", file=loaded.source)
+        from .graph_uses import refuse_options, step_graph
+        refuse_options(loaded, **{"--full": full, "--every": every if every != 1 else None,
+                                  "--plot": plot, "--explain": explain, "--round": round_decimals,
+                                  "--layer": layer, "--neuron": neuron, "--save": save})
+        return step_graph(loaded, iterations=iterations, choice=choice, quiet=quiet,
+                          learning_rate=learning_rate, save_state=save_state, defer=defer)
     net = with_rounding(loaded, round_decimals)
     full = full or explain
     explain_step = explainer(net, explain, layer, neuron)
