@@ -144,6 +144,9 @@ def _entry(graph, node, expr: Apply, refs, numbers, top, ops, counter, entries):
     except (OverflowError, ZeroDivisionError, ValueError) as exc:
         raise _error(graph, node, expr.at + 1, f"{expr.op} cannot be computed here ({exc})") \
             from None
+    if not math.isfinite(value):
+        raise _error(graph, node, expr.at + 1, f"{node.text[expr.start:expr.end]} is too large "
+                     "for a float64 here (it overflows)")
     counter[0] += 1
     label = node.name if top else f"{node.name}.{counter[0]}"
     entries.append(Entry(label, node.name, expr.op, node.text[expr.start:expr.end], refs,

@@ -125,6 +125,7 @@ def test_every_format_and_output_file(fmt):
     ("f + 1", 1, "f uses itself: a cycle"),
     ("max(x)", 1, "max takes 2 operands"),
     ("__import__('os')", 12, "unexpected character"),
+    ("exp(x * 400)", 1, "exp(x * 400) is too large for a float64 here"),
 ])
 def test_refused_expression_points_into_it(expression, column, words):
     write_network(f"inputs: {{x: 2, y: 5}}\nnodes:\n  f: {expression}\n  later: x\n", "g.yaml")
