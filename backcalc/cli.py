@@ -24,7 +24,7 @@ from click.shell_completion import CompletionItem
 from . import app, streams, terminal
 from .document import visible
 from .errors import BackcalcError, OptionError
-from .examples import answers_paths, example_paths
+from .examples import answers_paths, example_paths, graph_paths
 from .formats import DEFAULT_MAX_ROWS, FORMATS, Choice, file_name
 from .limits import GRADCHECK_MAX_PARAMETERS, MAX_PARAMETERS
 from .numbers import DEFAULT_PRECISION
@@ -292,7 +292,7 @@ def training_options(command):
 
 def _complete_network(ctx, param, incomplete: str):
     """Shell completion of NETWORK: the bundled examples' names, then files."""
-    return _completions(example_paths(), incomplete)
+    return _completions({**example_paths(), **graph_paths()}, incomplete)
 
 
 def _complete_answers(ctx, param, incomplete: str):

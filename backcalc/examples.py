@@ -19,14 +19,34 @@ class Example:
     description: str
 
 
+GRAPHS_DIR = EXAMPLES_DIR / "graphs"
+
+
 def example_paths() -> dict[str, Path]:
+    """The bundled networks, by name."""
     return {path.stem: path for path in sorted(EXAMPLES_DIR.glob("*.yaml"), key=lambda p: p.stem)}
 
 
+def graph_paths() -> dict[str, Path]:
+    """The bundled computational graphs (files with ``nodes``), by name."""
+    return {path.stem: path for path in sorted(GRAPHS_DIR.glob("*.yaml"), key=lambda p: p.stem)}
+
+
 def list_examples() -> list[Example]:
-    from .netfile import load_network
-    return [Example(name, path, load_network(path, name).description or "")
-            for name, path in example_paths().items()]
+    """The bundled networks, then the bundled computational graphs."""
+    return [Example(name, path, _description(path, name))
+            for name, path in (*example_paths().items(), *graph_paths().items())]
+
+
+def _description(path: Path, name: str) -> str:
+    """A bundled network's or computational graph's description."""
+    from .graphfile import kind_of
+    from .netfile import parse_network
+    from .yamlsource import load_yaml, read_text
+    doc = load_yaml(read_text(path, name), name)
+    if kind_of(doc) == "graph":
+        return str(doc.value.get("description") or "")     # type: ignore[attr-defined]
+    return parse_network(doc).description or ""
 
 
 ANSWERS_DIR = EXAMPLES_DIR / "answers"
@@ -39,7 +59,8 @@ def answers_paths() -> dict[str, Path]:
 
 def resolve(network: str) -> tuple[Path, str]:
     """A path the user gave, or a bundled example's path; and the name to show for it."""
-    return _resolve(network, example_paths(), "bundled example", "`backcalc examples`")
+    return _resolve(network, {**example_paths(), **graph_paths()}, "bundled example",
+                    "`backcalc examples`")
 
 
 def resolve_answers(answers: str) -> tuple[Path, str]:

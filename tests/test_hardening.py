@@ -401,12 +401,13 @@ def test_a_file_that_grows_while_read_is_read_to_its_end_or_refused(monkeypatch,
 
 
 def test_running_out_of_memory_is_one_line(monkeypatch):
-    import backcalc.netfile
+    import backcalc.yamlsource
     from backcalc.cli import OUT_OF_MEMORY
 
     def no_memory(*args, **kwargs):
         raise MemoryError()
 
-    monkeypatch.setattr(backcalc.netfile, "load_yaml", no_memory)
+    # (the network or graph file is read through yamlsource, looked up when it is read)
+    monkeypatch.setattr(backcalc.yamlsource, "load_yaml", no_memory)
     assert one_error_line(invoke("run", "mazur", code=2)) == OUT_OF_MEMORY
     assert OUT_OF_MEMORY.startswith("Error: out of memory")

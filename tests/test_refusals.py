@@ -620,8 +620,11 @@ def test_a_folder_is_not_a_network_file():
 
 
 def test_bare_name_that_is_neither_a_file_nor_an_example():
-    bundled = sorted(p.stem for p in (Path(backcalc.__file__).parent / "networks").glob("*.yaml"))
-    assert "mazur" in bundled
+    networks = Path(backcalc.__file__).parent / "networks"
+    # the bundled networks, then the bundled computational graphs
+    bundled = sorted(p.stem for p in networks.glob("*.yaml")) + \
+        sorted(p.stem for p in (networks / "graphs").glob("*.yaml"))
+    assert "mazur" in bundled and "micrograd" in bundled
     assert refused(["run", "mazurr"]) == (
         f"Error: mazurr: no such file, and no bundled example of that name "
         f"(did you mean the bundled example 'mazur'?); bundled: {', '.join(bundled)} "

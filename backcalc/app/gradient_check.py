@@ -6,11 +6,12 @@ from ..csvout import record_rows
 from ..errors import LimitError
 from ..formats import Choice, Output, check_target
 from ..gradcheck import OFFSETS, gradcheck as check_gradients, gradcheck_document, gradcheck_report
+from ..graph import Graph
 from ..limits import GRADCHECK_LAYER_PASSES, GRADCHECK_MAX_PARAMETERS
 from ..network import Network
 from ..report import parameter_columns
 from ..work_progress import Callback, counting
-from .inputs import NetworkInput, load, source_of
+from .inputs import NetworkInput, load_input, source_of
 from .results import GradcheckOutcome
 
 
@@ -20,7 +21,11 @@ def gradcheck(network: NetworkInput, *, choice: Choice | None = None,
     """Compare every analytic gradient with a central finite difference (``status`` 1 on
     a mismatch).  ``progress(done, total)`` counts the loss evaluations."""
     choice = choice if choice is not None else Choice()
-    net = load(network, max_parameters)
+    loaded = load_input(network, max_parameters)
+    if isinstance(loaded, Graph):
+        from .graph_uses import gradcheck_graph
+        return gradcheck_graph(loaded, choice=choice)
+    net = loaded
     _within_depth(net, max_parameters)
     check_target(choice.path, choice.force, [source_of(net)])
     with counting(progress, evaluations(net)):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import OptionError
+from ..errors import InputError, OptionError
 from ..examples import resolve
+from ..graph import Graph
 from ..limits import MAX_PARAMETERS
-from ..netfile import load_network
 from ..network import Network
 
 NetworkInput = str | Path | Network
@@ -17,13 +17,44 @@ NetworkInput = str | Path | Network
 
 
 def load(network: NetworkInput, max_parameters: int = MAX_PARAMETERS) -> Network:
-    """The network, read and checked (a ``Network`` is taken as it is)."""
-    if isinstance(network, Network):
+    """The network, read and checked (a ``Network`` is taken as it is); a graph file is
+    refused: only run, step and gradcheck know graphs yet."""
+    loaded = load_input(network, max_parameters)
+    if isinstance(loaded, Graph):
+        raise InputError("show/check on computational graphs is not built yet (a file with "
+                         "nodes works with run and gradcheck)", file=loaded.source)
+    return loaded
+
+
+def load_input(network: NetworkInput | Graph,
+               max_parameters: int = MAX_PARAMETERS) -> Network | Graph:
+    """The network or computational graph (a file with ``nodes``), read and checked."""
+    if isinstance(network, (Network, Graph)):
         return network
     path, display = resolve(str(network))
-    net = load_network(path, display, max_parameters)
-    net.source_path = path
-    return net
+    loaded = read_input(path, display, max_parameters)
+    loaded.source_path = path
+    return loaded
+
+
+def read_input(path: Path, display: str, max_parameters: int = MAX_PARAMETERS) -> Network | Graph:
+    """A network file or a graph file, told apart by ``layers`` or ``nodes``."""
+    from ..netfile import parse_network
+    from ..yamlsource import load_yaml, read_text
+    text = read_text(path, display)
+    doc = load_yaml(text, display)
+    loaded: Network | Graph
+    if _kind(doc) == "graph":
+        from ..graphfile import parse_graph
+        loaded = parse_graph(doc, text)
+    else:
+        loaded = parse_network(doc, max_parameters)
+    return loaded
+
+
+def _kind(doc) -> str:
+    from ..graphfile import kind_of
+    return kind_of(doc)
 
 
 def source_of(net: Network) -> Path | None:

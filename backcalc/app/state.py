@@ -17,12 +17,13 @@ from pathlib import Path
 
 from ..engine import Outcome
 from ..errors import BackcalcError, InputError, LimitError, StateError
+from ..graph import Graph
 from ..limits import MAX_PARAMETERS
-from ..netfile import load_network
 from ..network import Network
 from ..places import STATE_DIR, STATE_FILE, STATE_SHOWN
 from ..reading import UnreadableFile, read_head
 from ..savefile import SAVED_MARK, save_network
+from .inputs import read_input
 
 SHOWN = STATE_SHOWN      # as messages name it
 
@@ -71,15 +72,15 @@ def _link_text(path: Path) -> str:
         return "unreadable"
 
 
-def load_state(max_parameters: int = MAX_PARAMETERS) -> Network:
-    """The network the last `run` or `step` in this folder saved."""
+def load_state(max_parameters: int = MAX_PARAMETERS) -> Network | Graph:
+    """The network (or computational graph) the last `run` or `step` in this folder saved."""
     check_state_place()
     path = state_path()
     if not path.exists() and not path.is_symlink():   # a link (a loop) is named when read
         raise StateError(f"no saved state in {SHOWN}: start with `backcalc run NETWORK` "
                          "or `backcalc step NETWORK --iterations N`")
     try:
-        net = load_network(path, SHOWN, max_parameters)
+        net = read_input(path, SHOWN, max_parameters)
     except LimitError:
         raise
     except UnreadableFile as error:        # permissions, a FIFO: not a verdict on its contents

@@ -20,12 +20,13 @@ from ..curve import LossHistory
 from ..engine import Outcome, Run, train, train_untraced
 from ..errors import BackcalcError, ComputationError, InputError
 from ..formats import DOCUMENT_FORMATS, Choice, Output, check_target
+from ..graph import Graph
 from ..layout import TAIL_ROWS, split_limit
 from ..limits import MAX_PARAMETERS
 from ..network import Network
 from ..savefile import check_save_target
 from ..work_progress import Callback
-from .inputs import NetworkInput, explainer, load, source_of, with_rounding
+from .inputs import NetworkInput, explainer, load_input, source_of, with_rounding
 from .results import Note, TrainingResult
 from .shown_steps import ShownSteps
 from .state import check_state_place, load_state, save_run, state_path
@@ -43,7 +44,14 @@ def run(network: NetworkInput, *, learning_rate: float | None = None,
     ``defer``: leave saving to the result's ``complete()``, for a caller that writes
     the output first (the command line)."""
     choice = _chosen(choice)
-    net = with_rounding(load(network, max_parameters), round_decimals)
+    loaded = load_input(network, max_parameters)
+    if isinstance(loaded, Graph):
+        from .graph_uses import refuse_options, run_graph
+        refuse_options(loaded, **{"--round": round_decimals, "--layer": layer,
+                                  "--neuron": neuron, "--save": save})
+        return run_graph(loaded, choice=choice, explain=explain, learning_rate=learning_rate,
+                         save_state=save_state, defer=defer)
+    net = with_rounding(loaded, round_decimals)
     explain_step = explainer(net, explain, layer, neuron)
 
     def sections(result: Run) -> list:
@@ -67,8 +75,16 @@ def step(network: NetworkInput | None = None, *, iterations: int = 1, full: bool
     hears of each iteration done.  ``defer``: leave saving and drawing ``plot`` to the
     result's ``complete()``, for a caller that shows the output first (the command line)."""
     choice = _chosen(choice)
-    net = with_rounding(load(network, max_parameters) if network is not None
-                        else load_state(max_parameters), round_decimals)
+    loaded = load_input(network, max_parameters) if network is not None \
+        else load_state(max_parameters)
+    if isinstance(loaded, Graph):
+        from .graph_uses import refuse_options, step_graph
+        refuse_options(loaded, **{"--full": full, "--every": every if every != 1 else None,
+                                  "--plot": plot, "--explain": explain, "--round": round_decimals,
+                                  "--layer": layer, "--neuron": neuron, "--save": save})
+        return step_graph(loaded, iterations=iterations, choice=choice, quiet=quiet,
+                          learning_rate=learning_rate, save_state=save_state, defer=defer)
+    net = with_rounding(loaded, round_decimals)
     full = full or explain
     explain_step = explainer(net, explain, layer, neuron)
     plot_path = Path(plot) if plot is not None else None

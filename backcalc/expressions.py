@@ -1,0 +1,228 @@
+"""A graph node's expression, parsed by backcalc itself: never run as code.
+
+Numbers, names, ``+ - * / **``, unary minus, parentheses and the functions of
+``operations.FUNCTIONS``.  A small Pratt parser: ``**`` binds tightest and to the right
+(``-x ** 2`` is ``-(x ** 2)``, ``2 ** -1`` is allowed), then unary minus, then ``* /``,
+then ``+ -``.  Every mistake raises ``ExpressionError`` with its column inside the
+expression (1-based).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .operations import FUNCTIONS, OPERATIONS
+
+
+class ExpressionError(Exception):
+    """A mistake in an expression, at ``column`` (1-based) inside it."""
+
+    def __init__(self, message: str, column: int):
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: float
+    start: int          # 0-based span in the expression's text
+    end: int
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Apply:
+    """An operation (``OPERATIONS`` key) on its operands; ``at`` is where its operator or
+    function name is written."""
+
+    op: str
+    operands: tuple
+    start: int
+    end: int
+    at: int
+
+
+Expr = Constant | Name | Apply
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<op>\*\*|[-+*/(),])
+""", re.VERBOSE)
+
+_BINARY = {"+": 10, "-": 10, "*": 20, "/": 20, "**": 40}
+_UNARY = 30                     # between * and **: -x**2 is -(x**2)
+_RIGHT = {"**"}
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str       # number, name, op, end
+    text: str
+    start: int
+
+
+def tokens(text: str) -> list[_Token]:
+    found = []
+    at = 0
+    while at < len(text):
+        match = _TOKEN.match(text, at)
+        if match is None:
+            raise ExpressionError(f"unexpected character {text[at]!r}; expressions use "
+                                  "numbers, names, + - * / **, parentheses and functions",
+                                  at + 1)
+        kind = match.lastgroup or ""
+        if kind != "space":
+            found.append(_Token(kind, match.group(), at))
+        at = match.end()
+    found.append(_Token("end", "", len(text)))
+    return found
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = tokens(text)
+        self.index = 0
+
+    @property
+    def token(self) -> _Token:
+        return self.tokens[self.index]
+
+    def take(self) -> _Token:
+        token = self.token
+        self.index += 1
+        return token
+
+    def expect(self, text: str, what: str) -> _Token:
+        if self.token.text != text or self.token.kind != "op":
+            raise ExpressionError(f"expected {what}, found {self._found()}", self.token.start + 1)
+        return self.take()
+
+    def _found(self) -> str:
+        return "the end of the expression" if self.token.kind == "end" else repr(self.token.text)
+
+    def expression(self, floor: int = 0) -> Expr:
+        left = self.prefix()
+        while self.token.kind == "op" and self.token.text in _BINARY:
+            power = _BINARY[self.token.text]
+            if power <= floor:
+                break
+            op = self.take()
+            # ** is right-associative; its right side may start with a unary minus (prefix)
+            right = self.expression(power - 1 if op.text in _RIGHT else power)
+            left = Apply(op.text, (left, right), left.start, right.end, op.start)
+        return left
+
+    def prefix(self) -> Expr:
+        token = self.token
+        if token.kind == "number":
+            self.take()
+            return Constant(float(token.text), token.start, token.start + len(token.text))
+        if token.kind == "name":
+            self.take()
+            if self.token.text == "(" and self.token.kind == "op":
+                return self.call(token)
+            if token.text in FUNCTIONS:
+                raise ExpressionError(f"{token.text} is a function: write {token.text}(…)",
+                                      token.start + 1)
+            return Name(token.text, token.start, token.start + len(token.text))
+        if token.kind == "op" and token.text == "-":
+            self.take()
+            operand = self.expression(_UNARY)
+            return Apply("neg", (operand,), token.start, operand.end, token.start)
+        if token.kind == "op" and token.text == "(":
+            self.take()
+            inner = self.expression()
+            close = self.expect(")", "')' to close the '(' at column "
+                                f"{token.start + 1}")
+            return _spanned(inner, token.start, close.start + 1)
+        raise ExpressionError(f"expected a number, a name, '-' or '(', found {self._found()}",
+                              token.start + 1)
+
+    def call(self, name: _Token) -> Expr:
+        operation = FUNCTIONS.get(name.text)
+        if operation is None:
+            known = ", ".join(sorted(FUNCTIONS))
+            raise ExpressionError(f"unknown function {name.text!r}; expected one of {known}",
+                                  name.start + 1)
+        self.take()                                     # (
+        operands = [self.expression()]
+        while self.token.text == "," and self.token.kind == "op":
+            self.take()
+            operands.append(self.expression())
+        close = self.expect(")", "',' or ')'" if len(operands) < operation.arity else "')'")
+        if len(operands) != operation.arity:
+            raise ExpressionError(f"{name.text} takes {operation.arity} operand"
+                                  f"{'s' if operation.arity > 1 else ''}, found {len(operands)}",
+                                  name.start + 1)
+        return Apply(name.text, tuple(operands), name.start, close.start + 1, name.start)
+
+
+def _spanned(expr: Expr, start: int, end: int) -> Expr:
+    """The expression with its parentheses counted in its span."""
+    if isinstance(expr, Apply):
+        return Apply(expr.op, expr.operands, start, end, expr.at)
+    return expr
+
+
+def parse(text: str) -> Expr:
+    """The expression's tree; ``ExpressionError`` for anything but SPEC's expressions."""
+    parser = _Parser(text)
+    if parser.token.kind == "end":
+        raise ExpressionError("expected an expression, found nothing", 1)
+    expr = parser.expression()
+    if parser.token.kind != "end":
+        raise ExpressionError(f"expected an operator or the end of the expression, found "
+                              f"{parser._found()}", parser.token.start + 1)
+    return expr
+
+
+def names(expr: Expr) -> list[Name]:
+    """Every name in the expression, in writing order."""
+    if isinstance(expr, Name):
+        return [expr]
+    if isinstance(expr, Apply):
+        return [name for operand in expr.operands for name in names(operand)]
+    return []
+
+
+def written(expr: Expr) -> str:
+    """The expression written back canonically (for an operation's row)."""
+    if isinstance(expr, Constant):
+        return f"{expr.value:g}"
+    if isinstance(expr, Name):
+        return expr.name
+    op = OPERATIONS[expr.op]
+    parts = [_operand_text(expr, operand, i) for i, operand in enumerate(expr.operands)]
+    if op.infix:
+        return f"{parts[0]} {expr.op} {parts[1]}"
+    if expr.op == "neg":
+        return f"-{parts[0]}"
+    return f"{expr.op}({', '.join(written(o) for o in expr.operands)})"
+
+
+def _operand_text(parent: Apply, operand: Expr, index: int) -> str:
+    text = written(operand)
+    if not isinstance(operand, Apply) or not OPERATIONS[parent.op].infix and parent.op != "neg":
+        return text
+    mine, theirs = _strength(parent.op), _strength(operand.op)
+    right_side = index == 1 and parent.op in ("-", "/")
+    if theirs < mine or (theirs == mine and (right_side or parent.op == "**")):
+        return f"({text})"
+    return text
+
+
+def _strength(op: str) -> int:
+    if op == "neg":
+        return _UNARY
+    return _BINARY.get(op, 100)         # a function call binds like a name

@@ -1,0 +1,213 @@
+"""A scalar computational graph and its calculation: forward, then backward by the chain rule.
+
+Each operation inside a node's expression is one entry of a tape, in the order a hand
+calculation computes them; a node's own value is its last entry's.  Backward goes down
+the tape: each entry hands its upstream gradient times each local derivative to its
+operands, and a name used in several places sums what every path brings (each path's
+share is kept, for the tables and ``--explain``).  Pure Python, no NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from .errors import InputError
+from .expressions import Apply, Constant, Expr, Name
+from .operations import OPERATIONS
+
+
+@dataclass
+class GraphNode:
+    """A node of the file: its name, its expression (text and tree), where it is written."""
+
+    name: str
+    text: str
+    expr: Expr
+    line: int
+    column: int         # where the expression's text starts in the file
+
+
+@dataclass
+class Graph:
+    title: str
+    inputs: dict[str, float]
+    nodes: list[GraphNode]
+    output: str
+    learning_rate: float | None = None
+    parameters: list[str] = field(default_factory=list)
+    source: str | None = None
+    source_path: object = None
+    warnings: list[str] = field(default_factory=list)
+    description: str | None = None
+    iteration: int = 0          # updates done (a saved state's ``state: {iteration: N}``)
+
+    def node(self, name: str) -> GraphNode:
+        return next(node for node in self.nodes if node.name == name)
+
+
+@dataclass
+class Entry:
+    """One operation computed: ``label`` is its node's name (the node's last operation)
+    or ``node.k`` (the k-th operation inside it); operands are names, numbers (float)
+    or earlier entries' indices wrapped in ``Ref``."""
+
+    label: str
+    node: str
+    op: str
+    text: str                   # the operation's part of the expression, as written
+    operands: tuple
+    operand_values: tuple[float, ...]
+    value: float
+    at: int                     # its column inside the expression (1-based)
+    local: tuple[float, ...] = ()
+    upstream: float = 0.0
+
+
+@dataclass(frozen=True)
+class Ref:
+    index: int
+
+
+@dataclass
+class Path:
+    """What one use of a name brings to its gradient: ``share`` = upstream · local."""
+
+    via: str            # the entry using it
+    upstream: float
+    local: float
+    share: float
+
+
+@dataclass
+class Calculation:
+    graph: Graph
+    values: dict[str, float]            # every input and node
+    entries: list[Entry]
+    grads: dict[str, float] = field(default_factory=dict)
+    paths: dict[str, list[Path]] = field(default_factory=dict)
+    updated: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def value(self) -> float:
+        return self.values[self.graph.output]
+
+    def operand_label(self, operand) -> str:
+        if isinstance(operand, Ref):
+            return self.entries[operand.index].label
+        return operand if isinstance(operand, str) else f"{operand:g}"
+
+
+def _error(graph: Graph, node: GraphNode, column: int, message: str) -> InputError:
+    return InputError(f"{message} (column {column} of {node.text!r})", file=graph.source,
+                      line=node.line, column=node.column + column - 1,
+                      field=f"nodes.{node.name}")
+
+
+def forward(graph: Graph, inputs: dict[str, float] | None = None) -> Calculation:
+    """Every node's value and every operation's, in order; an operation outside its
+    domain (a division by zero, a log of a non-positive number) refused where it is."""
+    values = dict(graph.inputs if inputs is None else inputs)
+    entries: list[Entry] = []
+    for node in graph.nodes:
+        ops = _count(node.expr)
+        counter = [0]
+
+        def visit(expr: Expr, top: bool, node: GraphNode = node, ops: int = ops,
+                  counter: list = counter):
+            if isinstance(expr, Constant):
+                return expr.value, expr.value
+            if isinstance(expr, Name):
+                return expr.name, values[expr.name]
+            operands = [visit(operand, False) for operand in expr.operands]
+            refs = tuple(ref for ref, _ in operands)
+            numbers = tuple(number for _, number in operands)
+            return _entry(graph, node, expr, refs, numbers, top, ops, counter, entries)
+
+        if isinstance(node.expr, Apply):
+            _, value = visit(node.expr, True)
+        else:                               # a bare name or number: passed on
+            ref, value = visit(node.expr, False)
+            entries.append(Entry(node.name, node.name, "=", node.text.strip(), (ref,),
+                                 (value,), value, node.expr.start + 1))
+        values[node.name] = value
+    return Calculation(graph, values, entries)
+
+
+def _entry(graph, node, expr: Apply, refs, numbers, top, ops, counter, entries):
+    operation = OPERATIONS[expr.op]
+    problem = operation.problem(*numbers)
+    if problem:
+        raise _error(graph, node, expr.at + 1, problem)
+    try:
+        value = float(operation.forward(*numbers))
+    except (OverflowError, ZeroDivisionError, ValueError) as exc:
+        raise _error(graph, node, expr.at + 1, f"{expr.op} cannot be computed here ({exc})") \
+            from None
+    if not math.isfinite(value):
+        raise _error(graph, node, expr.at + 1, f"{node.text[expr.start:expr.end]} is too large "
+                     "for a float64 here (it overflows)")
+    counter[0] += 1
+    label = node.name if top else f"{node.name}.{counter[0]}"
+    entries.append(Entry(label, node.name, expr.op, node.text[expr.start:expr.end], refs,
+                         numbers, value, expr.at + 1))
+    return Ref(len(entries) - 1), value
+
+
+def _count(expr: Expr) -> int:
+    if isinstance(expr, Apply):
+        return 1 + sum(_count(operand) for operand in expr.operands)
+    return 0
+
+
+def backward(calc: Calculation) -> Calculation:
+    """Every gradient of the output, each name's paths kept; the parameters updated."""
+    graph = calc.graph
+    grads = dict.fromkeys(calc.values, 0.0)
+    entry_grads = [0.0] * len(calc.entries)
+    paths: dict[str, list[Path]] = {name: [] for name in calc.values}
+    grads[graph.output] = 1.0
+    tops = {entry.node: index for index, entry in enumerate(calc.entries)
+            if entry.label == entry.node}
+    output_entry = tops[graph.output]
+    for index in range(output_entry, -1, -1):
+        entry = calc.entries[index]
+        upstream = grads[entry.node] if entry.label == entry.node else entry_grads[index]
+        operation = OPERATIONS[entry.op]
+        entry.local = tuple(operation.local(*entry.operand_values, entry.value))
+        entry.upstream = upstream
+        for operand, local in zip(entry.operands, entry.local):
+            if isinstance(operand, float):
+                continue
+            if not math.isfinite(local) and upstream != 0:
+                node = graph.node(entry.node)
+                raise _error(graph, node, entry.at, f"the derivative of {entry.text} with "
+                             f"respect to {calc.operand_label(operand)} is undefined here")
+            share = upstream * local if upstream != 0 else 0.0
+            if isinstance(operand, Ref):
+                entry_grads[operand.index] += share
+            else:
+                grads[operand] += share
+                paths[operand].append(Path(entry.label, upstream, local, share))
+    calc.grads = grads
+    calc.paths = {name: found[::-1] for name, found in paths.items()}   # in file order
+    if graph.learning_rate is not None:
+        calc.updated = {name: calc.values[name] - graph.learning_rate * grads[name]
+                        for name in graph.parameters}
+    return calc
+
+
+def advanced(calc: Calculation) -> Graph:
+    """The graph after the update: its parameters at their updated values."""
+    graph = calc.graph
+    return replace(graph, inputs={**graph.inputs, **calc.updated},
+                   iteration=graph.iteration + 1)
+
+
+def calculate(graph: Graph) -> Calculation:
+    return backward(forward(graph))
+
+
+def output_value(graph: Graph, inputs: dict[str, float]) -> float:
+    """The output at other input values (gradcheck's evaluations)."""
+    return forward(graph, inputs).values[graph.output]
