@@ -22,7 +22,19 @@ from backcalc import cli, killpoints
 
 from helpers import invoke, run_cli
 
-pytestmark = pytest.mark.usefixtures("in_tmp")
+pytestmark = pytest.mark.usefixtures("in_tmp", "signal_handlers_kept")
+
+
+@pytest.fixture
+def signal_handlers_kept():
+    """The test process's handlers as they were, whatever a test leaves: a run a signal
+    ended leaves TERM, HUP and INT ignored until the next run (which the processes of
+    later tests would inherit)."""
+    names = [name for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)]
+    kept = {name: signal.getsignal(getattr(signal, name)) for name in names}
+    yield
+    for name, handler in kept.items():
+        signal.signal(getattr(signal, name), handler)
 
 PAIRS = [("SIGTERM", "SIGTERM"), ("SIGTERM", "SIGHUP"), ("SIGHUP", "SIGTERM"),
          ("SIGHUP", "SIGHUP"), ("SIGTERM", "SIGINT"), ("SIGINT", "SIGTERM")]
@@ -53,7 +65,10 @@ def test_a_second_signal_while_the_first_is_reported_is_ignored(first, second, m
     assert (result.exit_code, result.stderr) == (status, line + "\n"), result.exception
     assert Path(".backcalc/state.yaml").read_bytes() == before
     assert [p.name for p in Path(".backcalc").iterdir()] == ["state.yaml"]
-    invoke("examples")      # the next run takes the signals back
+    # Until the process ends, later signals are ignored; the next run takes them back.
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    invoke("examples")
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
 SCRIPT = """\
