@@ -137,29 +137,58 @@ _ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
                         if hasattr(signal, name))
 
 
+class _Ending:
+    """The signal ending this run (None: none yet), and the handlers backcalc set to
+    SIG_IGN on its way out, with what they were before."""
+
+    number: int | None = None
+    quieted: dict = {}
+
+
 def _raise_signalled(number: int, frame) -> None:
+    """The first SIGTERM, SIGHUP or SIGINT ends the run; any that follows while it ends
+    (TERM twice, TERM then HUP as a closing terminal sends) is ignored, so the run's
+    clean-up finishes and its line and status are the first signal's."""
+    if _Ending.number is not None:
+        return
+    _Ending.number = number
+    if number == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Signalled(number)
 
 
 def _end_on_signals() -> dict:
-    """Make SIGTERM and SIGHUP raise ``Signalled``, where they would end the process at
-    once (a signal ignored, as under nohup, stays ignored); the handlers replaced."""
+    """Make SIGTERM and SIGHUP raise ``Signalled`` (and SIGINT its KeyboardInterrupt),
+    where they would end the process at once (a signal ignored, as under nohup, stays
+    ignored; one set aside by a program embedding backcalc stays its own); the handlers
+    replaced, as they were before."""
+    _Ending.number = None
+    quieted, _Ending.quieted = _Ending.quieted, {}
     previous = {}
-    for number in _ENDING_SIGNALS:
+    defaults = [(number, signal.SIG_DFL) for number in _ENDING_SIGNALS]
+    for number, default in defaults + [(signal.SIGINT, signal.default_int_handler)]:
         try:
-            if signal.getsignal(number) == signal.SIG_DFL:
-                previous[number] = signal.signal(number, _raise_signalled)
+            current = signal.getsignal(number)
+            if current == default or number in quieted:
+                signal.signal(number, _raise_signalled)
+                previous[number] = quieted.get(number, current)
         except (ValueError, OSError):     # not the main thread: left as it is
             pass
     return previous
 
 
 def _restore(previous: dict) -> None:
+    """The handlers as they were; after a run a signal ended, each is ignored instead
+    (the next ``_end_on_signals`` puts it back): a second signal in the process's last
+    moments would otherwise end it with its own status, not the one the line gives."""
+    ending = _Ending.number is not None
     for number, handler in previous.items():
         try:
-            signal.signal(number, handler)
+            signal.signal(number, signal.SIG_IGN if ending else handler)
         except (ValueError, OSError):
             pass
+    if ending:
+        _Ending.quieted = dict(previous)
 
 
 def _fail(message: str, status: int) -> int:

@@ -73,10 +73,12 @@ def pairs(value, nested: bool = True) -> list[Pair]:
     bare = getattr(value, "bare_commas", None)
     marks = getattr(value, "item_marks", None)
     if texts and marks and bare and any(bare):     # (any: most lists have no bare comma)
-        for index in range(1, len(value)):
-            if bare[index] and _WHOLE.fullmatch(texts[index - 1] or "") \
+        taken = 0              # items before this one are in a pair already: [0,1,0,2]
+        for index in range(1, len(value)):     # is 0,1 and 0,2, never also 1,0
+            if index > taken and bare[index] and _WHOLE.fullmatch(texts[index - 1] or "") \
                     and _FRACTION.fullmatch(texts[index] or ""):
                 found.append(Pair(texts[index - 1], texts[index], marks[index - 1]))
+                taken = index + 1
     if nested:
         for item in value:
             if isinstance(item, list):

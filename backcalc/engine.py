@@ -583,7 +583,8 @@ class Engine:
                 slots_before = slots
                 new_params, slots = self.optimizer.step(
                     params, grads, slots, updates, self.learning_rate, self.round)
-                problem = self._non_finite(new_params, checked)
+                problem = (self._non_finite(new_params, checked)
+                           or self._non_finite_memory(slots, slots_before))
                 now = Progress(iteration, updates, slots)
                 # A diverging step is still shown (its values are what they are); the run
                 # ends with it, and its update is not kept.
@@ -608,8 +609,33 @@ class Engine:
 
         An array that is the very array in ``checked`` (parameters already found
         finite), such as a fixed bias, is not looked at again."""
-        for index, p in enumerate(new_params):
-            old = checked[index] if checked is not None else (None, None)
+        found = self._first_non_finite(new_params, checked)
+        if found is None:
+            return None
+        label, value = found
+        return (f"the update makes {label} = {value!r} "
+                "(the run diverges; try a smaller learning rate)")
+
+    def _non_finite_memory(self, slots: dict, before: dict) -> str | None:
+        """What makes an update's optimizer memory unusable, or None: a velocity or a
+        moment that overflowed (Adam's v = g² of a finite but huge gradient) while the
+        parameters stayed finite.  A state holding it could not be read back, so the run
+        stops there as it does for a parameter.  ``before``: the memory already checked."""
+        for memory in self.optimizer.kept():
+            found = self._first_non_finite(slots.get(memory.kind) or [],
+                                           before.get(memory.kind))
+            if found is not None:
+                label, value = found
+                return (f"the update makes {memory.named(label)} = {value!r} (the "
+                        "optimizer's memory overflows: the gradient is too large)")
+        return None
+
+    def _first_non_finite(self, arrays: list[Params],
+                          checked: list[Params] | None) -> tuple[str, float] | None:
+        """The label and value of the first non-finite entry of ``arrays`` (arrays that
+        are the very ones in ``checked`` are skipped), or None."""
+        for index, p in enumerate(arrays):
+            old = checked[index] if checked else (None, None)
             for kind, values, before in (("weights", p.weights, old[0]),
                                          ("biases", p.biases, old[1])):
                 if values is before or _all_finite(values):
@@ -617,8 +643,7 @@ class Engine:
                 cell = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
                 label = (self.network.weight_label(index, *cell) if kind == "weights"
                          else self.network.bias_label(index, cell[0]))
-                return (f"the update makes {label} = {float(values[cell])!r} "
-                        "(the run diverges; try a smaller learning rate)")
+                return label, float(values[cell])
         return None
 
     def _final(self, params: list[Params]) -> Final:

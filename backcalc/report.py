@@ -8,6 +8,7 @@ drawing time, with the precision the user chose.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from .conventions import conventions
@@ -40,6 +41,18 @@ if TYPE_CHECKING:
 
     from .engine import Final, Run, Step
     from .network import Network, Params
+
+def _quiet(report):
+    """A report built under the engine's ``quiet_arithmetic``: the values it works out
+    for display (the update table's penalty term λ·θ, AdamW's decay) overflow to inf,
+    shown as such (SPEC), and never print NumPy's RuntimeWarning."""
+    @functools.wraps(report)
+    def quiet(*args, **kwargs):
+        from .engine import quiet_arithmetic  # (numpy: not at import of this module)
+        with quiet_arithmetic():
+            return report(*args, **kwargs)
+    return quiet
+
 
 MATRIX_MAX_COLUMNS = 8     # wider gradient matrices are listed one parameter per row…
 LIST_MAX_ROWS = 60         # … unless that list is longer: then a matrix, whose middle is elided
@@ -394,6 +407,7 @@ def final_section(run: Run, iterations_asked: int) -> Section:
     return Section(title, lines)
 
 
+@_quiet
 def run_report(run: Run, learning_rate: float, after_step=None) -> list[Section]:
     """The whole run; ``after_step(step)`` may add sections after each step's (--explain)."""
     sections = [header(run, learning_rate)]
@@ -404,6 +418,7 @@ def run_report(run: Run, learning_rate: float, after_step=None) -> list[Section]
     return sections
 
 
+@_quiet
 def step_report(run: Run, learning_rate: float, iterations: int, *, full: bool,
                 quiet: bool, every: int = 1, hidden: int = 0,
                 gap_at: int = 0, after_step=None, history=None) -> list[Section]:

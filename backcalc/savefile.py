@@ -13,6 +13,7 @@ file it was not allowed to.
 from __future__ import annotations
 
 import errno
+import math
 import os
 import stat
 import tempfile
@@ -336,6 +337,7 @@ def save_network(network: Network, path: Path, *, state: bool = False) -> None:
     other file there, even one that appeared while the run worked, is refused)."""
     document = network_document(network)
     check_saved_values(document, path)
+    check_saved_finite(document, path)
     text = network_yaml(network, document)
     check_saved_size(text, path)
     if state:
@@ -361,6 +363,35 @@ def check_saved_values(document: dict, path: Path) -> None:
     if _values(document) > limit:
         raise InputError(f"the saved network would hold more than the {limit:,} values "
                          "backcalc reads back; it was not written", file=str(path))
+
+
+def check_saved_finite(document: dict, path: Path) -> None:
+    """Refuse to write a saved network holding inf or nan, which the reader refuses (the
+    engine stops a run before its parameters or optimizer memory get there; this keeps
+    any other way from writing a file backcalc would call damaged)."""
+    found = _non_finite(document, "")
+    if found is not None:
+        where, value = found
+        raise InputError(f"the saved network would hold {where} = {value!r}, which backcalc "
+                         "does not read back; it was not written", file=str(path))
+
+
+def _non_finite(value, where: str) -> tuple[str, float] | None:
+    """The place (as the reader names it: state.v[1].weights[1][1]) and value of the
+    first inf or nan in ``value``, or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (where, value)
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value, 1) if isinstance(value, list) else ())
+    for key, item in items:
+        if isinstance(item, (int, str, bool)) or item is None:
+            continue
+        place = f"{where}[{key}]" if isinstance(key, int) else (
+            f"{where}.{key}" if where else str(key))
+        found = _non_finite(item, place)
+        if found is not None:
+            return found
+    return None
 
 
 def _values(value) -> int:

@@ -112,6 +112,11 @@ REFUSED = [
      "net.yaml:11:13: layer 2.biases: with shared_bias: true the layer has one bias, expected "
      "one number, found a list of 2 (a decimal comma? YAML reads 0,6 as two numbers, 0 and 6; "
      "write 0.6)"),
+    ("a-row-of-decimal-commas-without-spaces",      # 0,1 and 0,2; never also 1,0
+     edit(BASE, "[[0.15, 0.20], [0.25, 0.30]]", "[[0,1,0,2], [0,3,0,4]]"),
+     "net.yaml:7:14: layer 1.weights: expected 2 numbers in each row, one per input (the input "
+     "has 2 values), found 4 (decimal commas? YAML reads 0,1 as two numbers, 0 and 1; write "
+     "0.1, 0.2, 0.3, …)"),
     ("second-sample-input-of-four",
      edit(SAMPLES, "input: [0.10, 0.20]", "input: [0,1, 0,2]"),
      "net.yaml:4:12: sample 2.input: expected 2 inputs (as in sample 1), found 4 (decimal "
