@@ -9,6 +9,7 @@ expression (1-based).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -48,13 +49,14 @@ class Apply:
     start: int
     end: int
     at: int
+    depth: int = 1      # operations nested in it, itself included (walkers recurse this deep)
 
 
 Expr = Constant | Name | Apply
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
-  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)
   | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
   | (?P<op>\*\*|[-+*/(),])
 """, re.VERBOSE)
@@ -62,6 +64,11 @@ _TOKEN = re.compile(r"""
 _BINARY = {"+": 10, "-": 10, "*": 20, "/": 20, "**": 40}
 _UNARY = 30                     # between * and **: -x**2 is -(x**2)
 _RIGHT = {"**"}
+
+# The parser and the tree's walkers recurse once a level: nesting and size are refused
+# before any of them could exhaust Python's stack (about 1,000 frames).
+MAX_DEPTH = 100
+MAX_OPERATIONS = 1_000
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,8 @@ class _Parser:
         self.text = text
         self.tokens = tokens(text)
         self.index = 0
+        self.depth = 0              # the parser's own recursion: (, unary minus, **, calls
+        self.operations = 0
 
     @property
     def token(self) -> _Token:
@@ -112,6 +121,27 @@ class _Parser:
         return "the end of the expression" if self.token.kind == "end" else repr(self.token.text)
 
     def expression(self, floor: int = 0) -> Expr:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels",
+                                  self.token.start + 1)
+        expr = self._expression(floor)
+        self.depth -= 1
+        return expr
+
+    def applied(self, op: str, operands: tuple, start: int, end: int, at: int) -> Apply:
+        """A new operation, its nesting and the expression's size checked."""
+        self.operations += 1
+        if self.operations > MAX_OPERATIONS:
+            raise ExpressionError(f"more than {MAX_OPERATIONS:,} operations in one "
+                                  "expression", at + 1)
+        depth = 1 + max((o.depth for o in operands if isinstance(o, Apply)), default=0)
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels (a sum "
+                                  "of many terms nests one level a term)", at + 1)
+        return Apply(op, operands, start, end, at, depth)
+
+    def _expression(self, floor: int) -> Expr:
         left = self.prefix()
         while self.token.kind == "op" and self.token.text in _BINARY:
             power = _BINARY[self.token.text]
@@ -120,14 +150,18 @@ class _Parser:
             op = self.take()
             # ** is right-associative; its right side may start with a unary minus (prefix)
             right = self.expression(power - 1 if op.text in _RIGHT else power)
-            left = Apply(op.text, (left, right), left.start, right.end, op.start)
+            left = self.applied(op.text, (left, right), left.start, right.end, op.start)
         return left
 
     def prefix(self) -> Expr:
         token = self.token
         if token.kind == "number":
             self.take()
-            return Constant(float(token.text), token.start, token.start + len(token.text))
+            value = float(token.text)
+            if not math.isfinite(value):
+                raise ExpressionError(f"expected a finite number, found {token.text} (too "
+                                      "large for a float64)", token.start + 1)
+            return Constant(value, token.start, token.start + len(token.text))
         if token.kind == "name":
             self.take()
             if self.token.text == "(" and self.token.kind == "op":
@@ -139,7 +173,7 @@ class _Parser:
         if token.kind == "op" and token.text == "-":
             self.take()
             operand = self.expression(_UNARY)
-            return Apply("neg", (operand,), token.start, operand.end, token.start)
+            return self.applied("neg", (operand,), token.start, operand.end, token.start)
         if token.kind == "op" and token.text == "(":
             self.take()
             inner = self.expression()
@@ -165,13 +199,14 @@ class _Parser:
             raise ExpressionError(f"{name.text} takes {operation.arity} operand"
                                   f"{'s' if operation.arity > 1 else ''}, found {len(operands)}",
                                   name.start + 1)
-        return Apply(name.text, tuple(operands), name.start, close.start + 1, name.start)
+        return self.applied(name.text, tuple(operands), name.start, close.start + 1,
+                            name.start)
 
 
 def _spanned(expr: Expr, start: int, end: int) -> Expr:
     """The expression with its parentheses counted in its span."""
     if isinstance(expr, Apply):
-        return Apply(expr.op, expr.operands, start, end, expr.at)
+        return Apply(expr.op, expr.operands, start, end, expr.at, expr.depth)
     return expr
 
 
@@ -185,6 +220,13 @@ def parse(text: str) -> Expr:
         raise ExpressionError(f"expected an operator or the end of the expression, found "
                               f"{parser._found()}", parser.token.start + 1)
     return expr
+
+
+def operations(expr: Expr) -> int:
+    """How many operations the expression holds (its tape entries)."""
+    if isinstance(expr, Apply):
+        return 1 + sum(operations(operand) for operand in expr.operands)
+    return 0
 
 
 def names(expr: Expr) -> list[Name]:

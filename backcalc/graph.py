@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from .errors import InputError
-from .expressions import Apply, Constant, Expr, Name
+from .expressions import Apply, Constant, Expr, Name, operations
 from .operations import OPERATIONS
 
 
@@ -110,7 +110,7 @@ def forward(graph: Graph, inputs: dict[str, float] | None = None) -> Calculation
     values = dict(graph.inputs if inputs is None else inputs)
     entries: list[Entry] = []
     for node in graph.nodes:
-        ops = _count(node.expr)
+        ops = operations(node.expr)
         counter = [0]
 
         def visit(expr: Expr, top: bool, node: GraphNode = node, ops: int = ops,
@@ -134,30 +134,35 @@ def forward(graph: Graph, inputs: dict[str, float] | None = None) -> Calculation
     return Calculation(graph, values, entries)
 
 
+def _guarded(graph: Graph, node: GraphNode, at: int, text: str, arithmetic, *numbers):
+    """Every arithmetic of an operation (its domain check, value, local derivatives) goes
+    through here: an overflow, a division by zero or an invalid operation is refused in
+    one line at the operation's place (``at``, 1-based), never a traceback."""
+    try:
+        return arithmetic(*numbers)
+    except ZeroDivisionError:
+        raise _error(graph, node, at, f"{text} divides by a number too small for a float64 "
+                     "here (it underflows to 0)") from None
+    except (OverflowError, ValueError):
+        raise _error(graph, node, at, f"{text} is too large for a float64 here "
+                     "(it overflows)") from None
+
+
 def _entry(graph, node, expr: Apply, refs, numbers, top, ops, counter, entries):
     operation = OPERATIONS[expr.op]
-    problem = operation.problem(*numbers)
+    text = node.text[expr.start:expr.end]
+    problem = _guarded(graph, node, expr.at + 1, text, operation.problem, *numbers)
     if problem:
         raise _error(graph, node, expr.at + 1, problem)
-    try:
-        value = float(operation.forward(*numbers))
-    except (OverflowError, ZeroDivisionError, ValueError) as exc:
-        raise _error(graph, node, expr.at + 1, f"{expr.op} cannot be computed here ({exc})") \
-            from None
+    value = float(_guarded(graph, node, expr.at + 1, text, operation.forward, *numbers))
     if not math.isfinite(value):
-        raise _error(graph, node, expr.at + 1, f"{node.text[expr.start:expr.end]} is too large "
+        raise _error(graph, node, expr.at + 1, f"{text} is too large "
                      "for a float64 here (it overflows)")
     counter[0] += 1
     label = node.name if top else f"{node.name}.{counter[0]}"
-    entries.append(Entry(label, node.name, expr.op, node.text[expr.start:expr.end], refs,
+    entries.append(Entry(label, node.name, expr.op, text, refs,
                          numbers, value, expr.at + 1))
     return Ref(len(entries) - 1), value
-
-
-def _count(expr: Expr) -> int:
-    if isinstance(expr, Apply):
-        return 1 + sum(_count(operand) for operand in expr.operands)
-    return 0
 
 
 def backward(calc: Calculation) -> Calculation:
@@ -170,19 +175,22 @@ def backward(calc: Calculation) -> Calculation:
     tops = {entry.node: index for index, entry in enumerate(calc.entries)
             if entry.label == entry.node}
     output_entry = tops[graph.output]
+    by_name = {node.name: node for node in graph.nodes}
     for index in range(output_entry, -1, -1):
         entry = calc.entries[index]
         upstream = grads[entry.node] if entry.label == entry.node else entry_grads[index]
         operation = OPERATIONS[entry.op]
-        entry.local = tuple(operation.local(*entry.operand_values, entry.value))
+        entry.local = tuple(_guarded(graph, by_name[entry.node], entry.at,
+                                     f"the derivative of {entry.text}", operation.local,
+                                     *entry.operand_values, entry.value))
         entry.upstream = upstream
         for operand, local in zip(entry.operands, entry.local):
             if isinstance(operand, float):
                 continue
             if not math.isfinite(local) and upstream != 0:
-                node = graph.node(entry.node)
-                raise _error(graph, node, entry.at, f"the derivative of {entry.text} with "
-                             f"respect to {calc.operand_label(operand)} is undefined here")
+                raise _error(graph, by_name[entry.node], entry.at,
+                             f"the derivative of {entry.text} with respect to "
+                             f"{calc.operand_label(operand)} is undefined here")
             share = upstream * local if upstream != 0 else 0.0
             if isinstance(operand, Ref):
                 entry_grads[operand.index] += share

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from .graph import Graph
-from .savefile import _Dumper, check_saved_size, write_file
+from .savefile import _Dumper, check_saved_finite, check_saved_size, write_file
 from .yamlsource import SAVED_MARK
 
 
@@ -38,6 +38,7 @@ def graph_yaml(graph: Graph) -> str:
 
 
 def save_graph_state(graph: Graph, path: Path) -> None:
+    check_saved_finite(graph_document(graph), path)     # a last guard: read back, always
     text = graph_yaml(graph)
     check_saved_size(text, path)
     write_file(path, text, replace=True, option="the state file")

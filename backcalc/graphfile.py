@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from .errors import InputError
-from .expressions import ExpressionError, Name, names, parse
+from .expressions import ExpressionError, Name, names, operations, parse
 from .graph import Graph, GraphNode, forward
 from .operations import FUNCTIONS
 from .yamlsource import Document, Mark, RefusedNumber, YamlMap
@@ -18,6 +18,9 @@ from .yamlsource import Document, Mark, RefusedNumber, YamlMap
 TOP_KEYS = {"name", "description", "inputs", "nodes", "output", "learning_rate", "parameters",
             "state"}
 MAX_NODES = 10_000
+# Each operation is a tape entry and a table row: the total bounds a graph's time and
+# memory (docs/limits.md), whatever its nodes' sizes.
+MAX_OPERATIONS = 20_000
 
 
 def kind_of(doc: Document) -> str:
@@ -97,7 +100,10 @@ def parse_graph(doc: Document, text: str = "") -> Graph:
     description = str(root["description"]) if root.get("description") is not None else None
     graph = Graph(title, inputs, nodes, output, learning_rate, parameters, doc.file,
                   description=description, iteration=_iteration(doc, root))
-    forward(graph)          # a division by zero or a log of a non-positive number: refused
+    if graph.iteration == 0:
+        # a division by zero or a log of a non-positive number: the file's mistake,
+        # refused; at a saved state's values it is a run that cannot go on (graph_uses)
+        forward(graph)
     return graph
 
 
@@ -122,6 +128,7 @@ def _nodes(doc: Document, root: YamlMap, inputs: dict, lines: list[str]) -> list
         raise doc.error(f"more than {MAX_NODES:,} nodes", root.value_marks["nodes"], "nodes")
     nodes: list[GraphNode] = []
     order = list(mapping)
+    total = 0
     for key in order:
         label = f"nodes.{key}"
         name = _name(doc, mapping.key_marks[key], key, label)
@@ -140,6 +147,10 @@ def _nodes(doc: Document, root: YamlMap, inputs: dict, lines: list[str]) -> list
             node_place.expr = parse(text)
         except ExpressionError as error:
             raise _at(doc, node_place, error.column, error.message) from None
+        total += operations(node_place.expr)
+        if total > MAX_OPERATIONS:
+            raise doc.error(f"more than {MAX_OPERATIONS:,} operations in the graph's nodes "
+                            f"(reached at node {name})", mark, label)
         for used in names(node_place.expr):
             _check_name(doc, node_place, used, inputs, nodes, mapping, order)
         nodes.append(node_place)

@@ -7,12 +7,13 @@ for bit; like a network's, the state is saved once the output is written (``defe
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import ComputationError, InputError
 from ..formats import Choice, Output, check_target
-from ..graph import Graph, advanced, calculate
+from ..graph import Calculation, Graph, advanced, calculate
 from .results import GradcheckOutcome, Note, TrainingResult
 
 
@@ -35,7 +36,8 @@ def run_graph(graph: Graph, *, choice: Choice, explain: bool = False,
     if learning_rate is not None:
         graph = replace(graph, learning_rate=learning_rate)
     _check_outputs(graph, choice, save_state)
-    calc = calculate(graph)
+    calc = _first(graph)
+    stopped = _diverged(calc)
 
     def sections() -> list:
         from ..graph_report import run_sections
@@ -51,7 +53,8 @@ def run_graph(graph: Graph, *, choice: Choice, explain: bool = False,
 
     result = TrainingResult(Output(graph.title, sections, document, rows), choice, run=calc,
                             warnings=list(graph.warnings))
-    return _saving(result, advanced(calc), save_state, defer)
+    return _saving(result, graph if stopped else advanced(calc), save_state, defer,
+                   stopped, graph.iteration)
 
 
 def step_graph(graph: Graph, *, iterations: int, choice: Choice, quiet: bool = False,
@@ -64,10 +67,19 @@ def step_graph(graph: Graph, *, iterations: int, choice: Choice, quiet: bool = F
         raise InputError("step updates the parameters, and the graph has none; add "
                          "parameters (and a learning_rate) to the file", file=graph.source)
     _check_outputs(graph, choice, save_state)
-    calcs = []
-    for _ in range(iterations):
-        calc = calculate(graph)
+    calcs: list[Calculation] = []
+    stopped = None
+    start = graph.iteration
+    for done in range(iterations):
+        try:
+            calc = calculate(graph) if done else _first(graph)
+        except InputError as error:
+            stopped = f"iteration {graph.iteration + 1}: {error.message}"
+            break
         calcs.append(calc)
+        stopped = _diverged(calc)
+        if stopped:
+            break
         graph = advanced(calc)
 
     def sections() -> list:
@@ -84,7 +96,34 @@ def step_graph(graph: Graph, *, iterations: int, choice: Choice, quiet: bool = F
 
     result = TrainingResult(Output(graph.title, sections, document, rows), choice,
                             run=calcs[-1], warnings=list(graph.warnings))
-    return _saving(result, graph, save_state, defer)
+    return _saving(result, graph, save_state, defer, stopped, start)
+
+
+def _first(graph: Graph) -> Calculation:
+    """The first calculation of a run: one that cannot be done at the file's own values
+    is the file's mistake; at a saved state's, a run that cannot go on."""
+    try:
+        return calculate(graph)
+    except InputError as error:
+        if graph.iteration == 0:
+            raise
+        where = f"{error.file}: " if error.file else ""
+        raise ComputationError(f"{where}iteration {graph.iteration + 1}: {error.message}; "
+                               "nothing was saved") from None
+
+
+def _diverged(calc: Calculation) -> str | None:
+    """Why the run cannot go on after this calculation (a gradient or an update that is
+    not finite: a state holding it could not be read back), or None."""
+    iteration = calc.graph.iteration + 1
+    for name in calc.graph.parameters:
+        if not math.isfinite(calc.grads[name]):
+            return (f"iteration {iteration}: the gradient of {calc.graph.output} with respect "
+                    f"to {name} is {calc.grads[name]} (it overflows)")
+        if not math.isfinite(calc.updated[name]):
+            return (f"iteration {iteration}: the update makes {name} = {calc.updated[name]} "
+                    "(the run diverges; try a smaller learning rate)")
+    return None
 
 
 def _check_outputs(graph: Graph, choice: Choice, save_state: bool) -> None:
@@ -96,9 +135,16 @@ def _check_outputs(graph: Graph, choice: Choice, save_state: bool) -> None:
 
 
 def _saving(result: TrainingResult, after: Graph, save_state: bool,
-            defer: bool) -> TrainingResult:
-    """Save the graph after the update as the state, once the output is written."""
+            defer: bool, stopped: str | None = None, start: int = 0) -> TrainingResult:
+    """Save the graph after the update as the state, once the output is written; a run
+    that ``stopped`` saves the graph after its last finite iteration (``after``) and
+    ends with one line naming the iteration and why (limits.md)."""
+    where = f"{after.source}: " if after.source else ""
+
     def finish() -> list[Note]:
+        if stopped and (not save_state or after.iteration == start):
+            result.error = ComputationError(f"{where}{stopped}; nothing was saved")
+            return []
         if not save_state:
             return []
         from ..graph_save import save_graph_state
@@ -107,8 +153,14 @@ def _saving(result: TrainingResult, after: Graph, save_state: bool,
         save_graph_state(after, Path(SHOWN))       # (relative: as messages name it)
         result.saved = (f"State after iteration {after.iteration} saved to {SHOWN}; "
                         "continue with `backcalc step --iterations N`.")
+        if stopped:
+            result.error = ComputationError(f"{where}{stopped}; the state after iteration "
+                                            f"{after.iteration} is saved")
         choice = result.choice
-        return [Note(result.saved, to_stderr=choice.to_stdout and choice.format != "table")]
+        document_on_stdout = choice.to_stdout and choice.format != "table"
+        if stopped and document_on_stdout:
+            return []           # the error line says what was saved (as a network's)
+        return [Note(result.saved, to_stderr=document_on_stdout)]
 
     result.pending = finish
     if not defer:
