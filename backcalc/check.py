@@ -122,7 +122,7 @@ def check(network: Network, answers: list[Answer], *, tolerance: float | None = 
     if doubtful:
         _diagnose(worked, doubtful, given, tolerances, truncation=tolerance is None,
                   standing=frozenset(r.quantity.key for r in results
-                                     if r.verdict in ("right", "rounding")))
+                                     if r.verdict in ("right", "rounding")), yours=values)
     several = len({a.block for a in answers}) > 1
     rounding = worlds.exact_for(results) if worlds else None
     return CheckResult(network, worked, results, several, rounding, values, twice)
@@ -497,7 +497,8 @@ so the search's work per answer is bounded by one step, whatever the file's leng
 
 
 def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: dict,
-              truncation: bool = True, standing: frozenset = frozenset()) -> int:
+              truncation: bool = True, standing: frozenset = frozenset(),
+              yours: dict | None = None) -> int:
     """Name the slips that reproduce each wrong answer, within the digits written, in
     any of the ``WORLDS``: one made in the answer's own quantity first (a wrong update is
     update_sign, though a flipped δ would give it too), then by world, then in the
@@ -505,9 +506,11 @@ def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: d
     learn of a slip giving them exactly.  Returns how many quantities the slip worlds
     recomputed (the search's cost).  ``truncation``: a slip's number cut to the digits
     written reproduces the answer too (not under a fixed ``--tolerance``).  ``standing``:
-    the keys of the answers judged right or rounding."""
+    the keys of the answers judged right or rounding; ``yours``: the student's values
+    as ``_judge`` computed them (``evaluate`` with ``given``), when at hand."""
     last = max(worked.order(r.quantity) for r in doubtful)
-    yours, _ = evaluate(worked, given, upto=last)
+    if yours is None:
+        yours, _ = evaluate(worked, given, upto=last)
     # At full digits: the exact values where the student's numbers are right; where
     # they are wrong, their full digits are unknown, and what they wrote stands in.
     exact, _ = evaluate(worked, {key: value for key, value in given.items()

@@ -26,7 +26,7 @@ def gradcheck(network: NetworkInput, *, choice: Choice | None = None,
         from .graph_uses import gradcheck_graph
         return gradcheck_graph(loaded, choice=choice)
     net = loaded
-    _within_depth(net, max_parameters)
+    _within_work(net, max_parameters)
     check_target(choice.path, choice.force, [source_of(net)])
     with counting(progress, evaluations(net)):
         result = check_gradients(net)
@@ -37,7 +37,7 @@ def gradcheck(network: NetworkInput, *, choice: Choice | None = None,
                             gradcheck=result, warnings=list(net.warnings))
 
 
-def _within_depth(net: Network, max_parameters: int) -> None:
+def _within_work(net: Network, max_parameters: int) -> None:
     """Refuse, before any work, a network whose loss evaluations pass through so many
     layers and samples that gradcheck would take hours (``GRADCHECK_LAYER_PASSES``)."""
     parameters, layers, samples = net.parameter_count, len(net.layers), len(net.samples)
