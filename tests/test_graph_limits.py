@@ -132,6 +132,7 @@ def test_a_graph_state_holding_inf_is_never_written():
     from backcalc.graph import Graph
     from backcalc.graph_save import save_graph_state
     graph = Graph("g", {"x": float("-inf")}, [], "f")
-    with pytest.raises(InputError, match=r"inputs\.x = -inf, which backcalc does not read"):
+    with pytest.raises(InputError, match=r"the saved graph would hold inputs\.x = -inf, which "
+                       r"backcalc does not read"):
         save_graph_state(graph, Path("state.yaml"))
     assert not Path("state.yaml").exists()
