@@ -15,7 +15,9 @@ builds, per variant, a :class:`Question`:
   (the one ``check`` uses).  It is matched with its blank's tolerance.
 
 ``quiz(questions, category=...)`` gives the whole moodle.xml text; ``dropped(question)``
-the slips left out of a question's blanks and why, for the command to report.
+the slips left out of a question's blanks and why (:class:`Dropped`: blank label, value,
+sentence, reason), for the command to report; ``table_html(rows, header=, caption=)``
+turns plain-text cells into an HTML table safe to put in ``intro_html``.
 
 What the text is, and why (Moodle's own importer, ``qtype_multianswer_extract_question``,
 is the reference; docs/moodle.md tells teachers how to use the file):
@@ -124,7 +126,8 @@ class _Kept:
 
 
 def quiz(questions: Sequence[Question], *, category: str) -> str:
-    """The whole moodle.xml text: the category, then one Cloze question per variant."""
+    """The whole moodle.xml text (to be written as UTF-8): the category ``category``
+    (under ``$course$/backcalc/``), then one Cloze question per variant."""
     for question in questions:
         _validate(question)
     width = max([_DUMMY_MIN_WIDTH] + [len(_number(v)) for q in questions for v in _numbers(q)])
@@ -133,6 +136,21 @@ def quiz(questions: Sequence[Question], *, category: str) -> str:
     parts += [_question(question, width) for question in questions]
     parts.append("</quiz>")
     return "\n".join(parts) + "\n"
+
+
+def table_html(rows: Sequence[Sequence[str]], *, header: Sequence[str] = (),
+               caption: str = "") -> str:
+    """Plain-text cells as an HTML table for ``intro_html`` (the network's weights,
+    inputs, targets), escaped so that Moodle shows every cell as written."""
+    lines = ["<table>"]
+    if caption:
+        lines.append(f"<caption>{_text_html(caption)}</caption>")
+    if header:
+        lines.append("<tr>" + "".join(f"<th>{_text_html(c)}</th>" for c in header) + "</tr>")
+    lines += ["<tr>" + "".join(f"<td>{_text_html(c)}</td>" for c in row) + "</tr>"
+              for row in rows]
+    lines.append("</table>")
+    return "\n".join(lines)
 
 
 def dropped(question: Question) -> tuple[Dropped, ...]:

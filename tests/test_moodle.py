@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import pytest
 
-from backcalc.moodle import Blank, Question, WrongAnswer, dropped, quiz
+from backcalc.moodle import Blank, Question, WrongAnswer, dropped, quiz, table_html
 
 # --- Moodle's Cloze reader, ported -----------------------------------------------------
 # Python's look-behind needs a fixed width: Moodle's (?<!\\|&|&amp;) is three look-behinds.
@@ -260,3 +260,16 @@ def test_control_characters_and_an_empty_category_are_refused():
         quiz([variant(name="a\x01b")], category="c")
     with pytest.raises(ValueError, match="category"):
         quiz([variant()], category=" ")
+
+
+def test_table_cells_show_as_written_and_hold_no_blank():
+    cells = [["w1", "{1:NM:=1}"], [HOSTILE, "-0.3"]]
+    intro = table_html(cells, header=["name", "{#1}"], caption="<weights> & biases")
+    question = variant(intro_html=intro, blanks=(Blank("a", 0.25, TOL),))
+    body = question_text(clozes(quiz([question], category="c"))[0])
+    assert len(read_blanks(body)) == 1
+    table = body.split("\n<table class=", 1)[0]
+    found = re.findall(r"<(caption|th|td)>(.*?)</\1>", table, re.S)
+    assert all("<" not in text and "{" not in text for _, text in found)
+    assert [html.unescape(text) for _, text in found] == [
+        "<weights> & biases", "name", "{#1}", "w1", "{1:NM:=1}", HOSTILE, "-0.3"]
