@@ -50,8 +50,8 @@ is the reference; docs/moodle.md tells teachers how to use the file):
 * Labels in the question text are HTML-escaped, ``{`` and ``}`` as entities; a ``{`` in
   ``intro_html`` that Moodle would read as a blank (``{1:NUMERICAL:`` when importing,
   ``{#1}``, a blank's place, when showing) is written as the entity ``&#123;``, which shows
-  as ``{``.  ``]]>`` inside a CDATA
-  section is split across two sections; ``<name>`` and the category are XML-escaped.
+  as ``{``.  ``]]>`` inside a CDATA section is split across two sections; ``<name>`` and
+  the category are XML-escaped.
 """
 
 from __future__ import annotations
