@@ -104,7 +104,7 @@ def _columns(calc: Calculation) -> list[list[Item]]:
     """The items of every column, left to right: inputs, gates by depth, the ends."""
     entries = calc.entries
     tops = {entry.node: index for index, entry in enumerate(entries) if entry.label == entry.node}
-    layer: dict[str, int] = {name: 0 for name in calc.graph.inputs}
+    layer: dict[str, int] = dict.fromkeys(calc.graph.inputs, 0)
     gates: list[Item] = []
     uses: dict[str, list[int]] = {}          # a source's label → the layers using it
     for index, entry in enumerate(entries):
@@ -244,7 +244,7 @@ def _pad(text: str, width: int) -> str:
 
 
 # Box-drawing character of a cell of a gap, by its (up, down, left, right) arms.
-_ARMS = {
+_ARMS: dict[tuple[bool, ...], str] = {
     (True, True, True, True): "┼", (True, True, True, False): "┤",
     (True, True, False, True): "├", (True, True, False, False): "│",
     (False, True, True, True): "┬", (False, True, True, False): "┐",
