@@ -162,6 +162,7 @@ def _arrange(columns: list[list[Item]]) -> None:
             column.sort(key=lambda item: (sum(sources(item)) / len(sources(item))
                                           if sources(item) else -1, item.order))
         below = 1                      # row 0 stays free for a label above
+        exits = {item.exit: item.key for item in columns[c - 1]} if c else {}
         previous: Item | None = None
         for item in column:
             gap = 2 if previous is not None and previous.height == 1 and item.height == 1 \
@@ -175,6 +176,10 @@ def _arrange(columns: list[list[Item]]) -> None:
                                             item.entries)]
                 wanted = round(sum(want) / len(want))
             item.top = max(lowest, wanted)
+            # a wire may not enter on a row another value leaves on (the two would
+            # share that row's segment): moved down until it does not
+            while c and any(exits.get(row, key) != key for row, key in _entering(item)):
+                item.top += 1
             below = item.top + item.height - 1
             previous = item
             rows[(c, item.key)] = item.exit
@@ -182,19 +187,28 @@ def _arrange(columns: list[list[Item]]) -> None:
         _level_inputs(columns[0], columns[1])
 
 
+def _entering(item: Item) -> list[tuple[int, str]]:
+    """(row, the value entering there) of each wire entering ``item``."""
+    wires = item.ports if item.kind in ("gate", "end") else [Wire(item.key, 0, 0)]
+    return [(row, wire.source) for wire, row in zip(wires, item.entries)]
+
+
 def _level_inputs(inputs: list[Item], after: list[Item]) -> None:
     """The inputs moved level with the first row each enters in the next column, as a
     hand drawing starts each input's wire straight at its gate (their order kept when
     they would meet)."""
     first: dict[str, int] = {}
+    entering: dict[int, str] = {}
     for item in after:
-        wires = item.ports if item.kind in ("gate", "end") else [Wire(item.key, 0, 0)]
-        for wire, row in zip(wires, item.entries):
-            first.setdefault(wire.source, row)
+        for row, source in _entering(item):
+            first.setdefault(source, row)
+            entering[row] = source
     inputs.sort(key=lambda item: (first.get(item.key, math.inf), item.order))
     below = -1
     for item in inputs:
         item.top = max(first.get(item.key, below + 2), below + 2)
+        while entering.get(item.top, item.key) != item.key:     # (as in _arrange)
+            item.top += 1
         below = item.top
 
 

@@ -373,8 +373,10 @@ def network_schema() -> dict:
 
 
 def schema_text() -> str:
-    """The schema as ``backcalc schema`` prints it and the shipped file holds it."""
-    return json.dumps(network_schema(), indent=2, ensure_ascii=False) + "\n"
+    """The schema as ``backcalc schema`` prints it and the shipped file holds it: a
+    network's or a computational graph's (``graph_schema``)."""
+    from .graph_schema import file_schema
+    return json.dumps(file_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def modeline(target: str | None = None) -> str:
