@@ -100,27 +100,43 @@ def _share(upstream: float, local: tuple, k: int) -> float:
     return upstream * local[k]
 
 
-def _columns(calc: Calculation) -> list[list[Item]]:
+def _gates(calc: Calculation, fused: bool) -> list[Item]:
+    """A gate per operation in the order computed; ``fused``: a gate per node instead, its
+    expression inside and a port for each use of a name in it."""
+    entries = calc.entries
+    gates: list[Item] = []
+    for index, entry in enumerate(entries):
+        ports = []
+        for k, operand in enumerate(entry.operands):
+            if isinstance(operand, float) or (fused and isinstance(operand, Ref)):
+                continue
+            # (a node's name stands for its last operation, whose label it is)
+            source = entries[operand.index].label if isinstance(operand, Ref) else operand
+            ports.append(Wire(source, entry.operand_values[k],
+                              _share(entry.upstream, entry.local, k)))
+        if not fused:
+            gates.append(Item("gate", entry.label, gate_text(calc, index), entry.label, ports,
+                              order=index))
+        elif gates and gates[-1].key == entry.node and gates[-1].text == "":
+            gates[-1].ports += ports
+        else:
+            gates.append(Item("gate", entry.node, "", entry.node, ports, order=index))
+        if fused and entry.label == entry.node:
+            gates[-1].text = calc.graph.node(entry.node).text.strip()
+    return gates
+
+
+def _columns(calc: Calculation, fused: bool = False) -> list[list[Item]]:
     """The items of every column, left to right: inputs, gates by depth, the ends."""
     entries = calc.entries
     tops = {entry.node: index for index, entry in enumerate(entries) if entry.label == entry.node}
     layer: dict[str, int] = dict.fromkeys(calc.graph.inputs, 0)
-    gates: list[Item] = []
     uses: dict[str, list[int]] = {}          # a source's label → the layers using it
-    for index, entry in enumerate(entries):
-        ports = []
-        for k, operand in enumerate(entry.operands):
-            if isinstance(operand, float):
-                continue
-            source = entries[operand.index].label if isinstance(operand, Ref) else \
-                (entries[tops[operand]].label if operand in tops else operand)
-            ports.append(Wire(source, entry.operand_values[k],
-                              _share(entry.upstream, entry.local, k)))
-        layer[entry.label] = 1 + max((layer[w.source] for w in ports), default=0)
-        for wire in ports:
-            uses.setdefault(wire.source, []).append(layer[entry.label])
-        gates.append(Item("gate", entry.label, gate_text(calc, index), entry.label, ports,
-                          order=index))
+    gates = _gates(calc, fused)
+    for gate in gates:
+        layer[gate.key] = 1 + max((layer[w.source] for w in gate.ports), default=0)
+        for wire in gate.ports:
+            uses.setdefault(wire.source, []).append(layer[gate.key])
     last = max(layer.values()) + 1
     # A gate whose value nothing uses ends the drawing, its node's name written there.
     ends = []
@@ -347,9 +363,10 @@ def _tracks(exits: dict[str, int], targets: dict[str, list[int]]) -> list[str]:
     return placed
 
 
-def drawing(calc: Calculation, precision: int) -> list[str]:
-    """The circuit as lines of text (``Tangled`` when its wires cannot be routed)."""
-    columns = _columns(calc)
+def drawing(calc: Calculation, precision: int, fused: bool = False) -> list[str]:
+    """The circuit as lines of text (``Tangled`` when its wires cannot be routed);
+    ``fused``: one gate per node rather than per operation."""
+    columns = _columns(calc, fused)
     _arrange(columns)
     height = max(item.top + item.height for column in columns for item in column) + 1
     widths = [_column_width(column) for column in columns]
@@ -360,6 +377,8 @@ def drawing(calc: Calculation, precision: int) -> list[str]:
     lines = [(MARGIN + "".join(part[r] for part in parts)).rstrip() for r in range(height)]
     while lines and not lines[-1]:
         lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
     return lines
 
 
@@ -374,22 +393,35 @@ def show_graph_report(calc: Calculation, *, width: int = 80, precision: int = 9,
     about += [[f"from: {graph.source}"]] if graph.source else []
     about.append([f"output: {out} = {graph.node(out).text}"])
     sections = [Section(graph.title, about)]
-    try:
-        lines = drawing(calc, precision)
-        needed = max(cell_len(line) for line in lines)
-        reason = None if needed <= width else (
-            f"Too wide to draw: the drawing needs {needed} columns and the terminal has "
-            f"{width} (a wider terminal, or a smaller --precision, shows it).")
-    except Tangled:
-        reason = "Too tangled to draw: its wires cannot be laid out without sharing a line."
     notes = _sums(calc, precision)
-    if reason is not None:
-        return sections + _listing(calc, reason, notes, precision, command)
-    legend = (f"Over each wire its value, under it its gradient ∂{out}/∂value (a value used "
-              "in several places: each wire's share); a number in an expression stands "
-              "in its gate.")
-    body: list[Line] = [[line] for line in lines] + [[""], [legend]] + notes
-    return sections + [Section("The graph", body)]
+    # Each operation a gate if that fits; else each node a gate (fewer columns)
+    several = len(calc.entries) > len(graph.nodes)
+    needed: list[int] = []
+    for fused in (False, True) if several else (False,):
+        try:
+            lines = drawing(calc, precision, fused)
+        except Tangled:
+            continue
+        needed.append(max(cell_len(line) for line in lines))
+        if needed[-1] <= width:
+            return sections + [Section("The graph", [[line] for line in lines] + [[""]] +
+                                       _legend(calc, fused) + notes)]
+    reason = (f"Too wide to draw: the drawing needs {min(needed)} columns and the terminal "
+              f"has {width} (a wider terminal, or a smaller --precision, shows it)."
+              if needed else
+              "Too tangled to draw: its wires cannot be laid out without sharing a line.")
+    return sections + _listing(calc, reason, notes, precision, command)
+
+
+def _legend(calc: Calculation, fused: bool) -> list[Line]:
+    out = calc.graph.output
+    lines: list[Line] = [[f"Over each wire its value, under it its gradient ∂{out}/∂value (a "
+                          "value used in several places: each wire's share); a number in an "
+                          "expression stands in its gate."]]
+    if fused:
+        lines.append(["Each node is one gate here, its expression inside (a wider terminal "
+                      "draws each operation as a gate; `backcalc run` lists them)."])
+    return lines
 
 
 def _sums(calc: Calculation, precision: int) -> list[Line]:

@@ -111,6 +111,23 @@ def test_cs231n_neuron_gate_by_gate():
         [-0.2, 0.39, -0.39, -0.59, 0.2]
 
 
+def test_each_node_one_gate_when_each_operation_does_not_fit():
+    stdout = show("cs231n-neuron", "--precision", "4", columns=120).stdout
+    found = wires(drawing(stdout))
+    # as above: ∂f/∂s = 0.1966, ∂f/∂e = -1/(1 + e)² = -0.5344; s = -2 + 6 - 3 = 1
+    e = math.exp(-1)
+    df_e = -1 / (1 + e) ** 2
+    df_s = -df_e * e
+    assert set(found) == {"p0", "p1", "s", "e", "f", "▶ f"}
+    assert found["s"] == [(n(-2, 4), n(df_s, 4)), (n(6, 4), n(df_s, 4)),
+                          (n(-3, 4), n(df_s, 4))]
+    assert found["e"] == [(n(1, 4), n(df_s, 4))]
+    assert found["f"] == [(n(e, 4), n(df_e, 4))]
+    assert found["▶ f"] == [(n(1 / (1 + e), 4), "1")]
+    assert "Each node is one gate here" in stdout
+    assert any("1 / (1 + e)" in line for line in drawing(stdout))
+
+
 def micrograd_values() -> dict[str, float]:
     """micrograd's README expression in plain Python, one line per node."""
     a, b = -4.0, 2.0
