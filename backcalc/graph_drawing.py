@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 
 from rich.cells import cell_len
 
-from .document import Line, Section, Table
+from .document import Line, Section, Styled, Table
 from .graph import Calculation, Ref
 from .numbers import format_number
 from .operations import OPERATIONS
 
 MARGIN = " "
 TRACK = 2         # columns per vertical track between two columns of the drawing
+VALUE_STYLE = "green"       # on a terminal, as CS231n's figures colour them
+GRADIENT_STYLE = "red"
 
 
 class Tangled(Exception):
@@ -285,9 +287,11 @@ _ARMS: dict[tuple[bool, ...], str] = {
 }
 
 
-def _gap(left: list[Item], right: list[Item], height: int, precision: int) -> list[str]:
+def _gap(left: list[Item], right: list[Item], height: int, precision: int,
+         marks: list[tuple[int, int, int, str]]) -> list[str]:
     """The wires between two columns: from each value's exit row on the left to every
-    row it enters on the right, with its value and gradient written over and under."""
+    row it enters on the right, with its value and gradient written over and under
+    (each label's (row, column, length, style) added to ``marks``)."""
     exits = {item.key: item.exit for item in left}
     targets: dict[str, list[int]] = {}
     labels: dict[int, tuple[str, str]] = {}
@@ -332,6 +336,8 @@ def _gap(left: list[Item], right: list[Item], height: int, precision: int) -> li
     for row, (value, grad) in labels.items():
         lines[row - 1] = _put(lines[row - 1], start, value)
         lines[row + 1] = _put(lines[row + 1], start, grad)
+        marks += [(row - 1, start, len(value), VALUE_STYLE), (row + 1, start, len(grad),
+                                                               GRADIENT_STYLE)]
     return lines
 
 
@@ -366,20 +372,47 @@ def _tracks(exits: dict[str, int], targets: dict[str, list[int]]) -> list[str]:
 def drawing(calc: Calculation, precision: int, fused: bool = False) -> list[str]:
     """The circuit as lines of text (``Tangled`` when its wires cannot be routed);
     ``fused``: one gate per node rather than per operation."""
+    return _drawn(calc, precision, fused)[0]
+
+
+def _drawn(calc: Calculation, precision: int, fused: bool) -> tuple[list[str], list]:
+    """The drawing's lines, and where each label stands: (row, column, length, style)."""
     columns = _columns(calc, fused)
     _arrange(columns)
     height = max(item.top + item.height for column in columns for item in column) + 1
     widths = [_column_width(column) for column in columns]
     parts = [_column_rows(columns[0], widths[0], height)]
+    marks: list[tuple[int, int, int, str]] = []
     for c in range(1, len(columns)):
-        parts.append(_gap(columns[c - 1], columns[c], height, precision))
+        offset = len(MARGIN) + sum(len(part[0]) for part in parts)
+        found: list[tuple[int, int, int, str]] = []
+        parts.append(_gap(columns[c - 1], columns[c], height, precision, found))
+        marks += [(row, offset + at, length, style) for row, at, length, style in found]
         parts.append(_column_rows(columns[c], widths[c], height))
     lines = [(MARGIN + "".join(part[r] for part in parts)).rstrip() for r in range(height)]
     while lines and not lines[-1]:
         lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    return lines
+    blank = 0
+    while blank < len(lines) and not lines[blank]:
+        blank += 1
+    return lines[blank:], [(row - blank, at, length, style)
+                           for row, at, length, style in marks]
+
+
+def _styled(lines: list[str], marks: list) -> list[Line]:
+    """Each line as parts, its labels ``Styled``: values green, gradients red."""
+    by_row: dict[int, list] = {}
+    for row, at, length, style in marks:
+        by_row.setdefault(row, []).append((at, length, style))
+    styled: list[Line] = []
+    for row, line in enumerate(lines):
+        parts: Line = []
+        done = 0
+        for at, length, style in sorted(by_row.get(row, [])):
+            parts += [line[done:at], Styled(line[at:at + length], style)]
+            done = at + length
+        styled.append(parts + [line[done:]] if parts else [line])
+    return styled
 
 
 # --- the report -----------------------------------------------------------------
@@ -399,12 +432,12 @@ def show_graph_report(calc: Calculation, *, width: int = 80, precision: int = 9,
     needed: list[int] = []
     for fused in (False, True) if several else (False,):
         try:
-            lines = drawing(calc, precision, fused)
+            lines, marks = _drawn(calc, precision, fused)
         except Tangled:
             continue
         needed.append(max(cell_len(line) for line in lines))
         if needed[-1] <= width:
-            return sections + [Section("The graph", [[line] for line in lines] + [[""]] +
+            return sections + [Section("The graph", _styled(lines, marks) + [[""]] +
                                        _legend(calc, fused) + notes)]
     reason = (f"Too wide to draw: the drawing needs {min(needed)} columns and the terminal "
               f"has {width} (a wider terminal, or a smaller --precision, shows it)."
@@ -416,7 +449,8 @@ def show_graph_report(calc: Calculation, *, width: int = 80, precision: int = 9,
 def _legend(calc: Calculation, fused: bool) -> list[Line]:
     out = calc.graph.output
     lines: list[Line] = [[f"Over each wire its value, under it its gradient ∂{out}/∂value (a "
-                          "value used in several places: each wire's share); a number in an "
+                          "value used in several places: each wire's share; on a colour "
+                          "terminal green and red, as CS231n draws them); a number in an "
                           "expression stands in its gate."]]
     if fused:
         lines.append(["Each node is one gate here, its expression inside (a wider terminal "

@@ -242,3 +242,27 @@ def test_python_api_show_and_load_graph():
     assert "from: cs231n-circuit" in backcalc.show("cs231n-circuit", width=80).text()
     with pytest.raises(backcalc.InputError, match="this is a network file"):
         backcalc.load_graph(resolve("mazur")[0])
+
+
+def test_values_green_and_gradients_red_on_a_terminal():
+    import io
+
+    from backcalc import app
+    from backcalc.document import Styled
+    from backcalc.graph_drawing import GRADIENT_STYLE, VALUE_STYLE
+    from backcalc.render_rich import console, render
+    drawn = app.show("cs231n-circuit", width=80)
+    styled = [(part.text, part.style) for section in drawn.sections for line in section.lines
+              for part in line if isinstance(part, Styled)]
+    # the values -2, 5, 3, -4 on the wires into q and f, and f = -12; their gradients
+    assert sorted(text for text, style in styled if style == VALUE_STYLE) == \
+        sorted(["-2", "5", "3", "-4", "-12"])
+    assert sorted(text for text, style in styled if style == GRADIENT_STYLE) == \
+        sorted(["-4", "-4", "-4", "3", "1"])
+    buffer = io.StringIO()
+    terminal = console(buffer, terminal=True)
+    terminal.width = 80
+    render(drawn.sections, terminal, drawn.precision)
+    coloured = buffer.getvalue()
+    assert "\x1b[" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == drawn.text()
