@@ -9,6 +9,8 @@ syntax, names used before they are defined, a division by zero) is left to the r
 
 from __future__ import annotations
 
+import json
+
 from . import graphfile
 from .operations import FUNCTIONS
 from .schema import DIALECT, TEXT, _described, network_schema
@@ -84,5 +86,11 @@ def file_schema() -> dict:
         "description": "A file for backcalc: a small fully-connected network (layers) or a "
                        "scalar computational graph (nodes). Written by `backcalc schema` "
                        "from backcalc's own registries.",
+        "type": "object",
         "anyOf": [network, graph_schema()],
     }
+
+
+def schema_text() -> str:
+    """The schema as ``backcalc schema`` prints it and the shipped file holds it."""
+    return json.dumps(file_schema(), indent=2, ensure_ascii=False) + "\n"

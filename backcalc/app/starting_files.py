@@ -56,7 +56,7 @@ def _new_graph(name: str | None, output: str | Path | None, force: bool,
 
 def schema(output: str | Path | None = None, force: bool = False) -> FileText:
     """The JSON Schema of a network or graph file; written to ``output`` when given."""
-    from ..schema import schema_text
+    from ..graph_schema import schema_text
     target = Path(output) if output is not None else None
     return _written(schema_text(), output, force,
                     f"Schema written to {output}; point a network or graph file at it with its "
