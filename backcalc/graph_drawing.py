@@ -29,6 +29,9 @@ from .operations import OPERATIONS
 
 MARGIN = " "
 TRACK = 2         # columns per vertical track between two columns of the drawing
+MAX_GATES = 100   # a graph of more operations (and nodes) is listed, not drawn
+MAX_SUMS = 20     # values whose sum of shares is written under the drawing
+MAX_TERMS = 4     # shares written at each end of a longer sum
 VALUE_STYLE = "green"       # on a terminal, as CS231n's figures colour them
 GRADIENT_STYLE = "red"
 
@@ -119,7 +122,7 @@ def _gates(calc: Calculation, fused: bool) -> list[Item]:
         if not fused:
             gates.append(Item("gate", entry.label, gate_text(calc, index), entry.label, ports,
                               order=index))
-        elif gates and gates[-1].key == entry.node and gates[-1].text == "":
+        elif gates and gates[-1].key == entry.node:       # (a node's entries stand together)
             gates[-1].ports += ports
         else:
             gates.append(Item("gate", entry.node, "", entry.node, ports, order=index))
@@ -129,9 +132,9 @@ def _gates(calc: Calculation, fused: bool) -> list[Item]:
 
 
 def _columns(calc: Calculation, fused: bool = False) -> list[list[Item]]:
-    """The items of every column, left to right: inputs, gates by depth, the ends."""
-    entries = calc.entries
-    tops = {entry.node: index for index, entry in enumerate(entries) if entry.label == entry.node}
+    """The items of every column, left to right: inputs, gates by depth, the ends (an
+    input no node uses is left out: ``_unused`` writes it under the drawing)."""
+    tops = {entry.node for entry in calc.entries if entry.label == entry.node}
     layer: dict[str, int] = dict.fromkeys(calc.graph.inputs, 0)
     uses: dict[str, list[int]] = {}          # a source's label → the layers using it
     gates = _gates(calc, fused)
@@ -143,15 +146,15 @@ def _columns(calc: Calculation, fused: bool = False) -> list[list[Item]]:
     # A gate whose value nothing uses ends the drawing, its node's name written there.
     ends = []
     for gate in gates:
-        if gate.key not in uses and gate.key == entries[tops[_node_of(calc, gate.key)]].label:
-            node = _node_of(calc, gate.key)
-            ends.append(Item("end", gate.key, node, ports=[
-                Wire(gate.key, calc.values[node], calc.grads.get(node, 0.0))],
+        if gate.key not in uses and gate.key in tops:       # (a node's last operation)
+            ends.append(Item("end", gate.key, gate.key, ports=[
+                Wire(gate.key, calc.values[gate.key], calc.grads.get(gate.key, 0.0))],
                 order=gate.order))
             uses[gate.key] = [last]
     columns: list[list[Item]] = [[] for _ in range(last + 1)]
     for position, name in enumerate(calc.graph.inputs):
-        columns[0].append(Item("input", name, name, order=position))
+        if name in uses:
+            columns[0].append(Item("input", name, name, order=position))
     for gate in gates:
         columns[layer[gate.key]].append(gate)
     columns[last] += ends
@@ -159,10 +162,6 @@ def _columns(calc: Calculation, fused: bool = False) -> list[list[Item]]:
         for through in range(layer[source] + 1, max(used)):
             columns[through].append(Item("through", source))
     return columns
-
-
-def _node_of(calc: Calculation, label: str) -> str:
-    return label.split(".")[0]
 
 
 # --- where everything stands -----------------------------------------------------
@@ -431,6 +430,8 @@ def show_graph_report(calc: Calculation, *, width: int = 80, precision: int = 9,
     several = len(calc.entries) > len(graph.nodes)
     needed: list[int] = []
     for fused in (False, True) if several else (False,):
+        if (len(graph.nodes) if fused else len(calc.entries)) > MAX_GATES:
+            continue
         try:
             lines, marks = _drawn(calc, precision, fused)
         except Tangled:
@@ -438,12 +439,27 @@ def show_graph_report(calc: Calculation, *, width: int = 80, precision: int = 9,
         needed.append(max(cell_len(line) for line in lines))
         if needed[-1] <= width:
             return sections + [Section("The graph", _styled(lines, marks) + [[""]] +
-                                       _legend(calc, fused) + notes)]
-    reason = (f"Too wide to draw: the drawing needs {min(needed)} columns and the terminal "
-              f"has {width} (a wider terminal, or a smaller --precision, shows it)."
-              if needed else
-              "Too tangled to draw: its wires cannot be laid out without sharing a line.")
+                                       _legend(calc, fused) + notes +
+                                       _unused(calc, precision))]
+    if len(graph.nodes) > MAX_GATES:
+        reason = (f"Too large to draw: a drawing shows at most {MAX_GATES} gates, and the "
+                  f"graph has {len(graph.nodes):,} nodes.")
+    elif needed:
+        reason = (f"Too wide to draw: the drawing needs {min(needed)} columns and the "
+                  f"terminal has {width} (a wider terminal, or a smaller --precision, "
+                  "shows it).")
+    else:
+        reason = "Too tangled to draw: its wires cannot be laid out without sharing a line."
     return sections + _listing(calc, reason, notes, precision, command)
+
+
+def _unused(calc: Calculation, precision: int) -> list[Line]:
+    """The inputs no node uses (no wire leaves them), with their values."""
+    used = {operand for entry in calc.entries for operand in entry.operands
+            if isinstance(operand, str)}
+    unused = [f"{name} = {format_number(value, precision)}"
+              for name, value in calc.graph.inputs.items() if name not in used]
+    return [[f"Inputs no node uses (not drawn): {', '.join(unused)}."]] if unused else []
 
 
 def _legend(calc: Calculation, fused: bool) -> list[Line]:
@@ -459,15 +475,21 @@ def _legend(calc: Calculation, fused: bool) -> list[Line]:
 
 
 def _sums(calc: Calculation, precision: int) -> list[Line]:
-    """Each value used in several places: its gradient, the sum of its wires' shares."""
+    """Each value used in several places: its gradient, the sum of its wires' shares
+    (at most ``MAX_SUMS`` values, and of each the first and last ``MAX_TERMS`` shares)."""
     out = calc.graph.output
     lines: list[Line] = []
-    for name, paths in calc.paths.items():
-        if len(paths) > 1:
-            shares = " + ".join(format_number(p.share, precision) for p in paths)
-            lines.append([f"∂{out}/∂{name} = {shares} = "
-                          f"{format_number(calc.grads[name], precision)}"
-                          f" ({name} is used {len(paths)} times)"])
+    used = [(name, paths) for name, paths in calc.paths.items() if len(paths) > 1]
+    for name, paths in used[:MAX_SUMS]:
+        shares = [format_number(p.share, precision) for p in paths]
+        if len(shares) > 2 * MAX_TERMS:
+            shares = shares[:MAX_TERMS] + ["…"] + shares[-MAX_TERMS:]
+        lines.append([f"∂{out}/∂{name} = {' + '.join(shares)} = "
+                      f"{format_number(calc.grads[name], precision)}"
+                      f" ({name} is used {len(paths):,} times)"])
+    if len(used) > MAX_SUMS:
+        lines.append([f"… and {len(used) - MAX_SUMS:,} more values used in several places "
+                      "(`backcalc run` shows every path)."])
     return lines
 
 
@@ -479,13 +501,9 @@ def _listing(calc: Calculation, reason: str, notes: list[Line], precision: int,
     gates: list[list] = [[name, "input", value, calc.grads[name]]
                          for name, value in calc.graph.inputs.items()]
     wires: list[list] = []
-    columns = _columns(calc)
-    for item in (item for column in columns for item in column):
-        if item.kind != "gate":
-            continue
-        node = _node_of(calc, item.key)
-        entry = next(e for e in calc.entries if e.label == item.key)
-        grad = calc.grads[node] if entry.label == node else entry.upstream
+    for item, entry in zip(_gates(calc, False), calc.entries):     # in the order computed
+        # a node's gradient is its own; an operation inside one has its upstream's
+        grad = calc.grads[entry.node] if entry.label == entry.node else entry.upstream
         gates.append([item.key, item.text, entry.value, grad])
         for wire in item.ports:
             wires.append([f"{wire.source} → {item.key}", wire.value, wire.grad])

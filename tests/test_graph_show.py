@@ -266,3 +266,25 @@ def test_values_green_and_gradients_red_on_a_terminal():
     coloured = buffer.getvalue()
     assert "\x1b[" in coloured
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == drawn.text()
+
+
+def test_a_large_graph_is_listed_its_long_sums_shortened():
+    write_network(chain(150), "g.yaml")
+    stdout = show("g.yaml", "--precision", "4", columns=1000).stdout
+    assert "Too large to draw: a drawing shows at most 100 gates, and the graph has 150 " \
+           "nodes." in stdout
+    # n0 = x + 1, n_i = 1.5·n_(i-1) + x: ∂n149/∂x = 1 + 1.5 + … + 1.5^149 = (1.5^150 − 1)/0.5,
+    # the wire into n_i bringing 1.5^(149-i) (the last four: 1.5³, 1.5², 1.5, 1)
+    total = (1.5 ** 150 - 1) / 0.5
+    line = next(line for line in stdout.splitlines() if line.startswith("∂n149/∂x = "))
+    assert line.endswith(f" + … + 3.375 + 2.25 + 1.5 + 1 = {n(total, 4)} "
+                         "(x is used 150 times)"), line
+
+
+def test_an_input_no_node_uses_is_written_under_the_drawing():
+    write_network("inputs: {x: 2, u: 1.5}\nnodes:\n  f: x * 3\n", "g.yaml")
+    stdout = show("g.yaml").stdout
+    # f = 2·3 = 6, ∂f/∂x = 3
+    assert wires(drawing(stdout)) == {"f": [("2", "3")], "▶ f": [("6", "1")]}
+    assert "Inputs no node uses (not drawn): u = 1.5." in stdout
+    assert not any(line.startswith(" u") for line in drawing(stdout))
