@@ -10,9 +10,11 @@ along that wire).  A number written in the expression is shown inside its gate.
 
 The columns are laid out here for the width given: a wire that skips columns runs
 straight through them; between two columns each value that must change rows gets a
-vertical track of its own.  A drawing wider than the width, or whose wires cannot be
-routed without two of them sharing a segment, is listed as tables instead.  Plain text,
-nothing read as markup, nothing printed.
+vertical track of its own.  When a gate per operation is too wide, a gate per node (its
+expression inside) is tried; a drawing still too wide, of more than ``MAX_GATES``
+gates, or whose wires cannot be routed without two of them sharing a segment, is
+listed as tables instead.  Plain text, nothing read as markup; the labels ``Styled``
+(green values, red gradients on a colour terminal).  Nothing printed.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from rich.cells import cell_len
 
 from .document import Line, Section, Styled, Table
 from .graph import Calculation, Ref
-from .numbers import format_number
-from .operations import OPERATIONS
+from .numbers import format_exact, format_number
+from .operations import FUNCTIONS, OPERATIONS
 
 MARGIN = " "
 TRACK = 2         # columns per vertical track between two columns of the drawing
@@ -85,18 +87,22 @@ class Item:
         return self.kind in ("gate", "end")
 
 
+_PREFIX = {"neg": "-", "=": ""}
+"""How the operations that are neither infix nor functions are written before their
+operand: unary minus, and a node that only passes a name or a number on."""
+
+
 def gate_text(calc: Calculation, index: int) -> str:
-    """An entry as its operation on its operands' labels: ``q * z``, ``exp(e.1)``."""
+    """An entry as its operation on its operands' labels: ``q * z``, ``exp(e.1)``,
+    ``-s``; a number as written in the file (``0.1``, not a rounded form)."""
     entry = calc.entries[index]
-    names = [calc.operand_label(operand) for operand in entry.operands]
-    operation = OPERATIONS[entry.op]
-    if operation.infix:
+    names = [format_exact(operand) if isinstance(operand, float) else
+             calc.operand_label(operand) for operand in entry.operands]
+    if OPERATIONS[entry.op].infix:
         return f"{names[0]} {entry.op} {names[1]}"
-    if entry.op == "neg":
-        return f"-{names[0]}"
-    if entry.op == "=":
-        return names[0]
-    return f"{entry.op}({', '.join(names)})"
+    if entry.op in FUNCTIONS:
+        return f"{entry.op}({', '.join(names)})"
+    return _PREFIX[entry.op] + names[0]
 
 
 def _share(upstream: float, local: tuple, k: int) -> float:
