@@ -288,3 +288,11 @@ def test_an_input_no_node_uses_is_written_under_the_drawing():
     assert wires(drawing(stdout)) == {"f": [("2", "3")], "▶ f": [("6", "1")]}
     assert "Inputs no node uses (not drawn): u = 1.5." in stdout
     assert not any(line.startswith(" u") for line in drawing(stdout))
+
+
+def test_the_drawing_in_graphs_md_is_what_show_draws():
+    from pathlib import Path
+    docs = Path(__file__).parent.parent / "docs" / "graphs.md"
+    block = docs.read_text(encoding="utf-8").split("$ backcalc show cs231n-circuit\n…\n")[1]
+    shown = block.split("```")[0].rstrip("\n").splitlines()
+    assert shown == drawing(show("cs231n-circuit", columns=80).stdout)
