@@ -520,7 +520,7 @@ def show(network, values, sample, precision, round_decimals, max_parameters):
               help="Write the schema to this file instead of standard output.")
 @click.option("--force", is_flag=True, help="With -o: replace the file if it exists.")
 def schema(output, force):
-    """Print the JSON Schema of a network or computational graph file, for editors.
+    """Print the JSON Schema of network and graph files, for editors.
 
     Editors with a YAML language server (VS Code's YAML extension, …) then
     complete keys, list the activations and losses, show what each key means
