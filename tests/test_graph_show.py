@@ -128,21 +128,33 @@ def test_each_node_one_gate_when_each_operation_does_not_fit():
     assert any("1 / (1 + e)" in line for line in drawing(stdout))
 
 
-def micrograd_values() -> dict[str, float]:
-    """micrograd's README expression in plain Python, one line per node."""
+def micrograd_values(moved: dict[str, float] | None = None) -> dict[str, float]:
+    """micrograd's README expression in plain Python, one line per node; ``moved``: nodes
+    whose value is taken as given (to differentiate g with respect to a node)."""
+    moved = moved or {}
+    at = lambda name, value: moved.get(name, value)  # noqa: E731
     a, b = -4.0, 2.0
     relu = lambda v: max(v, 0.0)  # noqa: E731
-    c1 = a + b
-    d1 = a * b + b ** 3
-    c2 = c1 + (c1 + 1)
-    c3 = c2 + (1 + c2 + (-a))
-    d2 = d1 + (d1 * 2 + relu(b + a))
-    d3 = d2 + (3 * d2 + relu(b - a))
-    e = c3 - d3
-    f = e ** 2
-    g1 = f / 2.0
+    c1 = at("c1", a + b)
+    d1 = at("d1", a * b + b ** 3)
+    c2 = at("c2", c1 + (c1 + 1))
+    c3 = at("c3", c2 + (1 + c2 + (-a)))
+    d2 = at("d2", d1 + (d1 * 2 + relu(b + a)))
+    d3 = at("d3", d2 + (3 * d2 + relu(b - a)))
+    e = at("e", c3 - d3)
+    f = at("f", e ** 2)
+    g1 = at("g1", f / 2.0)
     g = g1 + 10.0 / f
     return dict(c1=c1, d1=d1, c2=c2, c3=c3, d2=d2, d3=d3, e=e, f=f, g1=g1, g=g)
+
+
+def central_difference(node: str) -> float:
+    """dg/d(node) as (g(v + h) − g(v − h)) / 2h, the node's value moved."""
+    value = micrograd_values()[node]
+    h = 1e-6 * max(1.0, abs(value))
+    up = micrograd_values({node: value + h})["g"]
+    down = micrograd_values({node: value - h})["g"]
+    return (up - down) / (2 * h)
 
 
 def test_micrograd_every_node_value_and_the_published_gradients():
@@ -160,6 +172,14 @@ def test_micrograd_every_node_value_and_the_published_gradients():
         assert n(value, 4) in shown, node
     assert found["▶ g"] == [(n(values["g"], 4), "1")]
     assert all(found[user] for users in uses.values() for user in users)
+    # every node's gradient is shown (on its one wire, or as the sum of its wires), as a
+    # central difference gives it, to the 4 decimals drawn
+    shown_numbers = [float(t) for line in stdout.splitlines() for t in NUMBER.findall(line)]
+    for node in values:
+        if node != "g":
+            slope = central_difference(node)
+            assert any(abs(number - slope) <= 0.5e-4 + 1e-6 * abs(slope)
+                       for number in shown_numbers), (node, slope)
     # published: dg/da = 138.8338, dg/db = 645.5773, each the sum of its five wires
     sums = [line for line in stdout.splitlines() if line.startswith(("∂g/∂a", "∂g/∂b"))]
     assert sums[0].endswith("= 138.8338 (a is used 5 times)"), sums
