@@ -486,7 +486,8 @@ def check(network, answers, tolerance, round_decimals, out, learning_rate, max_p
 @cli.command()
 @click.argument("network", shell_complete=_complete_network)
 @click.option("--values", is_flag=True,
-              help="Also show each neuron's z and a for one sample, and that sample's loss.")
+              help="Also show each neuron's z and a for one sample, and that sample's loss "
+                   "(a graph always shows its values).")
 @click.option("--sample", type=click.IntRange(min=1), default=1, show_default=True,
               help="Which sample's input, target and values to show (counted from 1).")
 @click.option("--precision", type=click.IntRange(1, 17), default=DEFAULT_PRECISION,
@@ -500,7 +501,9 @@ def show(network, values, sample, precision, round_decimals, max_parameters):
     activation and bias and the weights on the arrows into it (w1 = 0.15 from
     x₁); the output layer shows the targets.  --values adds each neuron's z and
     a for one sample and its loss.  A network too large to read as a drawing is
-    shown as one row per layer.
+    shown as one row per layer.  A computational graph (a file with nodes) is
+    drawn as a circuit, each wire with its value above and its gradient below;
+    listed as tables when too wide.
 
     Example: backcalc show mazur --values
     """
@@ -517,7 +520,7 @@ def show(network, values, sample, precision, round_decimals, max_parameters):
               help="Write the schema to this file instead of standard output.")
 @click.option("--force", is_flag=True, help="With -o: replace the file if it exists.")
 def schema(output, force):
-    """Print the JSON Schema of a network file, for editors and scripts.
+    """Print the JSON Schema of network and graph files, for editors.
 
     Editors with a YAML language server (VS Code's YAML extension, …) then
     complete keys, list the activations and losses, show what each key means
@@ -579,7 +582,8 @@ def new(arch, activation, loss, learning_rate, l2, l2_form, optimizer, momentum,
     not given are drawn with --seed (weights and biases in [-1, 1], input and
     target in [0, 1]; 0 or 1 for binary cross-entropy, one-hot for
     cross-entropy), rounded to 2 decimals.  Prints the file, or writes it
-    with -o FILE.
+    with -o FILE.  ARCH graph makes a computational graph file instead (CS231n's
+    circuit, each key explained; only --name, -o and --force apply).
 
     Example: backcalc new 2-3-1 --activation relu,sigmoid -o net.yaml
     """

@@ -223,3 +223,17 @@ def _iteration(doc: Document, root: YamlMap) -> int:
         raise doc.error(f"expected a whole number of 0 or more, found {value!r}",
                         state.value_marks["iteration"], "state.iteration")
     return value
+
+
+def load_graph(path, display: str | None = None) -> Graph:
+    """Read and check a graph file (a file with ``nodes``); a network file is refused."""
+    from .yamlsource import load_yaml, read_text
+    display = display or str(path)
+    text = read_text(path, display)
+    doc = load_yaml(text, display)
+    if kind_of(doc) != "graph":
+        raise doc.error("expected a computational graph (a file with inputs and nodes); "
+                        "this is a network file: read it with load_network")
+    graph = parse_graph(doc, text)
+    graph.source_path = path
+    return graph
