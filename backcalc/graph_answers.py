@@ -80,13 +80,13 @@ def _block(node: Node, number: int, graph: Graph) -> list[Answer]:
         iteration = item.integer()
         first = graph.iteration + 1
         last = MAX_ITERATION if graph.parameters else first
+        if not first <= iteration <= last and graph.parameters:
+            where = f" (the graph continues after iteration {first - 1})" if first > 1 else ""
+            raise item.error(f"expected an iteration from {first} to {last:,}{where}, "
+                             f"found {item.value}")
         if not first <= iteration <= last:
-            why = "" if graph.parameters else \
-                " (the graph has no parameters to update: its calculation is one iteration)"
-            where = f" (the graph continues after iteration {first - 1})" \
-                if first > 1 and graph.parameters else ""
-            span = f"from {first} to {last:,}" if last > first else f"{first}"
-            raise item.error(f"expected iteration {span}{why}{where}, found {item.value}")
+            raise item.error(f"expected iteration {first} (the graph has no parameters to "
+                             f"update, so its calculation is one iteration), found {item.value}")
     answers = []
     for key in node.value:
         if key in BLOCK_KEYS:

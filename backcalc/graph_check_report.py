@@ -9,14 +9,18 @@ from .check_report import summary, verdict_text
 from .document import Cell, Section, Table
 
 
-def check_report(result: CheckResult, answers_name: str,
-                 tolerance: float | None) -> list[Section]:
+def check_report(result: CheckResult, answers_name: str, tolerance: float | None,
+                 round_decimals: int | None = None) -> list[Section]:
     graph = result.network
     out = graph.output
     lines: list = [[f"output: {out} = {graph.node(out).text}"]]
     if graph.parameters:
         lines.append([f"parameters: {', '.join(graph.parameters)}, updated by "
                       f"θ⁺ = θ − η·∂{out}/∂θ with η = {graph.learning_rate:g}"])
+    if round_decimals is not None:
+        lines.append([f"every value rounded to {round_decimals} decimal"
+                      f"{'s' if round_decimals != 1 else ''} before it is used further "
+                      f"(--round {round_decimals})"])
     if graph.source:
         lines.append([f"graph: {graph.source}"])
     lines.append([f"tolerance: {tolerance} for every answer" if tolerance is not None else

@@ -36,7 +36,7 @@ def check_graph(graph: Graph, answers, *, tolerance: float | None = None,
         result = check(graph, given, tolerance=tolerance, learning_rate=learning_rate,
                        round_decimals=round_decimals)
     output = Output(f"Checking {display} against {graph.title}",
-                    lambda: check_report(result, display, tolerance),
+                    lambda: check_report(result, display, tolerance, round_decimals),
                     lambda: check_document(result),
                     lambda: record_rows(check_records(result)))
     return CheckOutcome(output, choice, status=0 if result.passed else 1, check=result,
