@@ -21,7 +21,8 @@ from .graph import Calculation, Graph, advanced, calculate
 from .graph_worked import GraphWorked, build, numbers_per_step
 from .limits import CHECK_MAX_NUMBERS
 from .network import Network
-from .worked import Key
+from .numbers import round_half_up
+from .worked import Key, safe
 
 
 def check(graph: Graph, answers: list[Answer], *, tolerance: float | None = None,
@@ -41,7 +42,7 @@ def check(graph: Graph, answers: list[Answer], *, tolerance: float | None = None
     kept = [calc for calc in calcs if calc.graph.iteration + 1 >= iterations[0]]
     worked = build(kept, round_decimals)
     placed = [(_quantity(worked, answer, first, iterations[0]), answer) for answer in answers]
-    worlds = GraphRoundedWorlds(graph, kept, first, iterations[0]) \
+    worlds = GraphRoundedWorlds(graph, worked, first, iterations[0]) \
         if tolerance is None and round_decimals is None else None
     return judged(graph, worked, placed, tolerance, worlds)
 
@@ -105,8 +106,8 @@ def _quantity(worked: GraphWorked, answer: Answer, first: int, earliest: int):
 class _RoundedValues(_Values):
     """A rounded calculation's values, found by a graph's answer."""
 
-    def __init__(self, worked: GraphWorked, first: int, earliest: int):
-        super().__init__(worked)
+    def __init__(self, values: dict[Key, float], first: int, earliest: int):
+        self.places, self.values = [], values
         self.first, self.earliest = first, earliest
 
     def find(self, network, answer: Answer) -> float | None:
@@ -115,15 +116,19 @@ class _RoundedValues(_Values):
 
 class GraphRoundedWorlds(RoundedWorlds):
     """The graph's calculation redone with every value rounded to N decimals, once per N
-    (what a student rounding as they go gets)."""
+    (what a student rounding as they go gets): each quantity recomputed from its rounded
+    operands and rounded in turn."""
 
-    def __init__(self, graph: Graph, calcs: list[Calculation], first: int, earliest: int):
+    def __init__(self, graph: Graph, worked: GraphWorked, first: int, earliest: int):
         # (``network`` is only read by the network's own ``world``, replaced here)
         super().__init__(cast(Network, graph), [], None)
-        self.calcs, self.first, self.earliest = calcs, first, earliest
+        self.worked, self.first, self.earliest = worked, first, earliest
 
     def world(self, decimals: int) -> _Values:
         if decimals not in self.cache:
-            self.cache[decimals] = _RoundedValues(build(self.calcs, decimals), self.first,
-                                                  self.earliest)
+            values: dict[Key, float] = {}
+            for q in self.worked.quantities:
+                values[q.key] = q.value if q.compute is None else round_half_up(
+                    safe(q.compute, [values[o] for o in q.operands]), decimals)
+            self.cache[decimals] = _RoundedValues(values, self.first, self.earliest)
         return self.cache[decimals]

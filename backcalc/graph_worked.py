@@ -61,6 +61,8 @@ class GraphWorked(Worked):
     """A graph's worked calculation (``network`` holds the ``Graph``): a slip is made at
     one gate, or at one name's paths, and named by where (``at f = q * z``)."""
 
+    site = "gate"
+
     @property
     def graph(self) -> Graph:
         return cast(Graph, self.network)

@@ -146,6 +146,8 @@ class Worked:
     def substituted(self, q: Quantity, values: dict[Key, float] | None, fmt) -> str:
         return plain(Equations(self).substituted(q, values), fmt)
 
+    site = "layer"      # where a slip is made, one at a time (check's summary names it)
+
     def where(self, label: str, layer: int) -> str:
         """Where ``check`` says a slip was made: its variant (``label``) in a layer."""
         return f"{label} in layer {layer + 1}" if label else f"in layer {layer + 1}"

@@ -3,7 +3,8 @@
 `run` and `step` save the graph after their last update as the state
 (``.backcalc/state.yaml``), as they do a network, so that `step` continues from it bit
 for bit; like a network's, the state is saved once the output is written (``defer``).
-`show` and `check` on graphs are not built yet and refuse a graph file in one line."""
+`check` on a graph is ``graph_check``'s; `show` is not built yet and refuses a graph file
+in one line."""
 
 from __future__ import annotations
 
