@@ -118,7 +118,8 @@ def _kind(key: str, node: Node, graph: Graph) -> tuple[str, str]:
     if match and match.group(2) in names:
         if match.group(1) != out:
             raise node.error(f"the gradients are of the output, {out}: write "
-                             f"d{out}/d{match.group(2)}")
+                             f"d{out}/d{match.group(2)} (a local derivative such as "
+                             f"d{match.group(1)}/d{match.group(2)} is not an answer)")
         return text, f"{GRAD} {match.group(2)}"
     if text.endswith("+") and text[:-1] in graph.parameters:
         return text, f"{UPDATED} {text[:-1]}"

@@ -331,3 +331,24 @@ def test_iterations_beyond_the_limit_are_refused():
                                  answers("iteration: 101\ndf/dw0: 3\n"), code=2))
     assert line == ("Error: answers.yaml:1:12: iteration: expected an iteration from 1 to 100, "
                     "found 101")
+
+
+def test_learning_rate_overrides_the_files():
+    # η = 0.5: w0⁺ = 2 − 0.5·(−0.19661) = 2.098306.
+    doc = check("cs231n-neuron", f"w0+: {W0 - 0.5 * DW0:.6f}\n", "--learning-rate", "0.5",
+                code=0)
+    assert verdicts(doc) == {"w0+": ("right", None)}
+
+
+def test_an_iteration_the_run_never_reaches_is_refused():
+    # f = x⁴ from x = 10 with η = 1: x⁺ = x − 4x³ grows past 10⁷⁷ by iteration 5, where
+    # x⁴ overflows a float64 (10¹⁰⁰ · … > 1.8·10³⁰⁸).
+    x = 10.0
+    for _ in range(4):
+        x = x - 4 * x ** 3
+    assert abs(x) > 1e77
+    graph = write_network("inputs: {x: 10}\nnodes:\n  f: x ** 4\nlearning_rate: 1\n"
+                          "parameters: [x]\n", "x4.yaml")
+    line = one_error_line(invoke("check", graph, answers("iteration: 9\nf: 3\n"), code=2))
+    assert line.startswith("Error: answers.yaml:2:4: f: there is no iteration 9: the "
+                           "calculation stops at iteration 5: x ** 4 is too large")
