@@ -341,12 +341,12 @@ def test_learning_rate_overrides_the_files():
 
 
 def test_an_iteration_the_run_never_reaches_is_refused():
-    # f = x⁴ from x = 10 with η = 1: x⁺ = x − 4x³ grows past 10⁷⁷ by iteration 5, where
-    # x⁴ overflows a float64 (10¹⁰⁰ · … > 1.8·10³⁰⁸).
+    # f = x⁴ from x = 10 with η = 1: x⁺ = x − 4x³; after 4 updates |x| ≈ 1.1·10¹⁰⁵, whose
+    # fourth power (iteration 5's f) is beyond a float64's 1.8·10³⁰⁸.
     x = 10.0
     for _ in range(4):
         x = x - 4 * x ** 3
-    assert abs(x) > 1e77
+    assert abs(x) > 1.8e308 ** 0.25
     graph = write_network("inputs: {x: 10}\nnodes:\n  f: x ** 4\nlearning_rate: 1\n"
                           "parameters: [x]\n", "x4.yaml")
     line = one_error_line(invoke("check", graph, answers("iteration: 9\nf: 3\n"), code=2))
