@@ -8,12 +8,18 @@ from .check import CheckResult
 from .check_report import summary, verdict_text
 from .document import Cell, Section, Table
 
+INPUTS = 8
+"""The header names this many inputs with their values, and how many more there are."""
+
 
 def check_report(result: CheckResult, answers_name: str, tolerance: float | None,
                  round_decimals: int | None = None) -> list[Section]:
     graph = result.network
     out = graph.output
-    lines: list = [[f"output: {out} = {graph.node(out).text}"]]
+    shown = [f"{name} = {value:.12g}" for name, value in list(graph.inputs.items())[:INPUTS]]
+    more = len(graph.inputs) - INPUTS
+    lines: list = [[f"inputs: {', '.join(shown)}" + (f", … ({more} more)" if more > 0 else "")],
+                   [f"output: {out} = {graph.node(out).text}"]]
     if graph.parameters:
         lines.append([f"parameters: {', '.join(graph.parameters)}, updated by "
                       f"θ⁺ = θ − η·∂{out}/∂θ with η = {graph.learning_rate:g}"])
