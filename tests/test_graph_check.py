@@ -353,3 +353,13 @@ def test_an_iteration_the_run_never_reaches_is_refused():
     line = one_error_line(invoke("check", graph, answers("iteration: 9\nf: 3\n"), code=2))
     assert line.startswith("Error: answers.yaml:2:4: f: there is no iteration 9: the "
                            "calculation stops at iteration 5: x ** 4 is too large")
+
+
+def test_a_saved_state_is_checked_from_its_next_iteration():
+    invoke("run", "cs231n-neuron")             # saves the neuron after iteration 1
+    f2, _ = iteration_two(W0_NEW)
+    doc = check(".backcalc/state.yaml", f"f: {f2:.4f}\n", code=0)
+    assert verdicts(doc) == {"f": ("right", None)}
+    line = one_error_line(invoke("check", ".backcalc/state.yaml",
+                                 answers("iteration: 1\nf: 0.7311\n"), code=2))
+    assert "expected an iteration from 2 to 100 (the graph continues after iteration 1)" in line
