@@ -470,7 +470,8 @@ def check(network, answers, tolerance, round_decimals, out, learning_rate, max_p
 
     ANSWERS is a YAML file of what was computed by hand, any subset: z1: [0.3775,
     0.3925], a1_2: 0.5969, loss: 0.2984, dL/dw5: 0.0822, w5+: 0.3589 (see the
-    README).  An answer is right within half a unit of its last digit; a wrong
+    README); for a computational graph, node names and gradients: q: 3, df/dq:
+    -4, x+: -1.6.  An answer is right within half a unit of its last digit; a wrong
     one computed from an earlier wrong one is marked as following from it, and a
     common slip that reproduces it is named.  Exit status 1 if any answer is wrong.
 

@@ -157,9 +157,11 @@ def test_inputs_without_nodes_refused_as_a_graph():
     assert "missing required key 'nodes'" in one_error_line(invoke("run", "g.yaml", code=2))
 
 
-def test_check_not_built_for_graphs():
-    line = one_error_line(invoke("check", "cs231n-circuit", "seed000", code=2))
-    assert "check on computational graphs is not built yet" in line
+def test_commands_for_networks_only_refuse_a_graph():
+    from backcalc.app.inputs import load
+    from backcalc.errors import InputError
+    with pytest.raises(InputError, match="this command does not take a computational graph"):
+        load("cs231n-circuit")
 
 
 CIRCUIT_WITH_X = """\

@@ -21,9 +21,10 @@ from ..check_report import check_document, check_records, check_report
 from ..csvout import record_rows
 from ..examples import resolve_answers
 from ..formats import Choice, Output, check_target
+from ..graph import Graph
 from ..limits import MAX_PARAMETERS
 from ..work_progress import Callback, counting
-from .inputs import NetworkInput, load, source_of, with_rounding
+from .inputs import NetworkInput, load_input, source_of, with_rounding
 from .results import CheckOutcome
 
 AnswersInput = str | Path | dict | list
@@ -41,7 +42,12 @@ def check(network: NetworkInput, answers: AnswersInput, *, tolerance: float | No
     """Each answer right or wrong, the first wrong step, and why (``status`` 1 when an
     answer is wrong).  ``progress`` hears when the check starts (its length unknown)."""
     choice = choice if choice is not None else Choice()
-    net = with_rounding(load(network, max_parameters), round_decimals)
+    loaded = load_input(network, max_parameters)
+    if isinstance(loaded, Graph):
+        from .graph_check import check_graph
+        return check_graph(loaded, answers, tolerance=tolerance, round_decimals=round_decimals,
+                           learning_rate=learning_rate, choice=choice, progress=progress)
+    net = with_rounding(loaded, round_decimals)
     warnings = list(net.warnings)
     if isinstance(answers, (dict, list)):
         display, path = GIVEN, None

@@ -18,11 +18,12 @@ NetworkInput = str | Path | Network
 
 def load(network: NetworkInput, max_parameters: int = MAX_PARAMETERS) -> Network:
     """The network, read and checked (a ``Network`` is taken as it is); a graph file is
-    refused: check does not know graphs yet."""
+    refused: only run, step, check, show and gradcheck take graphs."""
     loaded = load_input(network, max_parameters)
     if isinstance(loaded, Graph):
-        raise InputError("check on computational graphs is not built yet (a file with "
-                         "nodes works with run, step, show and gradcheck)", file=loaded.source)
+        raise InputError("this command does not take a computational graph (a file with "
+                         "nodes works with run, step, check, show and gradcheck)",
+                         file=loaded.source)
     return loaded
 
 
