@@ -78,7 +78,7 @@ def resolve(network: Network, asked: list[dict]) -> list[Asked]:
     out = []
     line = 0
     for block in asked:
-        for key, value in block.items():
+        for key in block:
             line += 1
             if key in CHOOSERS:
                 continue

@@ -24,13 +24,11 @@ from html import escape as html_escape
 
 from .conventions import conventions
 from .document import Cell, Section, Table, visible
-from .drawing import MAX_NEURONS as DRAWING_NEURONS
-from .drawing import drawing
+from .drawing import MAX_NEURONS as DRAWING_NEURONS, drawing
 from .errors import InputError
 from .exercise_asked import Asked, describe, resolve, template
 from .exercise_figure import input_name, layout, picture, svg, target_name
-from .formats import FORMATS as ALL_FORMATS
-from .formats import Choice, Output
+from .formats import FORMATS as ALL_FORMATS, Choice, Output
 from .network import Network
 from .numbers import DEFAULT_PRECISION, round_half_up
 
@@ -133,9 +131,10 @@ def _tables(net: Network) -> list[Table]:
     sample = net.samples[0]
     columns = ["sample"] + [input_name(net, i) for i in range(len(sample.input))] + [
         target_name(net, j) for j in range(len(sample.target))]
-    rows = [[str(s + 1)] + [float(v) for v in one.input] + [float(v) for v in one.target]
-            for s, one in enumerate(net.samples)]
-    tables.append(Table("Inputs x and targets y", columns, rows))
+    samples: list[list[Cell]] = [
+        [str(s + 1), *(float(v) for v in one.input), *(float(v) for v in one.target)]
+        for s, one in enumerate(net.samples)]
+    tables.append(Table("Inputs x and targets y", columns, samples))
     return tables
 
 

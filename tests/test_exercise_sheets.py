@@ -21,7 +21,6 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
-from helpers import bundled_network, run_cli
 
 from backcalc.errors import InputError
 from backcalc.exercise_figure import layout
@@ -29,6 +28,8 @@ from backcalc.exercise_sheets import EXTENSIONS, FORMATS, key, sheet
 from backcalc.netfile import parse_network
 from backcalc.render_latex import text as latex_text
 from backcalc.yamlsource import load_yaml
+
+from helpers import bundled_network, run_cli
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -275,7 +276,7 @@ def test_labels_never_overlap_in_the_figures_exercises_use(architecture):
     net = _network(architecture)
     figure = layout(net)
     assert figure is not None
-    labels = [label for label in figure.labels]
+    labels = list(figure.labels)
     assert len([lb for lb in labels if lb.role == "weight"]) == sum(
         layer.weights.size for layer in net.layers)
     boxes = [label.box for label in labels] + [circle.box for circle in figure.circles]
