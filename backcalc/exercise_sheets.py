@@ -135,7 +135,22 @@ def _tables(net: Network) -> list[Table]:
         [str(s + 1), *(float(v) for v in one.input), *(float(v) for v in one.target)]
         for s, one in enumerate(net.samples)]
     tables.append(Table("Inputs x and targets y", columns, samples))
-    return tables
+    masks = _masks(net)
+    return tables + ([masks] if masks else [])
+
+
+def _masks(net: Network) -> Table | None:
+    """Dropout's masks, given in the file: a row per sample, a column per dropout layer."""
+    layers = [(index, layer.dropout) for index, layer in enumerate(net.layers)
+              if layer.dropout is not None]
+    if not layers:
+        return None
+    rows: list[list[Cell]] = [
+        [str(s + 1), *([float(m) for m in dropout.masks[s]] for _, dropout in layers)]
+        for s in range(len(net.samples))]
+    return Table("Dropout masks m", ["sample"] + [f"layer {index + 1}" for index, _ in layers],
+                 rows, ["; ".join(f"layer {index + 1}: {dropout.formula()}"
+                                  for index, dropout in layers)])
 
 
 def _to_compute(net: Network, items: list[Asked]) -> Table:
@@ -154,8 +169,10 @@ def _where(net: Network, items: list[Asked]) -> tuple[list[str], list[list[Cell]
     cells: list[list[Cell]] = [[] for _ in items]
     if len(net.samples) > 1:
         columns.append("sample")
+        online = net.update == "online"       # a sample's step: its update too
         for row, item in zip(cells, items):
-            row.append(str(item.answer.sample + 1) if item.answer.per_sample else "all")
+            row.append(str(item.answer.sample + 1) if item.answer.per_sample or online
+                       else "all")
     first = net.progress.iteration + 1
     if any((item.answer.iteration or first) != first for item in items):
         columns.append("iteration")

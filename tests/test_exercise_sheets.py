@@ -29,7 +29,7 @@ from backcalc.netfile import parse_network
 from backcalc.render_latex import text as latex_text
 from backcalc.yamlsource import load_yaml
 
-from helpers import bundled_network, run_cli
+from helpers import NETWORKS, bundled_network, run_cli
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -487,3 +487,76 @@ def test_a_key_for_a_later_iteration_works_that_far():
     assert _answer_column(text)[1] == "-0.3102"
     doc = json.loads(run_cli("step", "xor-batch", "-n", "2", "--format", "json").stdout)
     assert _answer_column(text)[0] == f"{_rounded(doc['steps'][1]['loss'], 4):.4f}"
+
+
+HOSTILE_NAMES = """\
+name: "</title><script>x</script> & 50% \\\\end{document}"
+input: [0.5, -0.2]
+target: [0.3]
+loss: half_squared_error
+learning_rate: 0.5
+layers:
+  - activation: sigmoid
+    weights: [[0.1, -0.4], [0.3, 0.2]]
+    biases: [0.1, -0.1]
+    names: {weights: [["w_1#", "<b>&amp;"], ["}{%", "\\\\end{picture}"]], biases: ["b^~", "b$2"]}
+  - activation: sigmoid
+    weights: [[0.5, -0.6]]
+    biases: [0.2]
+    names: {weights: [["w\\"5", "w`6`"]], biases: ["b:3"]}
+"""
+
+
+def _hostile_asked() -> list[dict]:
+    names = ["w_1#", "<b>&amp;", "}{%", "\\end{picture}", "w\"5", "w`6`", "b^~", "b$2", "b:3"]
+    return [dict.fromkeys([f"dL/d{n}" for n in names] + [f"{n}+" for n in names])]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hostile_parameter_names_are_escaped_everywhere(fmt, tmp_path):
+    net = parse_network(load_yaml(HOSTILE_NAMES, "net.yaml"))
+    document = sheet(net, _hostile_asked(), fmt=fmt, title="Exercise")
+    if fmt == "html":
+        texts = _figure_texts(document)         # the SVG parses as XML …
+        assert "<b>&amp; = -0.4" in texts and "\\end{picture} = 0.2" in texts  # … as written
+        page = _Page()
+        page.feed(document)
+        assert "script" not in page.tags and "b" not in page.tags
+    elif fmt == "latex" and PDFLATEX is not None:
+        _compiles(document, tmp_path)
+    else:
+        # The template is an answers file check reads: every key, each as written.
+        block = document[document.index("```yaml\n") + 8:]
+        template = block[:block.index("```")]
+        assert template.count("\n") == 18
+        Path("net.yaml").write_text(HOSTILE_NAMES)
+        Path("a.yaml").write_text(template.replace(":\n", ": 1\n"))
+        result = run_cli("check", "net.yaml", "a.yaml")
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "unknown answer" not in result.output
+
+
+def test_online_updates_a_samples_block_picks_its_update():
+    # xor-online: one update per sample; sample 2's block asks its a and the update after it.
+    asked = [{"sample": 2, "a2_1": None, "W2_1_1+": None}]
+    text = key(bundled_network("xor-online"), asked, fmt="markdown", title="E",
+               answer_decimals=6)
+    doc = json.loads(run_cli("run", "xor-online", "--format", "json").stdout)
+    second = doc["steps"][1]                  # the step of sample 2
+    assert second["samples"][0]["input"] == [0, 1]
+    assert _answer_column(text) == [
+        f"{_rounded(second['samples'][0]['layers'][1]['a'][0], 6):.6f}",
+        f"{_rounded(second['parameters'][1]['weights'][0][0], 6):.6f}"]
+    assert "| W2\\_1\\_1+ | 2 |" in text
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in NETWORKS.glob("*.yaml")))
+def test_every_bundled_network_gets_a_sheet_and_a_key(name):
+    net = bundled_network(name)
+    asked = [{"z1_1": None, "loss": None, "dL/dW1_1_1": None, "W1_1_1+": None}]
+    for fmt in FORMATS:
+        text = sheet(net, asked, fmt=fmt, title="E")
+        assert "dL/dW1_1_1" in text.replace("\\_", "_")
+        key(net, asked, fmt=fmt, title="E", answer_decimals=4)
+    if any(layer.dropout is not None for layer in net.layers):   # the masks are given data
+        assert "Dropout masks m" in text
