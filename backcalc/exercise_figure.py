@@ -217,14 +217,16 @@ def _layout(net: Network, spacing: int, strict: bool = False) -> Figure | None:
     for index in range(len(net.layers)):
         # The nearest place for the next column; crossing edges, a little further if
         # that crosses fewer (``FURTHER`` more distances tried).
+        # Labels clear of every edge are likeliest at the widest distance (the edges are
+        # least steep there): if it leaves them no place, the strict search ends at once.
+        if strict and _placed(net, index, columns[-1], GAPS[-1], centres, headings,
+                              strict) is None:
+            return None
         tried: list[tuple] = []
         for gap in GAPS:
-            column = _column(net, index + 1, columns[-1].x + gap, centres[index + 1],
-                             headings[index + 1])
-            placed = _weights(net, index, columns[-1], column,
-                              columns[-1].obstacles + column.obstacles, strict)
-            if placed is not None:
-                tried.append((placed[2], gap, column, placed))
+            option = _placed(net, index, columns[-1], gap, centres, headings, strict)
+            if option is not None:
+                tried.append((option[1][2], gap, *option))
             if tried and (strict or len(tried) > FURTHER or not tried[0][0]):
                 break
         if not tried:
@@ -243,6 +245,15 @@ def _layout(net: Network, spacing: int, strict: bool = False) -> Figure | None:
     if not single:
         _samples_table(net, figure)
     return figure
+
+
+def _placed(net: Network, index: int, source: _Column, gap: int, centres: list[list[float]],
+            headings: list[list[str]], strict: bool) -> tuple[_Column, tuple] | None:
+    """Layer ``index``'s column ``gap`` after ``source``, and its weights placed (None:
+    they find no place)."""
+    column = _column(net, index + 1, source.x + gap, centres[index + 1], headings[index + 1])
+    placed = _weights(net, index, source, column, source.obstacles + column.obstacles, strict)
+    return None if placed is None else (column, placed)
 
 
 @dataclass
