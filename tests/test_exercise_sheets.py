@@ -560,3 +560,16 @@ def test_every_bundled_network_gets_a_sheet_and_a_key(name):
         key(net, asked, fmt=fmt, title="E", answer_decimals=4)
     if any(layer.dropout is not None for layer in net.layers):   # the masks are given data
         assert "Dropout masks m" in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_title_spelling_the_figures_place_holder_stays_a_title(fmt):
+    # The figure and the answers file take the place of marker paragraphs of their own;
+    # a title with the same letters is a heading, never replaced.
+    net = bundled_network("mazur")
+    text = sheet(net, [{"z1_1": None}], fmt=fmt, title="BACKCALCPART0X BACKCALCPART1X")
+    # (the heading; in HTML the page's <title> too, in LaTeX the comment naming it)
+    assert text.count("BACKCALCPART0X BACKCALCPART1X") == (1 if fmt == "markdown" else 2)
+    assert "z1_1:" in text.replace("\\_", "_")
+    assert ("<svg" in text) if fmt == "html" else ("\\begin{picture}" in text) \
+        if fmt == "latex" else ("```text" in text)
