@@ -208,6 +208,14 @@ def _worked(network: Network, answers: list[Answer], learning_rate,
     return worked
 
 
+def expected(network: Network, answers: list[Answer],
+             learning_rate: float | None = None) -> list[Quantity]:
+    """backcalc's quantity for each answer, in the answers' order: what ``check`` compares
+    it with (its ``value``, its ``symbol``), without judging (an exercise's key)."""
+    worked = _worked(network, answers, learning_rate)
+    return [_quantity(worked, network, answer) for answer in answers]
+
+
 def _quantity(worked: Worked, network: Network, answer: Answer) -> Quantity:
     found = _find(worked, network, answer)
     if found is not None:
