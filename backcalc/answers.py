@@ -41,7 +41,7 @@ from .quantities import (
     UPDATED_OF,
     W_UPDATED,
 )
-from .yamlsource import load_yaml, read_text
+from .yamlsource import Document, load_yaml, read_text
 
 MAX_ITERATION = 100
 """Answers may be given for iterations up to this; ``check`` works out every step that far."""
@@ -141,10 +141,20 @@ def parse_answers(text: str, network: Network, display: str,
     """The answers written in ``text`` (an answers file's content), named ``display``;
     ``warnings`` gets a line on how the file was read, if there is one to give (a comma
     that may be a decimal comma, ``decimal_commas``)."""
+    return answers_in(answers_document(text, display), network, warnings)
+
+
+def answers_document(text: str, display: str) -> Document:
+    """An answers file's text as a YAML document (refused when empty or unsafe)."""
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
         raise InputError(f"the file is empty, expected answers (keys such as {KEY_FORMS})",
                          file=display, line=1)
-    doc = load_yaml(text, display)
+    return load_yaml(text, display)
+
+
+def answers_in(doc: Document, network: Network,
+               warnings: list[str] | None = None) -> list[Answer]:
+    """The answers a loaded answers file gives, checked against ``network``."""
     root = Node(doc.value, doc.mark, "", doc)
     if isinstance(root.value, list):
         if not root.value:
