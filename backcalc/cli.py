@@ -232,6 +232,18 @@ class NonNegativeNumber(click.ParamType):
         return number
 
 
+class Credit(NonNegativeNumber):
+    """A share of an answer's point: a number from 0 to 1."""
+
+    name = "credit"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number > 1:
+            self.fail(f"expected a number from 0 to 1, found {value}", param, ctx)
+        return number
+
+
 class FileName(click.Path):
     """The name of a file to write (-o, --save, --plot): a name ending in a slash, a
     folder's, is refused (``formats.file_name``), where Path would drop the slash."""
@@ -480,6 +492,51 @@ def check(network, answers, tolerance, round_decimals, out, learning_rate, max_p
         result = app.check(network, answers, tolerance=tolerance, round_decimals=round_decimals,
                            learning_rate=learning_rate, choice=out,
                            max_parameters=max_parameters, progress=progress)
+    _finish(result, out)
+
+
+def grading_options(command):
+    """--asked and --follows-credit: what was asked, and what an answer following from
+    the student's own earlier error scores (grade, and check --format gradescope)."""
+    @click.option("--asked", type=click.Path(dir_okay=True), default=None, metavar="FILE",
+                  help="An answers file naming what was asked (its values are ignored, and "
+                       "may be empty): an answer not given scores 0 and is counted missing.")
+    @click.option("--follows-credit", "follows_credit", type=Credit(), default=1.0,
+                  show_default=True, help="What an answer that follows from the student's "
+                  "own earlier error scores (0 to 1).")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+    return wrapper
+
+
+@cli.command()
+@click.argument("network", shell_complete=_complete_network)
+@click.argument("submissions", nargs=-1, required=True)
+@grading_options
+@click.option("--tolerance", type=NonNegativeNumber(), default=None,
+              help="Accept every answer within this distance of the right value (instead of "
+                   "half a unit of the last digit written).")
+@output_options
+@max_parameters_option(MAX_PARAMETERS)
+def grade(network, submissions, asked, follows_credit, tolerance, out, max_parameters):
+    """Grade a class: check every student's answers file, one row each.
+
+    SUBMISSIONS are answers files and folders of them (their *.yaml and *.yml); a
+    student is named by the file's name without its extension.  NETWORK is one
+    network for everybody, or a folder of per-student networks named after the
+    students (variants/ana.yaml for ana.yaml).  Each answer scores 1 when right or
+    rounding, the follows credit when it follows from the student's earlier error,
+    0 otherwise; a score is the mean over the asked (--asked) or the given
+    answers.  A summary of the class follows the rows.  Exit status 1 when a
+    submission could not be graded (its row says why), 2 for a bad NETWORK.
+
+    Example: backcalc grade mazur submissions/ --asked asked.yaml --format csv
+    """
+    with progress_bar("Grading", "submissions", wanted(out.format)) as progress:
+        result = app.grade(network, submissions, asked=asked, follows_credit=follows_credit,
+                           tolerance=tolerance, choice=out, max_parameters=max_parameters,
+                           progress=progress)
     _finish(result, out)
 
 

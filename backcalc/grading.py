@@ -212,16 +212,17 @@ def grade_answers(student: str, network: Network, answers: list[Answer],
 
 
 def grade_submission(student: str, path, display: str, network: Network,
-                     asked: Asked | None, *, follows_credit: float = 1.0,
+                     asked: Asked | list[Answer] | None, *, follows_credit: float = 1.0,
                      tolerance: float | None = None) -> Graded:
     """One submission's row: its answers file at ``path`` (named ``display``) read with
-    every limit of an answers file, checked against ``network`` and scored.  What goes
+    every limit of an answers file, checked against ``network`` and scored against
+    ``asked`` (its answers for ``network``, or checked against it already).  What goes
     wrong with this submission is its row's error, never an exception: one student's
     file cannot stop the others' grading."""
     warnings: list[str] = []
     try:
         answers = load_answers(path, network, display, warnings)
-        wanted = asked.answers(network) if asked is not None else None
+        wanted = asked.answers(network) if isinstance(asked, Asked) else asked
         graded = grade_answers(student, network, answers, wanted,
                                follows_credit=follows_credit, tolerance=tolerance)
     except BackcalcError as error:
