@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..csvout import record_rows
-from ..document import Section, Table
+from ..document import Cell, Section, Table
 from ..errors import BackcalcError, InputError
 from ..examples import resolve_answers
 from ..formats import Choice, Output, check_target
@@ -246,7 +246,7 @@ def grade_sections(rows: list[StudentRow], summary: ClassSummary, no_submission:
          f"; a score is the mean over {over}."]])
     if described.tolerance is not None:
         header.lines.append([f"tolerance: {described.tolerance} for every answer"])
-    table_rows = []
+    table_rows: list[list[Cell]] = []
     for row in rows:
         if row.graded:
             table_rows.append([row.student, _shown_score(row.score), row.right, row.rounding,
