@@ -26,6 +26,8 @@ from .yamlsource import Document, YamlList, YamlMap, read_text
 
 MISSING = "missing"
 """The verdict of an asked answer the student did not give."""
+RIGHT_VERDICTS = ("right", "rounding")
+"""Verdicts that pass (check's exit status 0)."""
 VERDICT_SCORES = {"right": 1.0, "rounding": 1.0, "wrong": 0.0, MISSING: 0.0}
 """What each verdict scores; ``follows`` scores the follows credit."""
 BLOCK_KEYS = ("iteration", "sample")
@@ -203,9 +205,9 @@ class Graded:
 
 def grade_answers(student: str, network: Network, answers: list[Answer],
                   asked: list[Answer] | None, *, follows_credit: float = 1.0,
-                  tolerance: float | None = None) -> Graded:
+                  tolerance: float | None = None, learning_rate: float | None = None) -> Graded:
     """A student's answers (read already) checked and scored; raises check's errors."""
-    result = check(network, answers, tolerance=tolerance)
+    result = check(network, answers, tolerance=tolerance, learning_rate=learning_rate)
     counted = scored(result, asked, follows_credit)
     order = {value_of(r.answer, network): n for n, r in enumerate(result.results)}
     return Graded(student_row(student, counted, order), counted, result)
