@@ -215,7 +215,7 @@ class Networks:
 # --- what is shown -----------------------------------------------------------------------
 
 COLUMNS = ["student", "score", "right", "rounding", "follows", "wrong", "missing",
-           "first wrong", "slips"]
+           "first_wrong", "slips"]
 NOT_GRADED = "not graded"
 SCORE_DECIMALS = 3
 """The table shows scores to this many decimals (JSON and CSV in full)."""
@@ -267,7 +267,8 @@ def summary_lines(rows: list[StudentRow], summary: ClassSummary,
                           + (f", {summary.unreadable} not graded (score 0)"
                              if summary.unreadable else "") + "."]]
     if summary.mean is not None:
-        lines.append(["Mean score ", summary.mean, ", median ", summary.median,
+        lines.append(["Mean score ", _shown_score(summary.mean), ", median ",
+                      _shown_score(summary.median or 0.0),
                       f" (of the {_count(summary.graded, 'graded submission')})."])
     if summary.slips:
         made = ", ".join(f"{name} ({_count(students, 'student')})"
