@@ -387,7 +387,18 @@ def _scalar(node: Node) -> Node:
     return node
 
 
+class Blank(int):
+    """A value left out on purpose, in a file naming what was asked (``grading.Asked``):
+    it stands for one number, or for every number of the vector or matrix its key names
+    (``z1:`` asks for each neuron's z).  An int (0), so it reads as a number."""
+
+    def __new__(cls) -> Blank:
+        return super().__new__(cls, 0)
+
+
 def _vector(node: Node, size: int, what: str) -> list[Node]:
+    if isinstance(node.value, Blank):
+        return [node] * size
     if not isinstance(node.value, list):
         if size == 1:
             return [_scalar(node)]
@@ -404,6 +415,8 @@ def _vector(node: Node, size: int, what: str) -> list[Node]:
 def _matrix(node: Node, rows: int, cols: int) -> list[tuple[int, int, Node]]:
     """Entries of a matrix written in the file's orientation; a flat list where one side is 1."""
     shape = f"{rows} row{'s' if rows != 1 else ''} of {cols}"
+    if isinstance(node.value, Blank):
+        return [(r, c, node) for r in range(rows) for c in range(cols)]
     if not isinstance(node.value, list):
         if rows == cols == 1:
             return [(0, 0, _scalar(node))]

@@ -18,7 +18,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .answers import Answer, answers_document, answers_in, load_answers
+from .answers import Answer, Blank, answers_document, answers_in, load_answers
 from .check import SLIPS, CheckResult, Result, check
 from .errors import BackcalcError
 from .network import Network
@@ -82,9 +82,10 @@ def read_asked(path, display: str | None = None) -> Asked:
 
 
 def _ignore_values(value) -> None:
-    """Put 0 for every value of an answers document (a block or a list of blocks), so
-    that a key written with no value (``z1_1:``, ``z1_1: ~``) or any value reads as an
-    answer; ``iteration`` and ``sample`` keep theirs."""
+    """Put a ``Blank`` for every value of an answers document (a block or a list of
+    blocks), so that a key written with no value (``z1_1:``, ``z1_1: ~``, ``z1:`` for the
+    whole layer) or any value reads as an answer; ``iteration`` and ``sample`` keep
+    theirs."""
     blocks = value if isinstance(value, YamlList) else [value]
     for block in blocks:
         if not isinstance(block, YamlMap):
@@ -95,14 +96,15 @@ def _ignore_values(value) -> None:
 
 
 def _zeros(value) -> tuple:
-    """(value, text as written) with each number of a value as 0, its shape kept."""
+    """(value, text as written) with each number of a value as a ``Blank``, the shape of
+    a list kept (its size is checked as an answer's)."""
     if isinstance(value, YamlList):
         for index, item in enumerate(value):
             value[index], value.item_texts[index] = _zeros(item)
         return value, None
     if isinstance(value, YamlMap):
         return value, None
-    return 0, "0"
+    return Blank(), None
 
 
 # --- scoring -----------------------------------------------------------------------------
