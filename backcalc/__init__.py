@@ -34,6 +34,7 @@ _HOMES = {
     "load_network": "netfile", "parse_network_text": "netfile",
     "Layer": "network", "Network": "network", "Params": "network", "Sample": "network",
     "run": "app", "step": "app", "show": "app", "new": "app",
+    "grade": "app",
 }
 _RENAMED = {"check_answers": ("app", "check"), "check_gradients": ("app", "gradcheck")}
 

@@ -416,9 +416,9 @@ def test_the_output_file_and_its_refusals():
 # --- the library -------------------------------------------------------------------------
 
 def test_the_python_api():
-    from backcalc import app
+    import backcalc
     write("subs/ana.yaml", RIGHT)
     write("subs/ben.yaml", FOLLOWS)
-    result = app.grade("mazur", ["subs"], follows_credit=0.5)
+    result = backcalc.grade("mazur", ["subs"], follows_credit=0.5)
     assert [(r.student, r.score) for r in result.rows] == [("ana", 1.0), ("ben", 0.5 / 2)]
     assert result.status == 0 and result.summary.graded == 2
