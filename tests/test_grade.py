@@ -422,3 +422,14 @@ def test_the_python_api():
     result = backcalc.grade("mazur", ["subs"], follows_credit=0.5)
     assert [(r.student, r.score) for r in result.rows] == [("ana", 1.0), ("ben", 0.5 / 2)]
     assert result.status == 0 and result.summary.graded == 2
+
+
+def test_a_submissions_warning_is_written_and_it_is_graded():
+    # z1: [0,3] fits two neurons as 0 and 3 (a comma, no space): checked as read, warned.
+    write("a/ana.yaml", "z1: [0,3]\n")
+    write("a/ben.yaml", RIGHT)
+    result = invoke("grade", "mazur", "a", "--format", "csv", code=0)
+    assert result.stderr.startswith("Warning: a/ana.yaml:1:6: z1: 0,3 is read as two numbers")
+    assert len(result.stderr.splitlines()) == 1
+    # 0 and 3 for 0.3775 and 0.3925: both wrong, 0 of 2.
+    assert result.stdout.splitlines()[1].startswith("ana,0.0,0,0,0,2,0,z1_1,")

@@ -90,7 +90,8 @@ def grade(network: NetworkInput, submissions, *, asked: str | Path | None = None
                     lambda: grade_document(rows, summary, missing),
                     lambda: record_rows([_csv_record(row) for row in rows]))
     return GradeOutcome(output, choice, status=0 if summary.unreadable == 0 else 1,
-                        warnings=[w for row in rows for w in row.warnings], rows=rows,
+                        warnings=networks.warnings() + [w for row in rows
+                                                        for w in row.warnings], rows=rows,
                         summary=summary, no_submission=missing)
 
 
@@ -100,9 +101,12 @@ def _row(submission: Submission, networks: Networks, asked, follows_credit: floa
         network = networks.of(submission)
     except BackcalcError as error:
         return failed_row(submission.student, str(error))
-    return grade_submission(submission.student, submission.path, submission.display,
-                            network, asked, follows_credit=follows_credit,
-                            tolerance=tolerance).row
+    row = grade_submission(submission.student, submission.path, submission.display,
+                           network, asked, follows_credit=follows_credit,
+                           tolerance=tolerance).row
+    if networks.one is None:           # how the student's own network was read
+        row.warnings[:0] = network.warnings
+    return row
 
 
 # --- what was handed in --------------------------------------------------------------------
@@ -188,6 +192,10 @@ class Networks:
         if self.one is not None:
             return self.one.title
         return f"each student's network in {self.folder_shown}"
+
+    def warnings(self) -> list[str]:
+        """How the one network was read (each student's own: in their row)."""
+        return list(self.one.warnings) if self.one is not None else []
 
     def sources(self) -> list[Path | None]:
         if self.one is not None:
