@@ -433,3 +433,10 @@ def test_a_submissions_warning_is_written_and_it_is_graded():
     assert len(result.stderr.splitlines()) == 1
     # 0 and 3 for 0.3775 and 0.3925: both wrong, 0 of 2.
     assert result.stdout.splitlines()[1].startswith("ana,0.0,0,0,0,2,0,z1_1,")
+
+
+def test_tolerance_accepts_every_answer_within_it():
+    write("ben.yaml", "z1_1: 0.3825\n")          # 0.3825 − 0.3775 = 0.005
+    assert rows_of("mazur", "ben.yaml")["ben"]["score"] == 0.0
+    assert rows_of("mazur", "ben.yaml", "--tolerance", "0.005")["ben"]["score"] == 1.0
+    assert rows_of("mazur", "ben.yaml", "--tolerance", "0.004")["ben"]["score"] == 0.0
