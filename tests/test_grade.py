@@ -440,3 +440,14 @@ def test_tolerance_accepts_every_answer_within_it():
     assert rows_of("mazur", "ben.yaml")["ben"]["score"] == 0.0
     assert rows_of("mazur", "ben.yaml", "--tolerance", "0.005")["ben"]["score"] == 1.0
     assert rows_of("mazur", "ben.yaml", "--tolerance", "0.004")["ben"]["score"] == 0.0
+
+
+def test_each_row_is_the_row_the_file_gets_alone():
+    class_folder()
+    write("class/bad.yaml", ALIAS_BOMB)
+    write("asked.yaml", ASKED)
+    together = rows_of("mazur", "class", "--asked", "asked.yaml", code=1)
+    for path in sorted(Path("class").iterdir()):
+        code = 1 if path.stem == "bad" else 0
+        alone = rows_of("mazur", str(path), "--asked", "asked.yaml", code=code)
+        assert alone == {path.stem: together[path.stem]}
