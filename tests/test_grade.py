@@ -451,3 +451,13 @@ def test_each_row_is_the_row_the_file_gets_alone():
         code = 1 if path.stem == "bad" else 0
         alone = rows_of("mazur", str(path), "--asked", "asked.yaml", code=code)
         assert alone == {path.stem: together[path.stem]}
+
+
+def test_progress_is_one_unit_a_submission():
+    import backcalc
+    write("a/ana.yaml", RIGHT)
+    write("a/ben.yaml", FOLLOWS)
+    write("a/cleo.yaml", "z1: [\n")
+    heard = []
+    backcalc.grade("mazur", "a", progress=lambda done, total: heard.append((done, total)))
+    assert heard == [(0, 3), (1, 3), (2, 3), (3, 3)]
