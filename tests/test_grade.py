@@ -365,6 +365,9 @@ def test_usage_errors_are_exit_2():
                            "(the first is a/ana.yaml)")
     line = one_error_line(run_cli("grade", "mazur", "empty"))
     assert line == "Error: empty: the folder holds no answers files (*.yaml or *.yml)"
+    line = one_error_line(run_cli("grade", "empty", "a"))
+    assert line == ("Error: empty: the folder holds no network files (*.yaml or *.yml), "
+                    "expected one per student")
     for credit in ("1.5", "-0.1", "nan", "inf"):
         line = one_error_line(run_cli("grade", "mazur", "a", "--follows-credit", credit))
         assert "--follows-credit" in line

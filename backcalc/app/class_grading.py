@@ -178,7 +178,11 @@ class Networks:
         if isinstance(network, (str, Path)) and Path(network).is_dir():
             self.folder_shown = str(network)
             by_stem: dict[str, str] = {}
-            for name in _files_in(Path(network), self.folder_shown):
+            names = _files_in(Path(network), self.folder_shown)
+            if not names:
+                raise InputError("the folder holds no network files (*.yaml or *.yml), "
+                                 "expected one per student", file=self.folder_shown)
+            for name in names:
                 stem = Path(name).stem
                 shown = os.path.join(self.folder_shown, name)
                 if stem in by_stem:
