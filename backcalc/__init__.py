@@ -35,6 +35,7 @@ _HOMES = {
     "Graph": "graph", "load_graph": "graphfile",
     "Layer": "network", "Network": "network", "Params": "network", "Sample": "network",
     "run": "app", "step": "app", "show": "app", "new": "app",
+    "grade": "app",
 }
 _RENAMED = {"check_answers": ("app", "check"), "check_gradients": ("app", "gradcheck")}
 
