@@ -12,6 +12,7 @@ the output (``-o``).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def _row(submission: Submission, networks: Networks, asked, follows_credit: floa
 
 # --- what was handed in --------------------------------------------------------------------
 
-def list_submissions(given: list, leaving_out: list[Path] = ()) -> list[Submission]:
+def list_submissions(given: list, leaving_out: Sequence[Path] = ()) -> list[Submission]:
     """The answers files: each file given, and each folder's, sorted by name, except a
     folder's files that are one of ``leaving_out``.  A name that is no file (or a bundled
     seed's answers) is kept: reading it fails in its row."""
