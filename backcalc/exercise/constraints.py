@@ -10,9 +10,9 @@ A draw is kept only when every constraint holds for its first iteration (every s
 * ``small``      — every asked value at least ``SMALLEST`` in size (but for the 0s a
   loss gives wherever the target is 0, ``ZERO_BY_TARGET``);
 * ``slips``      — every slip of ``check``'s catalogue that changes an asked value
-  (``slip_values``) moves it by at least one unit of --answer-decimals' last digit: the
-  two never round to the same number, so ``check`` tells them apart, and the Moodle
-  intervals of ± half a unit around each never overlap.
+  (``slip_values``) moves it by more than one unit of --answer-decimals' last digit:
+  the two never round to the same number, so ``check`` tells them apart, and the
+  Moodle intervals of ± half a unit around each neither overlap nor touch.
 
 They are tried in this order, the cheap ones first; ``first_failing`` names the first
 that fails.
@@ -143,7 +143,8 @@ def _zero_by_target(calc: Calculation, item) -> bool:
 
 
 def _slips(calc: Calculation) -> bool:
-    """No slip moves an asked value by less than a unit (stops at the first that does)."""
+    """Every slip moves each asked value it changes by more than a unit (stops at the
+    first that does not)."""
     from ..check import _worlds
     from ..worked import evaluate
     from .slip_values import _same
@@ -157,7 +158,7 @@ def _slips(calc: Calculation) -> bool:
         for key, right in keys:
             value = values[key]
             if math.isfinite(value) and not _same(value, right) and \
-                    abs(value - right) < calc.unit:
+                    abs(value - right) <= calc.unit * (1 + SLACK):
                 calc.misses[name, detail] = calc.misses.get((name, detail), 0) + 1
                 return False
     return True
@@ -182,8 +183,8 @@ CONSTRAINTS = (
     Constraint("small", _small, f"an asked value below {SMALLEST:g} in size",
                "try another --activation (a ReLU neuron below 0 passes nothing back) or "
                "fewer --ask kinds"),
-    Constraint("slips", _slips, "a slip that gives an asked value less than one unit of "
-               "--answer-decimals away from the right one",
+    Constraint("slips", _slips, "a slip that gives an asked value within one unit of "
+               "--answer-decimals' last digit of the right one",
                "try more --answer-decimals"),
 )
 """In the order they are tried (each needs the ones before it to hold)."""
