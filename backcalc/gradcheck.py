@@ -253,7 +253,12 @@ def _rounding_error(engine: Engine, params: list[Params], pass_: Pass) -> float:
             total = total + np.abs(trace.dL_da * trace.a).sum(axis=1)
             previous = trace.passed
         total = np.nan_to_num(total, nan=np.inf)
-        return EPSILON * float(np.abs(engine.reduce(total)))
+        loss = EPSILON * float(np.abs(engine.reduce(total)))
+    # The penalty (λ/2)·Σθ² sums one square per parameter, and J = L + penalty rounds
+    # once more: with a large λ this dwarfs L's own rounding (a bias's J(θ ± h) differ
+    # only in L, lost below the penalty's last digit).
+    penalized = sum(p.weights.size + p.biases.size for p in params) + 2
+    return loss + EPSILON * penalized * abs(pass_.penalty) + EPSILON * abs(pass_.loss)
 
 
 # --- kinks ----------------------------------------------------------------------------

@@ -165,6 +165,18 @@ def _entry(graph, node, expr: Apply, refs, numbers, top, ops, counter, entries):
     return Ref(len(entries) - 1), value
 
 
+def _overflow(output: str, text: str, operand: str, local: float) -> str:
+    """Why a gradient through ``text`` is not a float64: the local derivative has none
+    there (nan), is itself too large (log at 1e-310), or the chain's product or path sum is."""
+    if math.isnan(local):
+        return f"the derivative of {text} with respect to {operand} is undefined here"
+    if math.isinf(local):
+        return (f"the derivative of {text} with respect to {operand} is too large for a "
+                "float64 here (it overflows)")
+    return (f"∂{output}/∂{operand} through {text} is too large for a float64 here "
+            "(it overflows)")
+
+
 def backward(calc: Calculation) -> Calculation:
     """Every gradient of the output, each name's paths kept; the parameters updated."""
     graph = calc.graph
@@ -187,15 +199,21 @@ def backward(calc: Calculation) -> Calculation:
         for operand, local in zip(entry.operands, entry.local):
             if isinstance(operand, float):
                 continue
-            if not math.isfinite(local) and upstream != 0:
-                raise _error(graph, by_name[entry.node], entry.at,
-                             f"the derivative of {entry.text} with respect to "
-                             f"{calc.operand_label(operand)} is undefined here")
             share = upstream * local if upstream != 0 else 0.0
+            label = calc.operand_label(operand)
+            if not math.isfinite(share):
+                raise _error(graph, by_name[entry.node], entry.at,
+                             _overflow(graph.output, entry.text, label, local))
             if isinstance(operand, Ref):
                 entry_grads[operand.index] += share
+                total = entry_grads[operand.index]
             else:
                 grads[operand] += share
+                total = grads[operand]
+                paths[operand].append(Path(entry.label, upstream, local, share))
+            if not math.isfinite(total):        # two paths' finite shares, summed
+                raise _error(graph, by_name[entry.node], entry.at,
+                             _overflow(graph.output, entry.text, label, local))
                 paths[operand].append(Path(entry.label, upstream, local, share))
     calc.grads = grads
     calc.paths = {name: found[::-1] for name, found in paths.items()}   # in file order

@@ -38,7 +38,7 @@ def graph_yaml(graph: Graph) -> str:
 
 
 def save_graph_state(graph: Graph, path: Path) -> None:
-    check_saved_finite(graph_document(graph), path)     # a last guard: read back, always
+    check_saved_finite(graph_document(graph), path, "graph")     # a last guard: read back, always
     text = graph_yaml(graph)
-    check_saved_size(text, path)
+    check_saved_size(text, path, "graph")
     write_file(path, text, replace=True, option="the state file")

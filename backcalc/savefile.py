@@ -347,11 +347,11 @@ def save_network(network: Network, path: Path, *, state: bool = False) -> None:
     write_file(path, text, replace=replace, option="--save", exists=_NOT_SAVED)
 
 
-def check_saved_size(text: str, path: Path) -> None:
-    """Refuse to write a saved network that backcalc could not read back."""
+def check_saved_size(text: str, path: Path, what: str = "network") -> None:
+    """Refuse to write a saved network (or graph: ``what``) that backcalc could not read back."""
     limit = yamlsource.MAX_SAVED_FILE_BYTES
     if len(text.encode("utf-8")) > limit:
-        raise InputError(f"the saved network would be larger than the "
+        raise InputError(f"the saved {what} would be larger than the "
                          f"{yamlsource._size(limit)} backcalc reads back; it was not "
                          "written", file=str(path))
 
@@ -365,14 +365,14 @@ def check_saved_values(document: dict, path: Path) -> None:
                          "backcalc reads back; it was not written", file=str(path))
 
 
-def check_saved_finite(document: dict, path: Path) -> None:
+def check_saved_finite(document: dict, path: Path, what: str = "network") -> None:
     """Refuse to write a saved network holding inf or nan, which the reader refuses (the
     engine stops a run before its parameters or optimizer memory get there; this keeps
     any other way from writing a file backcalc would call damaged)."""
     found = _non_finite(document, "")
     if found is not None:
         where, value = found
-        raise InputError(f"the saved network would hold {where} = {value!r}, which backcalc "
+        raise InputError(f"the saved {what} would hold {where} = {value!r}, which backcalc "
                          "does not read back; it was not written", file=str(path))
 
 

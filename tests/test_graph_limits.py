@@ -100,9 +100,11 @@ def test_a_gradient_that_overflows_stops():
     # g = a·sqrt(c): ∂g/∂c = a / (2·sqrt(c)) = 1e200 / (2·1e-150) = 5e349 > float64's max
     write_network("inputs: {a: 1e200, c: 1e-300}\nnodes:\n  g: a * sqrt(c)\n"
                   "learning_rate: 0.1\nparameters: [c]\n", "g.yaml")
+    # (each local derivative is finite: a = 1e200 and 1/(2·sqrt(c)) = 5e149; their product
+    # is not, so it is refused at the operation whose chain-rule product overflows)
     line = error_line(invoke("run", "g.yaml", code=2))
-    assert line.startswith("Error: g.yaml: iteration 1: the gradient of g with respect to c "
-                           "is inf")
+    assert line == ("Error: g.yaml:3:10: nodes.g: ∂g/∂c through sqrt(c) is too large for a "
+                    "float64 here (it overflows) (column 5 of 'a * sqrt(c)')")
 
 
 def test_a_diverging_step_keeps_the_last_finite_iteration():
@@ -132,6 +134,26 @@ def test_a_graph_state_holding_inf_is_never_written():
     from backcalc.graph import Graph
     from backcalc.graph_save import save_graph_state
     graph = Graph("g", {"x": float("-inf")}, [], "f")
-    with pytest.raises(InputError, match=r"inputs\.x = -inf, which backcalc does not read"):
+    with pytest.raises(InputError, match=r"the saved graph would hold inputs\.x = -inf, which "
+                       r"backcalc does not read"):
         save_graph_state(graph, Path("state.yaml"))
     assert not Path("state.yaml").exists()
+
+
+@pytest.mark.parametrize(("nodes", "x", "line"), [
+    # log at 1e-310: the value, -713.8, is fine; its derivative 1/x = 1e310 is not a float64
+    ("  f: log(x)\n", "1e-310",
+     "Error: g.yaml:4:6: nodes.f: the derivative of log(x) with respect to x is too large for "
+     "a float64 here (it overflows) (column 1 of 'log(x)')"),
+    # each local derivative is finite (1/q = 1e154, 1/(2·sqrt(p)) = 5e153, 10), their product
+    # ∂f/∂x = 1e154 · 5e153 · 10 = 5e308 is not: it would be written as Infinity
+    ("  p: x * 10\n  q: sqrt(p)\n  f: log(q)\n", "1e-309",
+     "Error: g.yaml:4:8: nodes.p: ∂f/∂x through x * 10 is too large for a float64 here "
+     "(it overflows) (column 3 of 'x * 10')"),
+])
+def test_a_gradient_too_large_for_a_float64_is_refused_where_it_overflows(nodes, x, line):
+    Path("g.yaml").write_text(f"name: g\ninputs: {{x: {x}}}\nnodes:\n{nodes}")
+    for command in (["run", "g.yaml"], ["run", "g.yaml", "--format", "json"],
+                    ["gradcheck", "g.yaml"]):
+        assert one_error_line(invoke(*command, code=2)) == line
+    assert not Path(".backcalc").exists()

@@ -189,6 +189,16 @@ def test_gradcheck_checks_the_cost(form):
     assert "mismatch" not in out.stdout.split("Result")[-1]
 
 
+def test_gradcheck_allows_for_the_rounding_of_a_huge_penalty():
+    # With λ = 1e300, J ≈ 1e300 is all penalty: moving a bias (not penalised) by h changes
+    # only L, by ~1e-5, far below J's last digit (ε·J ≈ 1e284), so J(b + h) − J(b − h) is 0.
+    # That 0 is the numeric value's rounding, not a wrong analytic gradient.
+    run_cli("new", "2-2-1", "--l2", "1e300", "--seed", "3", "-o", "net.yaml")
+    out = invoke("gradcheck", "net.yaml")
+    assert out.stdout.split("Result")[-1].strip().endswith("9 parameters: 9 ok")
+    assert "b1, b2, b3: ok: the difference is within the numeric value's own" in out.stdout
+
+
 @pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("update", ["batch", "online"])
 def test_run_then_step_continues_bit_for_bit(form, update):

@@ -113,13 +113,11 @@ def _first(graph: Graph) -> Calculation:
 
 
 def _diverged(calc: Calculation) -> str | None:
-    """Why the run cannot go on after this calculation (a gradient or an update that is
-    not finite: a state holding it could not be read back), or None."""
+    """Why the run cannot go on after this calculation (an update that is not finite: a
+    state holding it could not be read back), or None.  (A gradient that overflows is
+    refused where it overflows, by ``graph.backward``.)"""
     iteration = calc.graph.iteration + 1
     for name in calc.graph.parameters:
-        if not math.isfinite(calc.grads[name]):
-            return (f"iteration {iteration}: the gradient of {calc.graph.output} with respect "
-                    f"to {name} is {calc.grads[name]} (it overflows)")
         if not math.isfinite(calc.updated[name]):
             return (f"iteration {iteration}: the update makes {name} = {calc.updated[name]} "
                     "(the run diverges; try a smaller learning rate)")
