@@ -274,7 +274,7 @@ def test_the_same_command_writes_the_same_bytes(tmp_path, monkeypatch):
         exercise(*args)
         trees.append(tree("ex"))
     assert trees[0] == trees[1]
-    assert len(trees[0]) == 4
+    assert len(trees[0]) == 5          # 3 variants, asked.yaml, moodle.xml
     exercise(*args[:6], "12", "-o", "other")
     assert tree("other")["variants/01.yaml"] != trees[0]["variants/01.yaml"]
 
@@ -420,3 +420,40 @@ def test_no_relu_input_near_its_kink_over_many_draws():
     assert len(zs) == 150
     assert min(abs(z) for z in zs) > 0.05
     assert any(z < 0 for z in zs)          # not only live neurons: the margin did this
+
+
+# --- moodle.xml ---------------------------------------------------------------------------------
+
+BLANK = re.compile(r"<tr><td>([^<]*)</td><td>\{1:NUMERICAL:=([^:]+):([^~]+)~(.*?)\}</td></tr>")
+
+
+def test_moodle_holds_one_question_per_variant_with_run_s_values_and_check_s_slips():
+    import xml.etree.ElementTree as ElementTree
+    sizes = [2, 2, 1]
+    exercise("2-2-1", "--activation", "relu,sigmoid", "--variants", "2", "--seed", "8",
+             "-o", "ex")
+    root = ElementTree.parse("ex/moodle.xml").getroot()
+    questions = root.findall("question")
+    assert [q.get("type") for q in questions] == ["category", "cloze", "cloze"]
+    tried = 0
+    for question, path in zip(questions[1:], variants("ex")):
+        assert question.findtext("name/text") == path.stem
+        document = run_json("run", str(path))
+        expected = {key: value for (_, key), value in asked_values(document, "ex",
+                                                                   sizes).items()}
+        blanks = BLANK.findall(question.findtext("questiontext/text"))
+        assert [label for label, *_ in blanks] == list(expected)
+        for label, value, tolerance, rest in blanks:
+            assert float(value) == expected[label]          # every digit of run's value
+            assert float(tolerance) == 0.00005
+            slips = re.findall(r"%0%([^:]+):[^#~]+#", rest)
+            for slip in slips:                               # never within the right one's
+                assert abs(float(slip) - expected[label]) > 2 * 0.00005
+            if slips and tried < 12:                         # check names a slip for it
+                Path("a.yaml").write_text(f"{label}: {float(slips[0]):.4f}\n",
+                                          encoding="utf-8")
+                (entry,) = json.loads(run_cli("check", str(path), "a.yaml", "--format",
+                                              "json").stdout)["results"]
+                assert entry["verdict"] == "wrong" and entry["slips"], (label, entry)
+                tried += 1
+    assert tried == 12

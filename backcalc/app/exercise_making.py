@@ -57,19 +57,27 @@ def exercise(arch: str, *, output: str | Path, activation: str | None = None,
         if progress is not None:
             progress(number + 1, len(plan.ids))
     searched = time.perf_counter()
-    files = write_exercise(plan, template, found, folder)
+    report: dict = {}
+    files = write_exercise(plan, template, found, folder, report)
     done = time.perf_counter()
-    return ExerciseResult(folder, _summary(plan, template, found, folder), found, files,
-                          searched - start, done - searched)
+    return ExerciseResult(folder, _summary(plan, template, found, folder, report), found,
+                          files, searched - start, done - searched)
 
 
-def _summary(plan, template, found: list, folder: Path) -> str:
+def _summary(plan, template, found: list, folder: Path, report: dict) -> str:
     count = len(found)
     draws = [variant.draws for variant in found]
     names = (f"{found[0].id}.yaml" if count == 1 else
              f"{found[0].id}.yaml … {found[-1].id}.yaml")
     return (f"Wrote {count} variant{'s' if count != 1 else ''} of a {plan.request.arch} "
-            f"exercise to {folder}: variants/{names}, and asked.yaml ({len(template.asked)} "
-            f"values asked of each). Numbers found in {sum(draws):,} draw"
+            f"exercise to {folder}: variants/{names}, asked.yaml ({len(template.asked)} "
+            f"values asked of each) and moodle.xml ({count} Cloze question"
+            f"{'s' if count != 1 else ''}{_merged(report)}). Numbers found in {sum(draws):,} draw"
             f"{'s' if sum(draws) != 1 else ''} (at most {max(draws):,} for one variant). "
             f"Each variant's first lines hold the command that writes it again.")
+
+
+def _merged(report: dict) -> str:
+    merged = report.get("merged", 0)
+    return (f"; {merged} slip answer{'s' if merged != 1 else ''} shared with another slip "
+            "giving the same value, one alternative naming both" if merged else "")

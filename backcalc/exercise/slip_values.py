@@ -7,7 +7,8 @@ activation): for each asked value, every slip whose value differs from the right
 is a ``SlipValue`` — the slip's name, where it was made, the sentence ``check`` says of
 it, and the value.  A slip that leaves a value as it is (one that does not reach it, or
 is no mistake with these numbers: a symmetric matrix transposed) is not listed for it;
-nor is a value a slip makes undefined (the log of a negative number).
+nor is a value a slip makes undefined (the log of a negative number); nor a slip a
+second time with the same value (made in one layer, the same as made everywhere).
 
 The exercise's search (``constraints``) and the Moodle quiz's wrong answers use it.
 """
@@ -59,6 +60,8 @@ def slip_values_of(worked: Worked, asked) -> dict[str, list[SlipValue]]:
             value = values[where]
             if not math.isfinite(value) or _same(value, exact[where]):
                 continue
+            if any(other.slip == name and _same(value, other.value) for other in out[key]):
+                continue            # made in one layer, the same as made everywhere
             out[key].append(SlipValue(name, detail, sentence(name, detail), value))
     return out
 

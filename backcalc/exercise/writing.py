@@ -20,6 +20,7 @@ from .request import Exercise
 
 ASKED = "asked.yaml"
 VARIANTS = "variants"
+MOODLE = "moodle.xml"
 
 
 def variant_path(folder: Path, variant_id: str) -> Path:
@@ -29,7 +30,7 @@ def variant_path(folder: Path, variant_id: str) -> Path:
 def planned_files(exercise: Exercise, folder: Path) -> list[Path]:
     """Every file the exercise writes, in the order written."""
     paths = [variant_path(folder, variant_id) for variant_id in exercise.ids]
-    paths.append(folder / ASKED)
+    paths += [folder / ASKED, folder / MOODLE]
     return paths
 
 
@@ -52,9 +53,12 @@ def asked_text(exercise: Exercise, template) -> str:
     return answers_text(blocks_of(template.asked), template.network, header=header)
 
 
-def write_exercise(exercise: Exercise, template, variants: list, folder: Path) -> list[Path]:
-    """Write the exercise's files; the paths written, in order."""
+def write_exercise(exercise: Exercise, template, variants: list, folder: Path,
+                   report: dict | None = None) -> list[Path]:
+    """Write the exercise's files; the paths written, in order.  ``report`` gets what the
+    summary tells of them (``merged``: slips sharing a Moodle answer with another)."""
     from ..savefile import write_file
+    from .moodle_questions import moodle_text
     replace = exercise.request.force
     written = []
     for variant in variants:
@@ -64,4 +68,10 @@ def write_exercise(exercise: Exercise, template, variants: list, folder: Path) -
     path = folder / ASKED
     write_file(path, asked_text(exercise, template), replace=replace)
     written.append(path)
+    text, merged = moodle_text(exercise, template, variants)
+    path = folder / MOODLE
+    write_file(path, text, replace=replace)
+    written.append(path)
+    if report is not None:
+        report["merged"] = merged
     return written
