@@ -1,11 +1,9 @@
-"""The files of an exercise's folder DIR.
+"""The files of an exercise's folder DIR, one kind after another (``OUTPUTS``):
 
 * ``variants/<id>.yaml`` — each variant's network file (``variant_file``);
 * ``asked.yaml``         — what was asked, an answers file with every value left empty
   (``grade --asked`` reads it; the same keys for every variant);
-* ``sheets/<id>.<ext>``, ``keys/<id>.<ext>`` — the question and the answer key of each
-  variant (``exercise_sheets``), in --format;
-* ``moodle.xml``         — the Moodle quiz (``moodle``).
+* ``moodle.xml``         — the Moodle quiz (``moodle_questions``, ``moodle``).
 
 Every file is checked before any work is done (none exists without --force, none is
 the roster or backcalc's state), and written through ``savefile.write_file``.
@@ -13,6 +11,8 @@ the roster or backcalc's state), and written through ``savefile.write_file``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .asking import answers_text, blocks_of
@@ -27,11 +27,51 @@ def variant_path(folder: Path, variant_id: str) -> Path:
     return folder / VARIANTS / f"{variant_id}.yaml"
 
 
+def asked_text(exercise: Exercise, template) -> str:
+    header = ["What the exercise asks of every variant: an answers file whose values are "
+              "left out,",
+              "for `backcalc grade --asked asked.yaml`. A student's answers file has the "
+              "same keys.",
+              f"Written by: {exercise.request.command()}"]
+    return answers_text(blocks_of(template.asked), template.network, header=header)
+
+
+@dataclass(frozen=True)
+class Output:
+    """A kind of file the exercise writes: its paths, and its texts (path → text, in
+    order; ``report`` gets what the summary tells of them)."""
+
+    name: str
+    paths: Callable[[Exercise, Path], list[Path]]
+    texts: Callable[[Exercise, object, list, Path, dict], dict[Path, str]]
+
+
+def _variant_texts(exercise, template, variants, folder, report) -> dict[Path, str]:
+    return {variant_path(folder, variant.id): variant.text for variant in variants}
+
+
+def _asked_texts(exercise, template, variants, folder, report) -> dict[Path, str]:
+    return {folder / ASKED: asked_text(exercise, template)}
+
+
+def _moodle_texts(exercise, template, variants, folder, report) -> dict[Path, str]:
+    from .moodle_questions import moodle_text
+    text, report["merged"] = moodle_text(exercise, template, variants)
+    return {folder / MOODLE: text}
+
+
+OUTPUTS = (
+    Output("variants", lambda exercise, folder: [variant_path(folder, variant_id)
+                                                 for variant_id in exercise.ids],
+           _variant_texts),
+    Output("asked", lambda exercise, folder: [folder / ASKED], _asked_texts),
+    Output("moodle", lambda exercise, folder: [folder / MOODLE], _moodle_texts),
+)
+
+
 def planned_files(exercise: Exercise, folder: Path) -> list[Path]:
     """Every file the exercise writes, in the order written."""
-    paths = [variant_path(folder, variant_id) for variant_id in exercise.ids]
-    paths += [folder / ASKED, folder / MOODLE]
-    return paths
+    return [path for output in OUTPUTS for path in output.paths(exercise, folder)]
 
 
 def check_targets(exercise: Exercise, folder: Path) -> list[Path]:
@@ -44,34 +84,20 @@ def check_targets(exercise: Exercise, folder: Path) -> list[Path]:
     return paths
 
 
-def asked_text(exercise: Exercise, template) -> str:
-    header = ["What the exercise asks of every variant: an answers file whose values are "
-              "left out,",
-              "for `backcalc grade --asked asked.yaml`. A student's answers file has the "
-              "same keys.",
-              f"Written by: {exercise.request.command()}"]
-    return answers_text(blocks_of(template.asked), template.network, header=header)
+def write_output(output: Output, exercise: Exercise, template, variants: list, folder: Path,
+                 report: dict) -> list[Path]:
+    """Write one kind of file; the paths written."""
+    from ..savefile import write_file
+    texts = output.texts(exercise, template, variants, folder, report)
+    for path, text in texts.items():
+        write_file(path, text, replace=exercise.request.force)
+    return list(texts)
 
 
 def write_exercise(exercise: Exercise, template, variants: list, folder: Path,
                    report: dict | None = None) -> list[Path]:
-    """Write the exercise's files; the paths written, in order.  ``report`` gets what the
-    summary tells of them (``merged``: slips sharing a Moodle answer with another)."""
-    from ..savefile import write_file
-    from .moodle_questions import moodle_text
-    replace = exercise.request.force
-    written = []
-    for variant in variants:
-        path = variant_path(folder, variant.id)
-        write_file(path, variant.text, replace=replace)
-        written.append(path)
-    path = folder / ASKED
-    write_file(path, asked_text(exercise, template), replace=replace)
-    written.append(path)
-    text, merged = moodle_text(exercise, template, variants)
-    path = folder / MOODLE
-    write_file(path, text, replace=replace)
-    written.append(path)
-    if report is not None:
-        report["merged"] = merged
-    return written
+    """Write every file of the exercise; the paths written, in order.  ``report`` gets
+    what the summary tells of them (``merged``: slips sharing a Moodle answer)."""
+    report = {} if report is None else report
+    return [path for output in OUTPUTS
+            for path in write_output(output, exercise, template, variants, folder, report)]
