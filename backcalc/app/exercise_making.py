@@ -69,12 +69,15 @@ def _summary(plan, template, found: list, folder: Path, report: dict) -> str:
     draws = [variant.draws for variant in found]
     names = (f"{found[0].id}.yaml" if count == 1 else
              f"{found[0].id}.yaml … {found[-1].id}.yaml")
+    whole = plan.request.id is None
+    written = (f", asked.yaml ({len(template.asked)} values asked of each) and moodle.xml "
+               f"({count} Cloze question{'s' if count != 1 else ''}{_merged(report)})"
+               if whole else "")
     return (f"Wrote {count} variant{'s' if count != 1 else ''} of a {plan.request.arch} "
-            f"exercise to {folder}: variants/{names}, asked.yaml ({len(template.asked)} "
-            f"values asked of each) and moodle.xml ({count} Cloze question"
-            f"{'s' if count != 1 else ''}{_merged(report)}). Numbers found in {sum(draws):,} draw"
-            f"{'s' if sum(draws) != 1 else ''} (at most {max(draws):,} for one variant). "
-            f"Each variant's first lines hold the command that writes it again.")
+            f"exercise to {folder}: variants/{names}{written}. Numbers found in "
+            f"{sum(draws):,} draw{'s' if sum(draws) != 1 else ''}"
+            + (f" (at most {max(draws):,} for one variant)" if count > 1 else "")
+            + ". Each variant's first lines hold the command that writes it again.")
 
 
 def _merged(report: dict) -> str:

@@ -5,6 +5,9 @@
   (``grade --asked`` reads it; the same keys for every variant);
 * ``moodle.xml``         — the Moodle quiz (``moodle_questions``, ``moodle``).
 
+With --id (one variant written again) only that variant's own files are written: the
+whole exercise's (asked.yaml, moodle.xml) are left as they are.
+
 Every file is checked before any work is done (none exists without --force, none is
 the roster or backcalc's state), and written through ``savefile.write_file``.
 """
@@ -44,6 +47,10 @@ class Output:
     name: str
     paths: Callable[[Exercise, Path], list[Path]]
     texts: Callable[[Exercise, object, list, Path, dict], dict[Path, str]]
+    whole: bool = False          # the whole exercise's: not written for one --id
+
+    def wanted(self, exercise: Exercise) -> bool:
+        return not (self.whole and exercise.request.id is not None)
 
 
 def _variant_texts(exercise, template, variants, folder, report) -> dict[Path, str]:
@@ -64,14 +71,15 @@ OUTPUTS = (
     Output("variants", lambda exercise, folder: [variant_path(folder, variant_id)
                                                  for variant_id in exercise.ids],
            _variant_texts),
-    Output("asked", lambda exercise, folder: [folder / ASKED], _asked_texts),
-    Output("moodle", lambda exercise, folder: [folder / MOODLE], _moodle_texts),
+    Output("asked", lambda exercise, folder: [folder / ASKED], _asked_texts, whole=True),
+    Output("moodle", lambda exercise, folder: [folder / MOODLE], _moodle_texts, whole=True),
 )
 
 
 def planned_files(exercise: Exercise, folder: Path) -> list[Path]:
     """Every file the exercise writes, in the order written."""
-    return [path for output in OUTPUTS for path in output.paths(exercise, folder)]
+    return [path for output in OUTPUTS if output.wanted(exercise)
+            for path in output.paths(exercise, folder)]
 
 
 def check_targets(exercise: Exercise, folder: Path) -> list[Path]:
@@ -99,5 +107,5 @@ def write_exercise(exercise: Exercise, template, variants: list, folder: Path,
     """Write every file of the exercise; the paths written, in order.  ``report`` gets
     what the summary tells of them (``merged``: slips sharing a Moodle answer)."""
     report = {} if report is None else report
-    return [path for output in OUTPUTS
+    return [path for output in OUTPUTS if output.wanted(exercise)
             for path in write_output(output, exercise, template, variants, folder, report)]
