@@ -340,16 +340,16 @@ def test_constraints_that_cannot_be_met_end_in_one_line():
 
 
 def test_relu_inputs_on_a_grid_of_whole_numbers():
-    # --decimals 0: weights, biases and inputs are whole numbers, so a ReLU's z is a whole
-    # number too, and only z = 0 is near the kink; the search says which constraint
-    # failed when it cannot finish.
-    result = run_cli("exercise", "1-1", "--activation", "relu", "--decimals", "0",
-                     "--max-draws", "1", "--seed", "0", "-o", "ex")
-    if result.exit_code == 2:
-        assert "the one failing most: " in error_line(result)
-    else:
-        document = run_json("run", "ex/variants/01.yaml")
-        assert abs(document["steps"][0]["samples"][0]["layers"][0]["z"][0]) >= 1
+    # --decimals 0: inputs, weights and biases are whole numbers, so is every z of the
+    # ReLU layer, and the kink's margin leaves out z = 0 alone: |z| >= 1 everywhere.
+    exercise("1-2-1", "--activation", "relu,linear", "--decimals", "0", "--variants", "4",
+             "-o", "ex")
+    for path in variants("ex"):
+        network = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert all(float(v).is_integer() for layer in network["layers"]
+                   for v in [*layer["weights"][0], *layer["biases"]])
+        zs = run_json("run", str(path))["steps"][0]["samples"][0]["layers"][0]["z"]
+        assert all(z == round(z) and abs(z) >= 1 for z in zs), zs
 
 
 @pytest.mark.parametrize(("args", "expected"), [
