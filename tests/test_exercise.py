@@ -347,7 +347,7 @@ def test_relu_inputs_on_a_grid_of_whole_numbers():
     for path in variants("ex"):
         network = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert all(float(v).is_integer() for layer in network["layers"]
-                   for v in [*layer["weights"][0], *layer["biases"]])
+                   for v in [*sum(layer["weights"], []), *layer["biases"]])
         zs = run_json("run", str(path))["steps"][0]["samples"][0]["layers"][0]["z"]
         assert all(z == round(z) and abs(z) >= 1 for z in zs), zs
 
