@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from copy import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,10 +33,14 @@ from ..quantities import (
     BY_KIND,
     DL_DB,
     DL_DW,
+    INPUT,
     LOSS,
     PER_NEURON,
     SAMPLE_LOSS,
+    TARGET,
     W_UPDATED,
+    B,
+    W,
 )
 
 if TYPE_CHECKING:
@@ -62,7 +67,10 @@ class Calculation:
     unit: float                                # one unit of --answer-decimals
     # (slip, detail) → how often it broke a draw's constraint: tried first next time
     misses: dict = field(default_factory=dict)
+    skeleton: Worked | None = None             # the exercise's (``refilled``), if any
+    worlds: list | None = None                 # the skeleton's slip worlds (``_worlds``)
     _worked: Worked | None = field(default=None, repr=False)
+    _values: dict | None = field(default=None, repr=False)
 
     @property
     def step(self):
@@ -78,8 +86,16 @@ class Calculation:
     def value(self, item) -> float:
         """An asked value, from the engine's trace (the worked calculation holds the same
         numbers, but takes far longer to build)."""
-        where = item.where
-        return float(ENGINE_VALUES[where.kind](self.step, where))
+        return self.values[item.key]
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Every asked value by its key (from the engine's trace, worked out once)."""
+        if self._values is None:
+            self._values = {item.key: float(ENGINE_VALUES[item.where.kind](self.step,
+                                                                          item.where))
+                            for item in self.asked}
+        return self._values
 
 
 def _traced(step, where) -> float:
@@ -143,25 +159,62 @@ def _zero_by_target(calc: Calculation, item) -> bool:
 
 
 def _slips(calc: Calculation) -> bool:
-    """Every slip moves each asked value it changes by more than a unit (stops at the
-    first that does not)."""
+    """Every slip moves each asked value it changes by more than a unit.  Tried first on
+    the exercise's ``skeleton`` holding the draw's numbers (no calculation built anew), which
+    throws out most draws for a fraction of the cost; a draw that passes is checked again
+    on its own worked calculation, the one its files are written from."""
     from ..check import _worlds
+    if calc.skeleton is not None:
+        if calc.worlds is None:
+            calc.worlds = _worlds(calc.skeleton)
+        if not _slips_hold(calc, refilled(calc.skeleton, calc.network), calc.worlds):
+            return False
+    return _slips_hold(calc, calc.worked, _worlds(calc.worked))
+
+
+def _slips_hold(calc: Calculation, worked: Worked, worlds: list) -> bool:
+    """No slip of ``worlds`` (``worked``'s) moves an asked value by a unit or less (stops
+    at the first that does)."""
     from ..worked import evaluate
     from .slip_values import _same
-    worked = calc.worked
-    keys = [(worked.index[item.where].key, calc.value(item)) for item in calc.asked]
+    asked = calc.values
+    keys = [(worked.index[item.where].key, asked[item.key]) for item in calc.asked]
     upto = max(worked.order(worked.index[key]) for key, _ in keys)
     # The order changes nothing but how soon a failing draw is seen to fail.
-    worlds = sorted(_worlds(worked), key=lambda w: -calc.misses.get(w[:2], 0))
-    for name, detail, world in worlds:
-        values, _ = evaluate(worked, {}, world, upto=upto)
+    for name, detail, world in sorted(worlds, key=lambda w: -calc.misses.get(w[:2], 0)):
+        slipped, _ = evaluate(worked, {}, world, upto=upto)
         for key, right in keys:
-            value = values[key]
+            value = slipped[key]
             if math.isfinite(value) and not _same(value, right) and \
                     abs(value - right) <= calc.unit * (1 + SLACK):
                 calc.misses[name, detail] = calc.misses.get((name, detail), 0) + 1
                 return False
     return True
+
+
+LEAVES = {
+    INPUT.kind: lambda network, key: network.samples[key.sample].input[key.neuron],
+    TARGET.kind: lambda network, key: network.samples[key.sample].target[key.neuron],
+    W.kind: lambda network, key: network.layers[key.layer].weights[key.neuron, key.input],
+    B.kind: lambda network, key: network.layers[key.layer].biases[key.neuron],
+}
+"""A given number's kind → where a network holds it (the first iteration's leaves)."""
+
+
+def refilled(skeleton: Worked, network: Network) -> Worked:
+    """``skeleton`` (a worked calculation of a network of the same shape and settings)
+    with ``network``'s inputs, targets, weights and biases: what ``evaluate`` computes on
+    it is ``network``'s calculation.  Only the leaves change; the engine's values of the
+    other quantities stay the skeleton's (nothing here reads them)."""
+    from ..worked import Worked as Made
+    quantities = list(skeleton.quantities)
+    index = dict(skeleton.index)
+    for position, q in enumerate(quantities):
+        if q.compute is None and q.key.kind in LEAVES:
+            fresh = copy(q)
+            fresh.value = float(LEAVES[q.key.kind](network, q.key))
+            quantities[position] = index[q.key] = fresh
+    return Made(network, skeleton.steps, quantities, index)
 
 
 @dataclass(frozen=True)

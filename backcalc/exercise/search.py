@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from .asking import Asked, plan
@@ -21,6 +22,9 @@ from .drawing import Draw, draw, generator
 from .request import Exercise
 from .slip_values import SlipValue, slip_values_of
 from .variant_file import variant_text
+
+if TYPE_CHECKING:
+    from ..worked import Worked
 
 
 @dataclass
@@ -31,6 +35,8 @@ class Template:
     network: object                    # network.Network, numbers to be replaced
     asked: list[Asked]
     misses: dict = field(default_factory=dict)   # ``Calculation.misses``, shared
+    skeleton: Worked | None = None     # with slips, to refill (``constraints.refilled``)
+    worlds: list | None = None         # the skeleton's slip worlds
 
 
 @dataclass
@@ -59,8 +65,10 @@ def prepare(exercise: Exercise) -> Template:
                    np.full((exercise.samples, sizes[0]), 0.5),
                    np.array([_placeholder_target(kind, sizes[-1])] * exercise.samples))
     network = parse_network_text(variant_text(exercise, "template", numbers, 1))
-    worked = build(network, train(network, 1).steps[:1])
-    return Template(network, plan(worked, exercise.ask))
+    from ..check import _worlds
+    worked = build(network, train(network, 1).steps[:1], with_slips=True)
+    return Template(network, plan(worked, exercise.ask), skeleton=worked,
+                    worlds=_worlds(worked))
 
 
 def _placeholder_target(kind: str, size: int) -> list[float]:
@@ -87,7 +95,8 @@ def find_variant(exercise: Exercise, template: Template, variant_id: str) -> Var
     for number in range(1, exercise.max_draws + 1):
         numbers = draw(rng, exercise.sizes, exercise.samples, exercise.decimals, kind)
         network = filled(template.network, numbers)
-        calc = Calculation(network, train(network, 1), template.asked, unit, template.misses)
+        calc = Calculation(network, train(network, 1), template.asked, unit, template.misses,
+                           template.skeleton, template.worlds)
         failing = first_failing(calc)
         if failing is None:
             return _kept(exercise, template, variant_id, numbers, number)
