@@ -246,7 +246,7 @@ def test_every_slip_value_is_judged_wrong_by_check():
     slips = slip_values(variant.network, asked)
     tried = 0
     for item in asked:
-        for slip in slips[item.key][:3]:
+        for slip in slips[item][:3]:
             Path("a.yaml").write_text(f"{item.key}: {slip.value:.4f}\n", encoding="utf-8")
             result = json.loads(run_cli("check", "net.yaml", "a.yaml", "--format",
                                         "json").stdout)
@@ -424,14 +424,21 @@ def test_no_relu_input_near_its_kink_over_many_draws():
 
 # --- moodle.xml ---------------------------------------------------------------------------------
 
+def per_sample(key: str) -> bool:
+    """A sample's own value (z1_1, delta2_1), not the step's (loss, dL/dw5, w5+)."""
+    return re.fullmatch(r"(z|a|dL/da|delta)[0-9]+_[0-9]+", key) is not None
+
+
 BLANK = re.compile(r"<tr><td>([^<]*)</td><td>\{1:NUMERICAL:=([^:]+):([^~]+)~(.*?)\}</td></tr>")
 
 
-def test_moodle_holds_one_question_per_variant_with_run_s_values_and_check_s_slips():
+@pytest.mark.parametrize("options", [["--activation", "relu,sigmoid"],
+                                     ["--activation", "tanh", "--samples", "2"]])
+def test_moodle_holds_one_question_per_variant_with_run_s_values_and_check_s_slips(options):
     import xml.etree.ElementTree as ElementTree
     sizes = [2, 2, 1]
-    exercise("2-2-1", "--activation", "relu,sigmoid", "--variants", "2", "--seed", "8",
-             "-o", "ex")
+    several = "--samples" in options
+    exercise("2-2-1", *options, "--variants", "2", "--seed", "8", "-o", "ex")
     root = ElementTree.parse("ex/moodle.xml").getroot()
     questions = root.findall("question")
     assert [q.get("type") for q in questions] == ["category", "cloze", "cloze"]
@@ -439,8 +446,9 @@ def test_moodle_holds_one_question_per_variant_with_run_s_values_and_check_s_sli
     for question, path in zip(questions[1:], variants("ex")):
         assert question.findtext("name/text") == path.stem
         document = run_json("run", str(path))
-        expected = {key: value for (_, key), value in asked_values(document, "ex",
-                                                                   sizes).items()}
+        expected = {(f"{key} (sample {sample + 1})" if several and per_sample(key)
+                     else key): value
+                    for (sample, key), value in asked_values(document, "ex", sizes).items()}
         blanks = BLANK.findall(question.findtext("questiontext/text"))
         assert [label for label, *_ in blanks] == list(expected)
         for label, value, tolerance, rest in blanks:
@@ -450,7 +458,9 @@ def test_moodle_holds_one_question_per_variant_with_run_s_values_and_check_s_sli
             for slip in slips:                               # never within the right one's
                 assert abs(float(slip) - expected[label]) > 2 * 0.00005
             if slips and tried < 12:                         # check names a slip for it
-                Path("a.yaml").write_text(f"{label}: {float(slips[0]):.4f}\n",
+                key, _, sample = label.partition(" (sample ")
+                block = f"sample: {sample.rstrip(')')}\n" if sample else ""
+                Path("a.yaml").write_text(f"{block}{key}: {float(slips[0]):.4f}\n",
                                           encoding="utf-8")
                 (entry,) = json.loads(run_cli("check", str(path), "a.yaml", "--format",
                                               "json").stdout)["results"]

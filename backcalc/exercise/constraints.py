@@ -86,13 +86,14 @@ class Calculation:
     def value(self, item) -> float:
         """An asked value, from the engine's trace (the worked calculation holds the same
         numbers, but takes far longer to build)."""
-        return self.values[item.key]
+        return self.values[item]
 
     @property
-    def values(self) -> dict[str, float]:
-        """Every asked value by its key (from the engine's trace, worked out once)."""
+    def values(self) -> dict:
+        """Every asked value (``asking.Asked`` → its value, from the engine's trace,
+        worked out once)."""
         if self._values is None:
-            self._values = {item.key: float(ENGINE_VALUES[item.where.kind](self.step,
+            self._values = {item: float(ENGINE_VALUES[item.where.kind](self.step,
                                                                           item.where))
                             for item in self.asked}
         return self._values
@@ -178,7 +179,7 @@ def _slips_hold(calc: Calculation, worked: Worked, worlds: list) -> bool:
     from ..worked import evaluate
     from .slip_values import _same
     asked = calc.values
-    keys = [(worked.index[item.where].key, asked[item.key]) for item in calc.asked]
+    keys = [(worked.index[item.where].key, asked[item]) for item in calc.asked]
     upto = max(worked.order(worked.index[key]) for key, _ in keys)
     # The order changes nothing but how soon a failing draw is seen to fail.
     for name, detail, world in sorted(worlds, key=lambda w: -calc.misses.get(w[:2], 0)):

@@ -25,9 +25,9 @@ def moodle_text(exercise: Exercise, template, variants: list) -> tuple[str, int]
 def question(exercise: Exercise, template, variant) -> Question:
     tolerance = 0.5 * 10.0 ** -exercise.answer_decimals
     several = len(variant.network.samples) > 1
-    blanks = tuple(Blank(_label(item, several), variant.values[item.key], tolerance,
+    blanks = tuple(Blank(_label(item, several), variant.values[item], tolerance,
                          tuple(WrongAnswer(slip.value, slip.sentence)
-                               for slip in variant.slips[item.key]))
+                               for slip in variant.slips[item]))
                    for item in template.asked)
     return Question(variant.id, intro_html(exercise, variant.network), blanks)
 

@@ -46,8 +46,8 @@ class Variant:
     network: object                    # read back from ``text``
     draws: int                         # the draw kept (1: the first)
     worked: object                     # worked.Worked of its first iteration, with slips
-    values: dict[str, float]           # asked key → its value
-    slips: dict[str, list[SlipValue]]  # asked key → the slips that change it
+    values: dict[Asked, float]           # each asked number's value
+    slips: dict[Asked, list[SlipValue]]  # each asked number's slips that change it
 
 
 def prepare(exercise: Exercise) -> Template:
@@ -112,7 +112,7 @@ def _kept(exercise: Exercise, template: Template, variant_id: str, numbers: Draw
     network = parse_network_text(text, f"variants/{variant_id}.yaml")
     calc = Calculation(network, train(network, 1), template.asked, 0.0)
     worked = calc.worked
-    values = {item.key: calc.value(item) for item in template.asked}
+    values = {item: calc.value(item) for item in template.asked}
     return Variant(variant_id, text, network, number, worked, values,
                    slip_values_of(worked, template.asked))
 

@@ -36,33 +36,32 @@ def sentence(slip: str, detail: str) -> str:
     return f"{SLIPS[slip]} ({detail})" if detail else SLIPS[slip]
 
 
-def slip_values(network, asked) -> dict[str, list[SlipValue]]:
-    """Asked key → the slips that change its value, each with the value it gives, in
-    the catalogue's order.  ``asked``: ``asking.Asked`` items (or anything with ``key``
-    and ``where``, the value's ``worked.Key``)."""
+def slip_values(network, asked) -> dict:
+    """Each asked number (an ``asking.Asked``) → the slips that change its value, each
+    with the value it gives, in the catalogue's order."""
     from ..engine import train
     from ..worked import build
     run = train(network, 1)
     return slip_values_of(build(network, run.steps[:1], with_slips=True), asked)
 
 
-def slip_values_of(worked: Worked, asked) -> dict[str, list[SlipValue]]:
+def slip_values_of(worked: Worked, asked) -> dict:
     """``slip_values`` of a calculation worked already (with its slips)."""
-    out: dict[str, list[SlipValue]] = {item.key: [] for item in asked}
+    out: dict = {item: [] for item in asked}
     if not asked:
         return out
-    keys = {worked.index[item.where].key: item.key for item in asked}   # its own key
-    upto = max(worked.order(worked.index[where]) for where in keys)
+    places = [(worked.index[item.where].key, item) for item in asked]   # its own key
+    upto = max(worked.order(worked.index[where]) for where, _ in places)
     exact, _ = evaluate(worked, {}, upto=upto)
     for name, detail, world in _worlds(worked):
         values, _ = evaluate(worked, {}, world, upto=upto)
-        for where, key in keys.items():
+        for where, item in places:
             value = values[where]
             if not math.isfinite(value) or _same(value, exact[where]):
                 continue
-            if any(other.slip == name and _same(value, other.value) for other in out[key]):
+            if any(other.slip == name and _same(value, other.value) for other in out[item]):
                 continue            # made in one layer, the same as made everywhere
-            out[key].append(SlipValue(name, detail, sentence(name, detail), value))
+            out[item].append(SlipValue(name, detail, sentence(name, detail), value))
     return out
 
 
