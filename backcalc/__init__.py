@@ -32,8 +32,10 @@ _HOMES = {
     "OptionError": "errors", "StateError": "errors",
     "Choice": "formats",
     "load_network": "netfile", "parse_network_text": "netfile",
+    "Graph": "graph", "load_graph": "graphfile",
     "Layer": "network", "Network": "network", "Params": "network", "Sample": "network",
     "run": "app", "step": "app", "show": "app", "new": "app",
+    "grade": "app",
 }
 _RENAMED = {"check_answers": ("app", "check"), "check_gradients": ("app", "gradcheck")}
 

@@ -41,7 +41,7 @@ from .quantities import (
     UPDATED_OF,
     W_UPDATED,
 )
-from .yamlsource import load_yaml, read_text
+from .yamlsource import Document, load_yaml, read_text
 
 MAX_ITERATION = 100
 """Answers may be given for iterations up to this; ``check`` works out every step that far."""
@@ -141,10 +141,20 @@ def parse_answers(text: str, network: Network, display: str,
     """The answers written in ``text`` (an answers file's content), named ``display``;
     ``warnings`` gets a line on how the file was read, if there is one to give (a comma
     that may be a decimal comma, ``decimal_commas``)."""
+    return answers_in(answers_document(text, display), network, warnings)
+
+
+def answers_document(text: str, display: str) -> Document:
+    """An answers file's text as a YAML document (refused when empty or unsafe)."""
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
         raise InputError(f"the file is empty, expected answers (keys such as {KEY_FORMS})",
                          file=display, line=1)
-    doc = load_yaml(text, display)
+    return load_yaml(text, display)
+
+
+def answers_in(doc: Document, network: Network,
+               warnings: list[str] | None = None) -> list[Answer]:
+    """The answers a loaded answers file gives, checked against ``network``."""
     root = Node(doc.value, doc.mark, "", doc)
     if isinstance(root.value, list):
         if not root.value:
@@ -377,7 +387,18 @@ def _scalar(node: Node) -> Node:
     return node
 
 
+class Blank(int):
+    """A value left out on purpose, in a file naming what was asked (``grading.Asked``):
+    it stands for one number, or for every number of the vector or matrix its key names
+    (``z1:`` asks for each neuron's z).  An int (0), so it reads as a number."""
+
+    def __new__(cls) -> Blank:
+        return super().__new__(cls, 0)
+
+
 def _vector(node: Node, size: int, what: str) -> list[Node]:
+    if isinstance(node.value, Blank):
+        return [node] * size
     if not isinstance(node.value, list):
         if size == 1:
             return [_scalar(node)]
@@ -394,6 +415,8 @@ def _vector(node: Node, size: int, what: str) -> list[Node]:
 def _matrix(node: Node, rows: int, cols: int) -> list[tuple[int, int, Node]]:
     """Entries of a matrix written in the file's orientation; a flat list where one side is 1."""
     shape = f"{rows} row{'s' if rows != 1 else ''} of {cols}"
+    if isinstance(node.value, Blank):
+        return [(r, c, node) for r in range(rows) for c in range(cols)]
     if not isinstance(node.value, list):
         if rows == cols == 1:
             return [(0, 0, _scalar(node))]

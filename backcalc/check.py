@@ -26,6 +26,7 @@ import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .answers import Answer
 from .engine import train
@@ -77,7 +78,7 @@ class Result:
 
 @dataclass
 class CheckResult:
-    network: Network
+    network: Any        # the Network checked; a computational graph's check: its Graph
     worked: Worked
     results: list[Result]
     several_blocks: bool
@@ -103,15 +104,24 @@ def check(network: Network, answers: list[Answer], *, tolerance: float | None = 
     """Judge ``answers`` against ``network``'s calculation (see the module's docstring)."""
     _within_budget(network, answers)
     worked = _worked(network, answers, learning_rate, with_slips=True)
-    placed = sorted(((_quantity(worked, network, a), a) for a in answers),
-                    key=lambda pair: (worked.order(pair[0]), pair[1].block))
-    placed, twice = _once(placed)
-    given = {q.key: a.given for q, a in placed}
-    tolerances = {q.key: _tolerance(a, tolerance) for q, a in placed}
+    placed = [(_quantity(worked, network, a), a) for a in answers]
     # Rounding worlds apply when the digits written set the tolerance, and the file
     # does not round already.
     worlds = RoundedWorlds(network, answers, learning_rate) \
         if tolerance is None and network.round_intermediates is None else None
+    return judged(network, worked, placed, tolerance, worlds)
+
+
+def judged(network, worked: Worked, placed: list[tuple[Quantity, Answer]],
+           tolerance: float | None, worlds: RoundedWorlds | None) -> CheckResult:
+    """The verdicts, slips and summary facts of answers placed on their quantities of
+    ``worked`` (a network's, or a computational graph's: ``graph_check``); ``worlds``
+    give what rounding every value to N decimals makes of an answer (None: not tried)."""
+    answers = [a for _, a in placed]
+    placed = sorted(placed, key=lambda pair: (worked.order(pair[0]), pair[1].block))
+    placed, twice = _once(placed)
+    given = {q.key: a.given for q, a in placed}
+    tolerances = {q.key: _tolerance(a, tolerance) for q, a in placed}
     results, values = _judge(worked, placed, given, tolerances,
                              worlds.values if worlds else lambda answer: [],
                              truncation=tolerance is None)
@@ -196,6 +206,14 @@ def _worked(network: Network, answers: list[Answer], learning_rate,
     worked = build(network, steps, learning_rate, with_slips=with_slips)
     worked.stopped = run.stopped
     return worked
+
+
+def expected(network: Network, answers: list[Answer],
+             learning_rate: float | None = None) -> list[Quantity]:
+    """backcalc's quantity for each answer, in the answers' order: what ``check`` compares
+    it with (its ``value``, its ``symbol``), without judging (an exercise's key)."""
+    worked = _worked(network, answers, learning_rate)
+    return [_quantity(worked, network, answer) for answer in answers]
 
 
 def _quantity(worked: Worked, network: Network, answer: Answer) -> Quantity:
@@ -447,7 +465,7 @@ class _Values:
 
 # --- slips -------------------------------------------------------------------------
 
-def _worlds(worked: Worked) -> list[tuple[str, str, Callable]]:
+def _worlds(worked: Worked) -> list[tuple[str, str, _World]]:
     """(slip, detail, world) for every way to make each slip, in the order tried:
     everywhere, then in one layer; single weights and other activations in their layer."""
     variants: dict[str, dict[str, set]] = {name: {} for name in SLIPS}
@@ -462,7 +480,7 @@ def _worlds(worked: Worked) -> list[tuple[str, str, Callable]]:
                 worlds.append((name, "", _world(name, "", None)))
             if len(layers) > 1 or label:
                 for layer in sorted(layers):
-                    detail = f"{label} in layer {layer + 1}" if label else f"in layer {layer + 1}"
+                    detail = worked.where(label, layer)
                     worlds.append((name, detail, _world(name, label, layer)))
     return worlds
 
@@ -482,7 +500,7 @@ class _World:
         return q.slips.get(self.name, {}).get(self.label)
 
 
-def _world(name: str, label: str, layer: int | None) -> Callable:
+def _world(name: str, label: str, layer: int | None) -> _World:
     return _World(name, label, layer)
 
 
@@ -552,7 +570,10 @@ def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: d
                 world_rank, carried = match
                 if not carried:
                     made_here.add(index)
-                rank = (name not in result.quantity.slips, world_rank, order)
+                # Made in the very quantity first, and there in its own variant (a
+                # graph's: at the answer's own gate rather than one further up).
+                own = result.quantity.slips.get(name, {})
+                rank = (not own, world.label not in own, world_rank, order)
                 mine = found.setdefault(index, {})
                 if name not in mine or rank < mine[name][0]:
                     mine[name] = (rank, detail)

@@ -91,8 +91,8 @@ def summary(result: CheckResult) -> Section:
                           "; the value is ", r.expected, ". Check how you got it."])
     if any(r.untried and r.verdict == "wrong" for r in result.results):
         lines.append(["Not every slip was tried for every wrong answer: this calculation is too "
-                      "large to try each slip in each layer within check's work limit; the "
-                      "slips named are those found within it."])
+                      f"large to try each slip in each {result.worked.site} within check's work "
+                      "limit; the slips named are those found within it."])
     if result.twice:
         pairs = "; ".join(f"{kept.key} (line {kept.line}) and {left.key} (line {left.line})"
                           for kept, left in result.twice)

@@ -25,7 +25,7 @@ from . import app, streams, terminal
 from .document import visible
 from .errors import BackcalcError, OptionError
 from .examples import answers_paths, example_paths, graph_paths
-from .formats import DEFAULT_MAX_ROWS, FORMATS, Choice, file_name
+from .formats import DEFAULT_MAX_ROWS, FORMATS, GRADESCOPE, Choice, file_name
 from .limits import GRADCHECK_MAX_PARAMETERS, MAX_PARAMETERS
 from .numbers import DEFAULT_PRECISION
 from .progress_bar import progress_bar, wanted
@@ -232,6 +232,18 @@ class NonNegativeNumber(click.ParamType):
         return number
 
 
+class Credit(NonNegativeNumber):
+    """A share of an answer's point: a number from 0 to 1."""
+
+    name = "credit"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number > 1:
+            self.fail(f"expected a number from 0 to 1, found {value}", param, ctx)
+        return number
+
+
 class FileName(click.Path):
     """The name of a file to write (-o, --save, --plot): a name ending in a slash, a
     folder's, is refused (``formats.file_name``), where Path would drop the slash."""
@@ -252,12 +264,14 @@ def _option_shown(param) -> str:
                 names[0])
 
 
-def output_options(command):
+def output_options(command, formats=tuple(FORMATS), more_help: str = ""):
     """--format, --precision, --max-rows, -o, --fragment and --force, gathered into one
-    ``formats.Choice`` passed to the command as ``out``."""
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+    ``formats.Choice`` passed to the command as ``out``; ``formats``: the formats the
+    command offers (every command's, and its own: ``more_help`` says what they are)."""
+    @click.option("--format", "fmt", type=click.Choice(formats), default="table",
                   show_default=True, help="table: for the terminal; json: every value (SPEC); "
-                  "markdown, latex, html: for write-ups; csv: one row per value.")
+                  "markdown, latex, html: for write-ups; csv: one row per value" + more_help
+                  + ".")
     @click.option("--precision", type=click.IntRange(1, 17), default=DEFAULT_PRECISION,
                   show_default=True, help="Decimals shown in tables (JSON and CSV are always "
                   "full).")
@@ -363,6 +377,22 @@ def _finish(result, out) -> None:
         raise click.exceptions.Exit(result.status)
 
 
+def grading_options(command):
+    """--asked and --follows-credit: what was asked, and what an answer following from
+    the student's own earlier error scores (grade, and check --format gradescope)."""
+    @click.option("--asked", type=click.Path(dir_okay=True), default=None, metavar="FILE",
+                  help="An answers file naming what was asked (its values are ignored, and "
+                       "may be empty): an answer not given scores 0 and is counted missing "
+                       "(check: with --format gradescope).")
+    @click.option("--follows-credit", "follows_credit", type=Credit(), default=1.0,
+                  show_default=True, help="What an answer that follows from the student's "
+                  "own earlier error scores (0 to 1).")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+    return wrapper
+
+
 # --- commands ------------------------------------------------------------------
 
 @cli.command()
@@ -462,31 +492,73 @@ def gradcheck(network, out, max_parameters):
               help="Accept every answer within this distance of the right value (instead of "
                    "half a unit of the last digit written).")
 @round_option
-@output_options
+@functools.partial(output_options, formats=(*FORMATS, GRADESCOPE),
+                   more_help="; gradescope: an autograder's results.json (with --asked)")
 @learning_rate_option
 @max_parameters_option(MAX_PARAMETERS)
-def check(network, answers, tolerance, round_decimals, out, learning_rate, max_parameters):
+@grading_options
+def check(network, answers, tolerance, round_decimals, out, learning_rate, max_parameters,
+          asked, follows_credit):
     """Check a student's answers: each right or wrong, the first wrong step, and why.
 
     ANSWERS is a YAML file of what was computed by hand, any subset: z1: [0.3775,
     0.3925], a1_2: 0.5969, loss: 0.2984, dL/dw5: 0.0822, w5+: 0.3589 (see the
-    README).  An answer is right within half a unit of its last digit; a wrong
+    README); for a computational graph, node names and gradients: q: 3, df/dq:
+    -4, x+: -1.6.  An answer is right within half a unit of its last digit; a wrong
     one computed from an earlier wrong one is marked as following from it, and a
     common slip that reproduces it is named.  Exit status 1 if any answer is wrong.
+    --format gradescope writes a Gradescope autograder's results.json, scored as
+    `backcalc grade` scores (--asked, --follows-credit), even for a file that
+    cannot be read (see docs/grade.md).
 
     Example: backcalc check mazur seed001
     """
+    if out.format != GRADESCOPE and (asked is not None or follows_credit != 1.0):
+        raise click.UsageError(f"--asked and --follows-credit go with --format {GRADESCOPE} "
+                               "(to grade a class: backcalc grade)")
     with progress_bar("Checking answers", "", wanted(out.format)) as progress:
         result = app.check(network, answers, tolerance=tolerance, round_decimals=round_decimals,
                            learning_rate=learning_rate, choice=out,
-                           max_parameters=max_parameters, progress=progress)
+                           max_parameters=max_parameters, progress=progress, asked=asked,
+                           follows_credit=follows_credit)
+    _finish(result, out)
+
+
+@cli.command()
+@click.argument("network", shell_complete=_complete_network)
+@click.argument("submissions", nargs=-1, required=True)
+@grading_options
+@click.option("--tolerance", type=NonNegativeNumber(), default=None,
+              help="Accept every answer within this distance of the right value (instead of "
+                   "half a unit of the last digit written).")
+@output_options
+@max_parameters_option(MAX_PARAMETERS)
+def grade(network, submissions, asked, follows_credit, tolerance, out, max_parameters):
+    """Grade a class: check every student's answers file, one row each.
+
+    SUBMISSIONS are answers files and folders of them (their *.yaml and *.yml); a
+    student is named by the file's name without its extension.  NETWORK is one
+    network for everybody, or a folder of per-student networks named after the
+    students (variants/ana.yaml for ana.yaml).  Each answer scores 1 when right or
+    rounding, the follows credit when it follows from the student's earlier error,
+    0 otherwise; a score is the mean over the asked (--asked) or the given
+    answers.  A summary of the class follows the rows.  Exit status 1 when a
+    submission could not be graded (its row says why), 2 for a bad NETWORK.
+
+    Example: backcalc grade mazur submissions/ --asked asked.yaml --format csv
+    """
+    with progress_bar("Grading", "submissions", wanted(out.format)) as progress:
+        result = app.grade(network, submissions, asked=asked, follows_credit=follows_credit,
+                           tolerance=tolerance, choice=out, max_parameters=max_parameters,
+                           progress=progress)
     _finish(result, out)
 
 
 @cli.command()
 @click.argument("network", shell_complete=_complete_network)
 @click.option("--values", is_flag=True,
-              help="Also show each neuron's z and a for one sample, and that sample's loss.")
+              help="Also show each neuron's z and a for one sample, and that sample's loss "
+                   "(a graph always shows its values).")
 @click.option("--sample", type=click.IntRange(min=1), default=1, show_default=True,
               help="Which sample's input, target and values to show (counted from 1).")
 @click.option("--precision", type=click.IntRange(1, 17), default=DEFAULT_PRECISION,
@@ -500,7 +572,9 @@ def show(network, values, sample, precision, round_decimals, max_parameters):
     activation and bias and the weights on the arrows into it (w1 = 0.15 from
     x₁); the output layer shows the targets.  --values adds each neuron's z and
     a for one sample and its loss.  A network too large to read as a drawing is
-    shown as one row per layer.
+    shown as one row per layer.  A computational graph (a file with nodes) is
+    drawn as a circuit, each wire with its value above and its gradient below;
+    listed as tables when too wide.
 
     Example: backcalc show mazur --values
     """
@@ -517,7 +591,7 @@ def show(network, values, sample, precision, round_decimals, max_parameters):
               help="Write the schema to this file instead of standard output.")
 @click.option("--force", is_flag=True, help="With -o: replace the file if it exists.")
 def schema(output, force):
-    """Print the JSON Schema of a network file, for editors and scripts.
+    """Print the JSON Schema of network and graph files, for editors.
 
     Editors with a YAML language server (VS Code's YAML extension, …) then
     complete keys, list the activations and losses, show what each key means
@@ -579,7 +653,8 @@ def new(arch, activation, loss, learning_rate, l2, l2_form, optimizer, momentum,
     not given are drawn with --seed (weights and biases in [-1, 1], input and
     target in [0, 1]; 0 or 1 for binary cross-entropy, one-hot for
     cross-entropy), rounded to 2 decimals.  Prints the file, or writes it
-    with -o FILE.
+    with -o FILE.  ARCH graph makes a computational graph file instead (CS231n's
+    circuit, each key explained; only --name, -o and --force apply).
 
     Example: backcalc new 2-3-1 --activation relu,sigmoid -o net.yaml
     """

@@ -159,6 +159,15 @@ Format = Callable[[float], str]
 """Writes a number (``numbers.format_number`` at some precision)."""
 
 
+@dataclass(frozen=True)
+class Styled:
+    """A part of a line drawn in a style on a terminal (``green``, ``red``: a graph
+    drawing's values and gradients, as CS231n colours them); elsewhere its text only."""
+
+    text: str
+    style: str
+
+
 class Written(float):
     """A number a person wrote, with its text: shown as written at every precision
     (a student's ``0.5930`` keeps its last zero, ``1.20e-3`` its form), computed with as

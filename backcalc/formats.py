@@ -20,7 +20,7 @@ from .limits import DEFAULT_MAX_ROWS
 from .places import STATE_SHOWN, same_file, state_file
 from .reading import check_usable_name
 
-DOCUMENT_FORMATS = ("json", "csv")
+DOCUMENT_FORMATS = ("json", "csv", "gradescope")
 """The formats that are documents of every value, for programs to read: they hold every
 step of a run, and no progress bar is drawn beside them."""
 
@@ -108,6 +108,19 @@ FORMATS = {
 }
 
 
+GRADESCOPE = "gradescope"
+COMMAND_FORMATS = {
+    GRADESCOPE: Format(_json, "check only: a Gradescope autograder's results.json"),
+}
+"""Formats of one command only (not offered by the others): their ``Output.document`` is
+the command's document in that format."""
+
+
+def format_named(name: str) -> Format:
+    """The format of that name, of every command's or of one command's."""
+    return FORMATS[name] if name in FORMATS else COMMAND_FORMATS[name]
+
+
 def file_name(given, option: str = "-o") -> Path:
     """The name of a file to write, as a Path.  A name ending in a slash is a folder's:
     refused, as Path would drop the slash and the file would be written under the
@@ -154,7 +167,7 @@ def check_target(path: Path | None, force: bool, inputs: Iterable[Path | None],
 
 def write(output: Output, choice: Choice) -> None:
     """The output in the chosen format, to standard output or the -o file."""
-    writer = FORMATS[choice.format].write
+    writer = format_named(choice.format).write
     if choice.path is None:
         writer(output, choice, sys.stdout)
         return

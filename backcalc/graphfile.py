@@ -127,6 +127,7 @@ def _nodes(doc: Document, root: YamlMap, inputs: dict, lines: list[str]) -> list
     if len(mapping) > MAX_NODES:
         raise doc.error(f"more than {MAX_NODES:,} nodes", root.value_marks["nodes"], "nodes")
     nodes: list[GraphNode] = []
+    defined: set[str] = set()           # the nodes above, for a lookup in constant time
     order = list(mapping)
     total = 0
     for key in order:
@@ -152,8 +153,9 @@ def _nodes(doc: Document, root: YamlMap, inputs: dict, lines: list[str]) -> list
             raise doc.error(f"more than {MAX_OPERATIONS:,} operations in the graph's nodes "
                             f"(reached at node {name})", mark, label)
         for used in names(node_place.expr):
-            _check_name(doc, node_place, used, inputs, nodes, mapping, order)
+            _check_name(doc, node_place, used, inputs, nodes, defined, mapping)
         nodes.append(node_place)
+        defined.add(name)
     return nodes
 
 
@@ -168,9 +170,9 @@ def _at(doc: Document, node: GraphNode, column: int, message: str) -> InputError
                       field=f"nodes.{node.name}")
 
 
-def _check_name(doc, node: GraphNode, used: Name, inputs, nodes, mapping, order) -> None:
+def _check_name(doc, node: GraphNode, used: Name, inputs, nodes, defined, mapping) -> None:
     name = used.name
-    if name in inputs or any(earlier.name == name for earlier in nodes):
+    if name in inputs or name in defined:
         return
     column = used.start + 1
     if name == node.name:
@@ -223,3 +225,17 @@ def _iteration(doc: Document, root: YamlMap) -> int:
         raise doc.error(f"expected a whole number of 0 or more, found {value!r}",
                         state.value_marks["iteration"], "state.iteration")
     return value
+
+
+def load_graph(path, display: str | None = None) -> Graph:
+    """Read and check a graph file (a file with ``nodes``); a network file is refused."""
+    from .yamlsource import load_yaml, read_text
+    display = display or str(path)
+    text = read_text(path, display)
+    doc = load_yaml(text, display)
+    if kind_of(doc) != "graph":
+        raise doc.error("expected a computational graph (a file with inputs and nodes); "
+                        "this is a network file: read it with load_network")
+    graph = parse_graph(doc, text)
+    graph.source_path = path
+    return graph

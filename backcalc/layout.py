@@ -14,7 +14,7 @@ import numbers
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from .document import Formula, Section, Table, Written, visible
+from .document import Formula, Section, Styled, Table, Written, visible
 from .limits import DEFAULT_MAX_ROWS
 from .numbers import format_number
 
@@ -41,6 +41,8 @@ def format_part(part, precision: int, max_items: int | None = None) -> str:
         return ""
     if isinstance(part, str):
         return visible(part)
+    if isinstance(part, Styled):                    # (its style: the terminal's alone)
+        return visible(part.text)
     if isinstance(part, Written):                   # a student's number, as written
         return visible(part.text)
     if isinstance(part, numbers.Real):

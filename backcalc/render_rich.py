@@ -26,6 +26,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from .document import Styled
 from .layout import (
     DEFAULT_MAX_ROWS,
     TextTable,
@@ -64,7 +65,10 @@ def render(sections: list[Section], console: Console, precision: int,
         out.line("")
         out.rule(heading(section))
         for line in section.lines:
-            out.text(format_line(line, precision, max_rows))
+            if any(isinstance(part, Styled) for part in line):
+                out.styled(line, precision)
+            else:
+                out.text(format_line(line, precision, max_rows))
         for table in section.tables:
             text_table = lay_out(table, precision, max_rows)
             for part in _tables(text_table, out):
@@ -113,6 +117,17 @@ class _Writer:
             self.add([(text, style)])
         else:
             self.print(Text(text, style=style or ""))
+
+    def styled(self, parts: list, precision: int) -> None:
+        """A line of parts, each ``Styled`` one in its style, as one line (a drawing's:
+        laid out to fit, never wrapped); one rich cannot take as it is goes as ``text``."""
+        pieces = [(part.text, part.style) if isinstance(part, Styled) else
+                  (format_line([part], precision), None) for part in parts]
+        whole = "".join(text for text, _ in pieces)
+        if not _plain(whole) or cell_len(whole) > self.width or whole != whole.rstrip():
+            self.text(format_line(parts, precision))
+            return
+        self.add(pieces)
 
     def rule(self, title: str) -> None:
         """``console.rule(Text(title, style="bold"), align="left")``."""

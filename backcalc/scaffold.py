@@ -85,7 +85,7 @@ def parse_arch(text: str) -> list[int]:
     parts = text.split("-")
     if not all(re.fullmatch(r"[0-9]+", part) for part in parts):
         raise InputError(f"expected layer sizes joined by '-', the input size first (such as "
-                         f"2-3-1), found {text!r}", field="ARCH")
+                         f"2-3-1), or graph, found {text!r}", field="ARCH")
     if len(parts) < 2:
         raise InputError(f"expected the input size and at least one layer's size (such as "
                          f"2-1), found {text!r}", field="ARCH")

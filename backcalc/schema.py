@@ -1,4 +1,5 @@
-"""The JSON Schema (draft 2020-12) of a network file, built from the loader's registries.
+"""The JSON Schema (draft 2020-12) of a network file, built from the loader's registries
+(``graph_schema`` joins it with a graph file's into what `backcalc schema` prints).
 
 Keys, required keys, option values, activations and losses (aliases included)
 and their defaults all come from the constants ``netfile`` validates with, from
@@ -16,7 +17,6 @@ each value in completion lists.
 
 from __future__ import annotations
 
-import json
 from dataclasses import MISSING, fields
 from pathlib import Path
 
@@ -370,11 +370,6 @@ def network_schema() -> dict:
               for key in ("l2_form", "l2_biases")),
         ],
     }
-
-
-def schema_text() -> str:
-    """The schema as ``backcalc schema`` prints it and the shipped file holds it."""
-    return json.dumps(network_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def modeline(target: str | None = None) -> str:

@@ -11,7 +11,10 @@ is worked out by what the slip belongs to:
 * the L2 penalty (``penalties``, by ``l2_form``): l2_missing_m, l2_doubled, l2_halved,
   l2_bias_penalised, l2_bias_not_penalised;
 * dropout (``dropout``): dropout_not_rescaled, dropout_rescaled_twice,
-  dropped_delta_not_zeroed.
+  dropped_delta_not_zeroed;
+* a computational graph's gates and paths (``graph_worked``): unswapped_multiply,
+  max_routed_wrong, one_path_only, missing_upstream, subtraction_sign (and the
+  optimizer's update_sign for its parameters).
 
 They are tried in this order (``check``), so the order is part of the catalogue.
 """
@@ -37,6 +40,11 @@ ADAMW_DECAY_AS_L2 = "adamw_decay_as_l2"
 DROPOUT_NOT_RESCALED = "dropout_not_rescaled"
 DROPOUT_RESCALED_TWICE = "dropout_rescaled_twice"
 DROPPED_DELTA_NOT_ZEROED = "dropped_delta_not_zeroed"
+UNSWAPPED_MULTIPLY = "unswapped_multiply"
+MAX_ROUTED_WRONG = "max_routed_wrong"
+ONE_PATH_ONLY = "one_path_only"
+MISSING_UPSTREAM = "missing_upstream"
+SUBTRACTION_SIGN = "subtraction_sign"
 
 SLIPS = {
     TRANSPOSED_WEIGHTS: "a weight from the wrong neuron (the weight matrix transposed)",
@@ -67,5 +75,17 @@ SLIPS = {
                             "dropout gives a·m/p)",
     DROPPED_DELTA_NOT_ZEROED: "the dropped neuron's ∂L/∂a and δ not zeroed (the gradient "
                               "passed back through a neuron the mask dropped)",
+    # A computational graph's (issue 17): a gate's local derivative, or a path, mistaken.
+    UNSWAPPED_MULTIPLY: "a multiply gate's local derivatives not swapped (∂(a·b)/∂a taken as "
+                        "a where it is b)",
+    MAX_ROUTED_WRONG: "a max (or min) gate's gradient routed to the wrong input (the operand "
+                      "that lost gets it, the one that won gets 0)",
+    ONE_PATH_ONLY: "one path only for a name used in several places (its paths' shares not "
+                   "summed)",
+    MISSING_UPSTREAM: "the local derivative used without the upstream gradient (∂out/∂node "
+                      "left out of the chain rule's product)",
+    SUBTRACTION_SIGN: "the minus sign of a subtraction, a negation or a division dropped "
+                      "(∂(a − b)/∂b or ∂(−a)/∂a taken as +1, ∂(a/b)/∂b as a/b² where it is "
+                      "−a/b²)",
 }
 """Slip name → what the student did, in the order the slips are tried (SPEC's names)."""

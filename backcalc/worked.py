@@ -146,6 +146,12 @@ class Worked:
     def substituted(self, q: Quantity, values: dict[Key, float] | None, fmt) -> str:
         return plain(Equations(self).substituted(q, values), fmt)
 
+    site = "layer"      # where a slip is made, one at a time (check's summary names it)
+
+    def where(self, label: str, layer: int) -> str:
+        """Where ``check`` says a slip was made: its variant (``label``) in a layer."""
+        return f"{label} in layer {layer + 1}" if label else f"in layer {layer + 1}"
+
     def line(self, q: Quantity, fmt, values: dict[Key, float] | None = None,
              value: float | None = None) -> str:
         """``z₁⁽¹⁾ = w1·x₁ + w2·x₂ + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775``."""

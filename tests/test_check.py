@@ -195,7 +195,10 @@ def test_slip_catalogue_is_spec_order():
                            "nesterov_as_momentum", "adamw_decay_as_l2",
                            # dropout's (SPEC "Regularisation …, dropout", named here)
                            "dropout_not_rescaled", "dropout_rescaled_twice",
-                           "dropped_delta_not_zeroed"]
+                           "dropped_delta_not_zeroed",
+                           # a computational graph's (issue 17, named here)
+                           "unswapped_multiply", "max_routed_wrong", "one_path_only",
+                           "missing_upstream", "subtraction_sign"]
 
 
 def test_a_wrong_number_no_slip_explains_gets_none(tmp_path):

@@ -35,10 +35,12 @@ MAZUR_SHOWN = ["0.3775", "0.593269992", "1.105905967", "0.75136507", "0.29837110
 
 
 def test_the_cli_lists_every_registered_format_and_the_layout_default():
-    # --help offers the registry's formats and shows the default the renderers use.
-    for command in ("run", "step", "check", "gradcheck"):
+    # --help offers the registry's formats and shows the default the renderers use;
+    # check offers its own format too (gradescope), and only check.
+    own = {"check": {"gradescope"}}
+    for command in ("run", "step", "check", "gradcheck", "grade"):
         options = {param.name: param for param in cli.commands[command].params}
-        assert set(options["fmt"].type.choices) == set(FORMATS)
+        assert set(options["fmt"].type.choices) == set(FORMATS) | own.get(command, set())
         assert options["max_rows"].default == DEFAULT_MAX_ROWS
     after = invoke("run", "--help").stdout.split("--max-rows", 1)[1]
     assert after.split("[default: ", 1)[1].startswith(f"{DEFAULT_MAX_ROWS};")

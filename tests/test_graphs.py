@@ -157,11 +157,11 @@ def test_inputs_without_nodes_refused_as_a_graph():
     assert "missing required key 'nodes'" in one_error_line(invoke("run", "g.yaml", code=2))
 
 
-@pytest.mark.parametrize("command", ["show", "check"])
-def test_show_and_check_not_built_for_graphs(command):
-    args = [command, "cs231n-circuit"] + (["seed000"] if command == "check" else [])
-    line = one_error_line(invoke(*args, code=2))
-    assert "show/check on computational graphs is not built yet" in line
+def test_commands_for_networks_only_refuse_a_graph():
+    from backcalc.app.inputs import load
+    from backcalc.errors import InputError
+    with pytest.raises(InputError, match="this command does not take a computational graph"):
+        load("cs231n-circuit")
 
 
 CIRCUIT_WITH_X = """\

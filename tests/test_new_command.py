@@ -213,9 +213,9 @@ def test_any_one_line_name_reads_back_as_written(name):
 
 BAD = [
     (["2--1"], "Error: ARCH: expected layer sizes joined by '-', the input size first (such as "
-               "2-3-1), found '2--1'"),
+               "2-3-1), or graph, found '2--1'"),
     (["2-x"], "Error: ARCH: expected layer sizes joined by '-', the input size first (such as "
-              "2-3-1), found '2-x'"),
+              "2-3-1), or graph, found '2-x'"),
     (["0-1"], "Error: ARCH: expected sizes of 1 or more, found 0 in '0-1'"),
     (["2"], "Error: ARCH: expected the input size and at least one layer's size (such as 2-1), "
             "found '2'"),

@@ -1,6 +1,6 @@
 """backcalc's application layer: one plain function per use of the command line.
 
-``run``, ``step``, ``check``, ``gradcheck``, ``show``, ``new``, ``schema`` and
+``run``, ``step``, ``check``, ``grade``, ``gradcheck``, ``show``, ``new``, ``schema`` and
 ``examples`` take plain arguments (a network's path, a bundled example's name or a
 ``Network``; options as keyword arguments), return a result object that holds the
 library's result and what to show of it, and raise backcalc's own exceptions
@@ -18,6 +18,7 @@ import importlib
 _HOMES = {
     "run": "training", "step": "training",
     "check": "answer_check",
+    "grade": "class_grading",
     "gradcheck": "gradient_check",
     "show": "drawing_view",
     "new": "starting_files", "schema": "starting_files",

@@ -15,15 +15,18 @@ import math
 import re
 from pathlib import Path
 
-from ..answers import load_answers, parse_answers
+from ..answers import Answer, load_answers, parse_answers
 from ..check import check as check_answers
 from ..check_report import check_document, check_records, check_report
 from ..csvout import record_rows
+from ..errors import OptionError
 from ..examples import resolve_answers
-from ..formats import Choice, Output, check_target
+from ..formats import GRADESCOPE, Choice, Output, check_target
+from ..graph import Graph
 from ..limits import MAX_PARAMETERS
+from ..network import Network
 from ..work_progress import Callback, counting
-from .inputs import NetworkInput, load, source_of, with_rounding
+from .inputs import NetworkInput, load_input, source_of, with_rounding
 from .results import CheckOutcome
 
 AnswersInput = str | Path | dict | list
@@ -37,20 +40,31 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 def check(network: NetworkInput, answers: AnswersInput, *, tolerance: float | None = None,
           round_decimals: int | None = None, learning_rate: float | None = None,
           choice: Choice | None = None, max_parameters: int = MAX_PARAMETERS,
-          progress: Callback | None = None) -> CheckOutcome:
+          progress: Callback | None = None, asked: str | Path | None = None,
+          follows_credit: float = 1.0) -> CheckOutcome:
     """Each answer right or wrong, the first wrong step, and why (``status`` 1 when an
-    answer is wrong).  ``progress`` hears when the check starts (its length unknown)."""
+    answer is wrong).  ``progress`` hears when the check starts (its length unknown).
+    ``asked`` and ``follows_credit`` go with ``choice.format`` gradescope
+    (``gradescope_results``)."""
     choice = choice if choice is not None else Choice()
-    net = with_rounding(load(network, max_parameters), round_decimals)
+    if choice.format == GRADESCOPE:
+        from .gradescope_results import gradescope_results
+        return gradescope_results(network, answers, asked=asked, follows_credit=follows_credit,
+                                  tolerance=tolerance, round_decimals=round_decimals,
+                                  learning_rate=learning_rate, choice=choice,
+                                  max_parameters=max_parameters, progress=progress)
+    if asked is not None or follows_credit != 1.0:
+        raise OptionError(f"--asked and --follows-credit go with --format {GRADESCOPE} "
+                          "(to grade a class: backcalc grade)",
+                          option="asked" if asked is not None else "follows_credit")
+    loaded = load_input(network, max_parameters)
+    if isinstance(loaded, Graph):
+        from .graph_check import check_graph
+        return check_graph(loaded, answers, tolerance=tolerance, round_decimals=round_decimals,
+                           learning_rate=learning_rate, choice=choice, progress=progress)
+    net = with_rounding(loaded, round_decimals)
     warnings = list(net.warnings)
-    if isinstance(answers, (dict, list)):
-        display, path = GIVEN, None
-        check_target(choice.path, choice.force, [source_of(net)])
-        given = parse_answers(answers_text(answers), net, display, warnings)
-    else:
-        path, display = resolve_answers(str(answers))
-        check_target(choice.path, choice.force, [source_of(net), path])
-        given = load_answers(path, net, display, warnings)
+    path, display, given = read_given(answers, net, choice, warnings)
     with counting(progress, None):
         result = check_answers(net, given, tolerance=tolerance, learning_rate=learning_rate)
     rate = net.learning_rate if learning_rate is None else learning_rate
@@ -60,6 +74,18 @@ def check(network: NetworkInput, answers: AnswersInput, *, tolerance: float | No
                     lambda: record_rows(check_records(result)))
     return CheckOutcome(output, choice, status=0 if result.passed else 1, check=result,
                         warnings=warnings)
+
+
+def read_given(answers: AnswersInput, net: Network, choice: Choice,
+               warnings: list[str]) -> tuple[Path | None, str, list[Answer]]:
+    """The answers given (a file, a bundled seed's, or a dict) read against ``net``, once
+    the output file is known not to overwrite an input: (path, name shown, answers)."""
+    if isinstance(answers, (dict, list)):
+        check_target(choice.path, choice.force, [source_of(net)])
+        return None, GIVEN, parse_answers(answers_text(answers), net, GIVEN, warnings)
+    path, display = resolve_answers(str(answers))
+    check_target(choice.path, choice.force, [source_of(net), path])
+    return path, display, load_answers(path, net, display, warnings)
 
 
 def answers_text(answers: dict | list) -> str:

@@ -12,7 +12,7 @@ import io
 import re
 from dataclasses import replace
 
-from ..formats import FORMATS, Choice, Output
+from ..formats import Choice, Output, format_named
 
 SCOPE = "backcalc-output"
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
@@ -30,7 +30,7 @@ class Displayed:
         one chosen), with the chosen precision and rows."""
         chosen = replace(self.choice, format=format or self.choice.format, path=None)
         buffer = io.StringIO()
-        FORMATS[chosen.format].write(self.output, chosen, buffer)
+        format_named(chosen.format).write(self.output, chosen, buffer)
         return buffer.getvalue()
 
     def _repr_html_(self) -> str:

@@ -3,7 +3,7 @@
 `run` and `step` save the graph after their last update as the state
 (``.backcalc/state.yaml``), as they do a network, so that `step` continues from it bit
 for bit; like a network's, the state is saved once the output is written (``defer``).
-`show` and `check` on graphs are not built yet and refuse a graph file in one line."""
+`show` on a graph is in ``graph_view``, `check` in ``graph_check``."""
 
 from __future__ import annotations
 

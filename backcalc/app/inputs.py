@@ -16,13 +16,15 @@ NetworkInput = str | Path | Network
 """A network file's path, a bundled example's name (``"mazur"``), or a ``Network``."""
 
 
-def load(network: NetworkInput, max_parameters: int = MAX_PARAMETERS) -> Network:
+def load(network: NetworkInput, max_parameters: int = MAX_PARAMETERS,
+         use: str = "this command") -> Network:
     """The network, read and checked (a ``Network`` is taken as it is); a graph file is
-    refused: only run, step and gradcheck know graphs yet."""
+    refused, naming the ``use`` that takes networks only."""
     loaded = load_input(network, max_parameters)
     if isinstance(loaded, Graph):
-        raise InputError("show/check on computational graphs is not built yet (a file with "
-                         "nodes works with run and gradcheck)", file=loaded.source)
+        raise InputError(f"{use} does not take a computational graph (a file with nodes "
+                         "works with run, step, check, show and gradcheck)",
+                         file=loaded.source)
     return loaded
 
 

@@ -19,7 +19,15 @@ def new(arch: str, *, activation: str | None = None, loss: str | None = None,
         dropout: float | None = None,
         output: str | Path | None = None, force: bool = False) -> FileText:
     """A network file to edit, from layer sizes such as ``"2-3-1"`` (options as for
-    `backcalc new`); written to ``output`` when given (never over a file unless ``force``)."""
+    `backcalc new`); written to ``output`` when given (never over a file unless ``force``).
+    ``arch="graph"``: a computational graph file instead (only ``name`` applies)."""
+    from ..graph_scaffold import KEYWORD
+    if arch == KEYWORD:
+        given = dict(activation=activation, loss=loss, learning_rate=learning_rate, seed=seed,
+                     weights=weights, biases=biases, input=input, target=target, l2=l2,
+                     l2_form=l2_form, optimizer=optimizer, momentum=momentum,
+                     nesterov=nesterov or None, dropout=dropout)
+        return _new_graph(name, output, force, given)
     from ..scaffold import Request, scaffold
     request = Request(arch, activation=activation, loss=loss, learning_rate=learning_rate,
                       seed=seed, weights=weights, biases=biases, input=input, target=target,
@@ -31,13 +39,28 @@ def new(arch: str, *, activation: str | None = None, loss: str | None = None,
                     f"{output}`.")
 
 
+def _new_graph(name: str | None, output: str | Path | None, force: bool,
+               given: dict) -> FileText:
+    """``backcalc new graph``: the network options are refused, one line naming the first."""
+    from ..errors import InputError
+    from ..graph_scaffold import graph_scaffold
+    for option, value in given.items():
+        if value is not None:
+            raise InputError("a network's option; `backcalc new graph` takes only --name, "
+                             "-o and --force", field="--" + option.replace("_", "-"))
+    text = graph_scaffold(name, visible(str(output)) if output is not None else None)
+    return _written(text, output, force,
+                    f"Graph written to {output}; edit its inputs and nodes, then `backcalc "
+                    f"run {output}`.")
+
+
 def schema(output: str | Path | None = None, force: bool = False) -> FileText:
-    """The JSON Schema of a network file; written to ``output`` when given."""
-    from ..schema import schema_text
+    """The JSON Schema of a network or graph file; written to ``output`` when given."""
+    from ..graph_schema import schema_text
     target = Path(output) if output is not None else None
     return _written(schema_text(), output, force,
-                    f"Schema written to {output}; point a network file at it with its first "
-                    f"line: # yaml-language-server: $schema={target.name if target else ''}",
+                    f"Schema written to {output}; point a network or graph file at it with its "
+                    f"first line: # yaml-language-server: $schema={target.name if target else ''}",
                     language="json")
 
 
