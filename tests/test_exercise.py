@@ -274,7 +274,7 @@ def test_the_same_command_writes_the_same_bytes(tmp_path, monkeypatch):
         exercise(*args)
         trees.append(tree("ex"))
     assert trees[0] == trees[1]
-    assert len(trees[0]) == 5          # 3 variants, asked.yaml, moodle.xml
+    assert len(trees[0]) == 11         # 3 variants, sheets and keys, asked.yaml, moodle.xml
     exercise(*args[:6], "12", "-o", "other")
     assert tree("other")["variants/01.yaml"] != trees[0]["variants/01.yaml"]
 
@@ -300,7 +300,9 @@ def test_the_header_command_writes_the_variant_again(options, tmp_path, monkeypa
         monkeypatch.chdir(elsewhere)
         invoke(*command)
         assert (elsewhere / "ex" / "variants" / path.name).read_bytes() == path.read_bytes()
-        assert [p.name for p in (elsewhere / "ex").rglob("*")] == ["variants", path.name]
+        assert sorted(str(p.relative_to(elsewhere / "ex"))
+                      for p in (elsewhere / "ex").rglob("*") if p.is_file()) == \
+            [f"keys/{path.stem}.md", f"sheets/{path.stem}.md", f"variants/{path.name}"]
         monkeypatch.chdir(tmp_path)
 
 
@@ -467,3 +469,27 @@ def test_moodle_holds_one_question_per_variant_with_run_s_values_and_check_s_sli
                 assert entry["verdict"] == "wrong" and entry["slips"], (label, entry)
                 tried += 1
     assert tried == 12
+
+
+# --- sheets and keys ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("fmt", "extension"), [("markdown", "md"), ("latex", "tex"),
+                                                 ("html", "html")])
+def test_each_variant_has_a_sheet_without_answers_and_a_key_with_run_s_values(fmt,
+                                                                              extension):
+    sizes = [2, 2, 1]
+    exercise("2-2-1", "--variants", "2", "--seed", "6", "--format", fmt, "-o", "ex")
+    for path in variants("ex"):
+        sheet = Path("ex/sheets", f"{path.stem}.{extension}").read_text(encoding="utf-8")
+        key = Path("ex/keys", f"{path.stem}.{extension}").read_text(encoding="utf-8")
+        document = run_json("run", str(path))
+        for (_, name), value in asked_values(document, "ex", sizes).items():
+            written = f"{abs(value):.4f}"       # to --answer-decimals (4); LaTeX writes $- 1.2$
+            if written.endswith("0"):           # 0.5250 may be written 0.525 elsewhere
+                continue
+            assert written in key, (name, written)
+            assert written not in sheet, (name, written)
+        for name in ("dL/dw5", "w6+", "b3+"):    # (markdown writes z1_1 as z1\\_1)
+            assert name in sheet and name in key
+    assert sorted(p.name for p in Path("ex").iterdir()) == \
+        ["asked.yaml", "keys", "moodle.xml", "sheets", "variants"]

@@ -67,15 +67,20 @@ def exercise(arch: str, *, output: str | Path, activation: str | None = None,
 def _summary(plan, template, found: list, folder: Path, report: dict) -> str:
     count = len(found)
     draws = [variant.draws for variant in found]
-    names = (f"{found[0].id}.yaml" if count == 1 else
-             f"{found[0].id}.yaml … {found[-1].id}.yaml")
-    whole = plan.request.id is None
-    written = (f", asked.yaml ({len(template.asked)} values asked of each) and moodle.xml "
-               f"({count} Cloze question{'s' if count != 1 else ''}{_merged(report)})"
-               if whole else "")
-    return (f"Wrote {count} variant{'s' if count != 1 else ''} of a {plan.request.arch} "
-            f"exercise to {folder}: variants/{names}{written}. Numbers found in "
-            f"{sum(draws):,} draw{'s' if sum(draws) != 1 else ''}"
+    ext = plan.extension
+    if plan.request.id is not None:
+        only = found[0].id
+        written = (f"variant {only} of a {plan.request.arch} exercise to {folder}: "
+                   f"variants/{only}.yaml, sheets/{only}.{ext} and keys/{only}.{ext}")
+    else:
+        names = found[0].id if count == 1 else f"{found[0].id} … {found[-1].id}"
+        written = (f"{count} variant{'s' if count != 1 else ''} of a {plan.request.arch} "
+                   f"exercise to {folder}: variants/, sheets/ and keys/ ({names}; "
+                   f"{plan.format}), asked.yaml ({len(template.asked)} values asked of "
+                   f"each) and moodle.xml ({count} Cloze question{'s' if count != 1 else ''}"
+                   f"{_merged(report)})")
+    return (f"Wrote {written}. Numbers found in {sum(draws):,} draw"
+            f"{'s' if sum(draws) != 1 else ''}"
             + (f" (at most {max(draws):,} for one variant)" if count > 1 else "")
             + ". Each variant's first lines hold the command that writes it again.")
 

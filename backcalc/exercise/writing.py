@@ -3,6 +3,10 @@
 * ``variants/<id>.yaml`` — each variant's network file (``variant_file``);
 * ``asked.yaml``         — what was asked, an answers file with every value left empty
   (``grade --asked`` reads it; the same keys for every variant);
+* ``sheets/<id>.<ext>``  — each variant's question sheet (``exercise_sheets.sheet``):
+  the network as a figure and as tables, what to compute, the answers file to fill in;
+* ``keys/<id>.<ext>``    — each variant's answer key (``exercise_sheets.key``): the
+  worked solution, then every asked value to --answer-decimals;
 * ``moodle.xml``         — the Moodle quiz (``moodle_questions``, ``moodle``).
 
 With --id (one variant written again) only that variant's own files are written: the
@@ -23,6 +27,8 @@ from .request import Exercise
 
 ASKED = "asked.yaml"
 VARIANTS = "variants"
+SHEETS = "sheets"
+KEYS = "keys"
 MOODLE = "moodle.xml"
 
 
@@ -37,6 +43,23 @@ def asked_text(exercise: Exercise, template) -> str:
               "same keys.",
               f"Written by: {exercise.request.command()}"]
     return answers_text(blocks_of(template.asked), template.network, header=header)
+
+
+def asked_blocks(template) -> list[dict]:
+    """What is asked as ``exercise_sheets`` takes it: blocks of keys (values None), a
+    ``sample`` on each sample's own block when there are several."""
+    several = len(template.network.samples) > 1
+    blocks: list[dict] = []
+    for sample, keys in blocks_of(template.asked):
+        if several or not blocks:
+            blocks.append({"sample": sample + 1} if several and sample is not None else {})
+        blocks[-1].update(dict.fromkeys(keys))
+    return blocks
+
+
+def _per_variant(folder_name: str) -> Callable[[Exercise, Path], list[Path]]:
+    return lambda exercise, folder: [folder / folder_name / f"{variant_id}.{exercise.extension}"
+                                     for variant_id in exercise.ids]
 
 
 @dataclass(frozen=True)
@@ -61,6 +84,24 @@ def _asked_texts(exercise, template, variants, folder, report) -> dict[Path, str
     return {folder / ASKED: asked_text(exercise, template)}
 
 
+def _sheet_texts(exercise, template, variants, folder, report) -> dict[Path, str]:
+    from ..exercise_sheets import sheet
+    asked = asked_blocks(template)
+    return {folder / SHEETS / f"{variant.id}.{exercise.extension}":
+            sheet(variant.network, asked, fmt=exercise.format, title=variant.network.title)
+            for variant in variants}
+
+
+def _key_texts(exercise, template, variants, folder, report) -> dict[Path, str]:
+    from ..exercise_sheets import key
+    asked = asked_blocks(template)
+    return {folder / KEYS / f"{variant.id}.{exercise.extension}":
+            key(variant.network, asked, fmt=exercise.format,
+                title=f"{variant.network.title}: answer key",
+                answer_decimals=exercise.answer_decimals)
+            for variant in variants}
+
+
 def _moodle_texts(exercise, template, variants, folder, report) -> dict[Path, str]:
     from .moodle_questions import moodle_text
     text, report["merged"] = moodle_text(exercise, template, variants)
@@ -72,6 +113,8 @@ OUTPUTS = (
                                                  for variant_id in exercise.ids],
            _variant_texts),
     Output("asked", lambda exercise, folder: [folder / ASKED], _asked_texts, whole=True),
+    Output("sheets", _per_variant(SHEETS), _sheet_texts),
+    Output("keys", _per_variant(KEYS), _key_texts),
     Output("moodle", lambda exercise, folder: [folder / MOODLE], _moodle_texts, whole=True),
 )
 
