@@ -493,3 +493,16 @@ def test_each_variant_has_a_sheet_without_answers_and_a_key_with_run_s_values(fm
             assert name in sheet and name in key
     assert sorted(p.name for p in Path("ex").iterdir()) == \
         ["asked.yaml", "keys", "moodle.xml", "sheets", "variants"]
+
+
+def test_grade_takes_asked_yaml_and_the_variants_folder():
+    exercise("2-2-1", "--activation", "tanh", "--samples", "2", "--variants", "2", "--seed",
+             "3", "-o", "ex")
+    Path("subs").mkdir()
+    Path("subs/01.yaml").write_text("sample: 2\nz1_1: 0.1\n", encoding="utf-8")
+    result = invoke("grade", "ex/variants", "subs", "--asked", "ex/asked.yaml",
+                    "--format", "json")
+    (student,) = json.loads(result.stdout)["students"]
+    # 2 samples × (z, a, ∂L/∂a, δ) × 3 neurons, the loss, 6 weights' and 3 biases'
+    # gradients and updated values: 24 + 1 + 18 asked, one of them answered
+    assert student["missing"] == 24 + 1 + 18 - 1
