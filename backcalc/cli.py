@@ -705,7 +705,7 @@ def new(arch, activation, loss, learning_rate, l2, l2_form, optimizer, momentum,
 @click.option("--force", is_flag=True, help="Replace files of the folder that exist.")
 def exercise(arch, output, variants, students, variant_id, activation, loss, learning_rate,
              samples, seed, decimals, answer_decimals, ask, fmt, max_draws, force):
-    """Write a hand-computable exercise: variants, what is asked, sheets, keys, Moodle.
+    """Write hand-computable exercises for a class: variants, sheets, keys, Moodle.
 
     ARCH is the layer sizes joined by '-', as for `backcalc new`.  Each variant
     is a network file of numbers meant for a hand calculation (--decimals
