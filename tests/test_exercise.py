@@ -378,6 +378,21 @@ def test_a_network_too_large_to_work_by_hand_is_refused():
 
 # --- rosters ------------------------------------------------------------------------------------
 
+def test_a_spreadsheet_s_roster_with_semicolons_and_a_byte_order_mark():
+    Path("class.csv").write_bytes("\ufeffEmail;Name\r\nana@uni.edu;Ana\r\nbo@uni.edu;Bo\r\n"
+                                  .encode("utf-8"))
+    exercise("1-1", "--students", "class.csv", "-o", "ex")
+    assert [p.stem for p in variants("ex")] == ["ana_uni.edu", "bo_uni.edu"]
+
+
+def test_students_and_variants_are_one_or_the_other():
+    Path("class.csv").write_text("ana\n", encoding="utf-8")
+    line = error_line(run_cli("exercise", "2-2-1", "--variants", "3", "--students",
+                              "class.csv", "-o", "ex"))
+    assert line == ("Error: --students: give one of --variants, --students and --id, found "
+                    "--variants and --students")
+
+
 def test_a_roster_names_the_variants():
     Path("class.csv").write_text("Student ID,Name\nana,Ana B\n\nbo b,Bo\nJosé,J\n",
                                  encoding="utf-8")
