@@ -56,7 +56,8 @@ def examples_table(examples) -> None:
     for example in examples:
         table.add_row(example.name, example.description)
     console().print(table)
-    click.echo("Run one with `backcalc run NAME`; copy it with `backcalc run NAME --save my.yaml`.")
+    click.echo("Run one with `backcalc run NAME`; `--save my.yaml` keeps it after the "
+               "update, a file of your own.")
 
 
 def write_text(result) -> None:

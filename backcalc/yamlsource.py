@@ -265,7 +265,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> InputError
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "cannot be parsed"
     if problem == "but found another document":
-        problem = "found a second document (after ---); a network file holds one"
+        problem = "found a second document (after ---); a file holds one"
     message = f"invalid YAML: {problem}"
     tab = mark is not None and ("tab" in problem or _char_at(text, mark.line, mark.column) == "\t")
     start = exc.context_mark

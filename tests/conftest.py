@@ -28,6 +28,7 @@ else is running, and a slow example is not a wrong one.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -50,3 +51,17 @@ def in_tmp(tmp_path, monkeypatch):
     """Run the test in its own empty folder; the folder's path."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Fail a test that leaves `.backcalc/` in the folder pytest runs from (the checkout):
+    a command run there saves its state beside the project's own files.  (A hook, not an
+    autouse fixture, so that hypothesis's tests take it too.)"""
+    state = Path(item.config.invocation_params.dir) / ".backcalc"
+    existed = state.exists()
+    yield
+    if not existed and state.exists():
+        shutil.rmtree(state, ignore_errors=True)
+        pytest.fail(f"{item.nodeid} wrote {state}: run its commands in a folder of its own "
+                    "(the in_tmp fixture)", pytrace=False)

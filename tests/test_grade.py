@@ -464,3 +464,33 @@ def test_progress_is_one_unit_a_submission():
     heard = []
     backcalc.grade("mazur", "a", progress=lambda done, total: heard.append((done, total)))
     assert heard == [(0, 3), (1, 3), (2, 3), (3, 3)]
+
+
+def test_the_asked_file_in_the_class_folder_is_not_a_student():
+    # asked.yaml kept beside the answers is the teacher's: never a row.
+    write("class/ana.yaml", RIGHT)
+    write("class/asked.yaml", ASKED)
+    rows = rows_of("mazur", "class", "--asked", "class/asked.yaml")
+    assert list(rows) == ["ana"]
+    # ana gave 5 of the 6 asked answers, all right (a1_1 not given): 5/6
+    assert rows["ana"]["score"] == pytest.approx(5 / 6)
+
+
+def test_an_upper_case_extension_is_a_submission_too():
+    write("class/ana.YAML", RIGHT)
+    write("class/ben.Yml", MISSING_HALF)
+    write("class/notes.txt", "not an answers file")
+    rows = rows_of("mazur", "class")
+    assert list(rows) == ["ana", "ben"]
+    assert rows["ana"]["score"] == 1.0 and rows["ben"]["score"] == 0.0
+
+
+@pytest.mark.parametrize(("score", "shown"), [
+    (0.8125, 0.813),          # 13/16: half up, as a teacher rounds (round() gives 0.812)
+    (0.0625, 0.063),          # 1/16
+    (5 / 6, 0.833),
+    (1.0, 1.0),
+])
+def test_the_table_rounds_scores_half_up(score, shown):
+    from backcalc.app.class_grading import _shown_score
+    assert _shown_score(score) == shown

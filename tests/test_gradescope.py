@@ -207,3 +207,12 @@ def test_the_autograder_leaves_results_when_backcalc_cannot_run():
     assert document["score"] == 0 and document["tests"] == []
     assert document["output"] == ("The autograder could not check this submission "
                                   "(backcalc exit status 127); please tell your teacher.")
+
+
+@needs_bash
+def test_the_autograder_takes_a_file_named_like_an_option():
+    # A student's `--help.yaml` is a file to check, not an option of backcalc's.
+    root = autograder_root(None)
+    (root / "submission" / "--help.yaml").write_text(RIGHT)
+    document = run_autograder(root, backcalc_on_path(Path("bin")))
+    assert document["score"] == 5 and document["max_score"] == 6     # a1_1 not answered

@@ -49,6 +49,7 @@ def mazur():
     return load_network(*resolve("mazur"))
 
 
+@pytest.mark.usefixtures("in_tmp")
 def test_the_json_carries_what_spec_shows_and_no_f_prime():
     # SPEC "JSON output": {"z", "a", "dL_da", "delta"} per layer; f′ is not in it; SPEC
     # "Regularisation …, dropout": a layer with dropout gets "a_dropout" beside "a".
@@ -65,6 +66,7 @@ def test_the_json_carries_what_spec_shows_and_no_f_prime():
     assert list(sample["layers"][0]) == ["z", "a", "dL_da", "delta"]    # (no dropout)
 
 
+@pytest.mark.usefixtures("in_tmp")
 def test_the_csv_names_every_quantity_as_the_catalogue_does():
     out = invoke("run", "mazur", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out.stdout)))

@@ -117,7 +117,7 @@ CASES = [
      "indent with spaces, YAML does not allow tabs there"),
     ("yaml-two-documents", BASE + "---\nname: second\n",
      "net.yaml:12:1: invalid YAML: found a second document (after ---); "
-     "a network file holds one"),
+     "a file holds one"),
     ("empty-file", "",
      "net.yaml:1: the file is empty, expected a YAML mapping of keys "
      "(input, target, loss, learning_rate, layers, …)"),

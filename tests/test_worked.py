@@ -19,6 +19,8 @@ from backcalc.netfile import parse_network_text
 from backcalc.worked import build, evaluate
 
 from helpers import bundled_network, run_cli
+
+pytestmark = pytest.mark.usefixtures("in_tmp")      # run writes .backcalc/ where it runs
 from network_builders import network_text, random_222, valid_output
 
 

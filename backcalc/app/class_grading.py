@@ -12,6 +12,7 @@ the output (``-o``).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,8 +67,12 @@ def grade(network: NetworkInput, submissions, *, asked: str | Path | None = None
     if not 0 <= follows_credit <= 1:
         raise InputError(f"expected a follows credit from 0 to 1, found {follows_credit}",
                          field="follows_credit")
+    # The --asked file may sit in the folder of submissions (the class's folder): it is
+    # the teacher's, never a student's.  (An -o report there is still refused as an input:
+    # left out, `-o subs/ana.yaml --force` would write over a student's file.)
+    teachers = [Path(asked)] if asked is not None else []
     handed_in = list_submissions([submissions] if isinstance(submissions, (str, Path))
-                                 else list(submissions))
+                                 else list(submissions), leaving_out=teachers)
     networks = Networks(network, max_parameters)
     asked_file = read_asked(asked) if asked is not None else None
     check_target(choice.path, choice.force, [*networks.sources(), *(s.path for s in handed_in),
@@ -113,15 +118,17 @@ def _row(submission: Submission, networks: Networks, asked, follows_credit: floa
 
 # --- what was handed in --------------------------------------------------------------------
 
-def list_submissions(given: list) -> list[Submission]:
-    """The answers files: each file given, and each folder's, sorted by name.  A name
-    that is no file (or a bundled seed's answers) is kept: reading it fails in its row."""
+def list_submissions(given: list, leaving_out: Sequence[Path] = ()) -> list[Submission]:
+    """The answers files: each file given, and each folder's, sorted by name, except a
+    folder's files that are one of ``leaving_out``.  A name that is no file (or a bundled
+    seed's answers) is kept: reading it fails in its row."""
     found: list[Submission] = []
     for item in given:
         text = os.fsdecode(item)
         path = Path(text)
         if path.is_dir():
-            names = _files_in(path, text)
+            names = [name for name in _files_in(path, text)
+                     if not any(same_file(path / name, other) for other in leaving_out)]
             if not names:
                 raise InputError("the folder holds no answers files (*.yaml or *.yml)",
                                  file=text)
@@ -144,7 +151,7 @@ def _files_in(folder: Path, shown: str) -> list[str]:
         raise InputError(f"cannot list the folder ({error.strerror or error})",
                          file=shown) from None
     return sorted(name for name in names
-                  if name.endswith(ANSWERS_SUFFIXES) and not name.startswith("."))
+                  if name.lower().endswith(ANSWERS_SUFFIXES) and not name.startswith("."))
 
 
 def _one_each(found: list[Submission]) -> list[Submission]:
@@ -236,7 +243,11 @@ SCORE_DECIMALS = 3
 
 
 def _shown_score(score: float) -> float:
-    return round(score, SCORE_DECIMALS)
+    """The score to SCORE_DECIMALS, half up as a teacher rounds (0.8125 → 0.813; Python's
+    round goes to even, 0.812)."""
+    from decimal import ROUND_HALF_UP, Decimal
+    return float(Decimal(repr(score)).quantize(Decimal(1).scaleb(-SCORE_DECIMALS),
+                                               ROUND_HALF_UP))
 
 
 @dataclass
