@@ -521,3 +521,23 @@ def test_grade_takes_asked_yaml_and_the_variants_folder():
     # 2 samples × (z, a, ∂L/∂a, δ) × 3 neurons, the loss, 6 weights' and 3 biases'
     # gradients and updated values: 24 + 1 + 18 asked, one of them answered
     assert student["missing"] == 24 + 1 + 18 - 1
+
+
+def test_variants_that_drew_the_same_numbers_are_named():
+    summary = exercise("1-1", "--activation", "linear", "--decimals", "0", "--variants",
+                       "30", "-o", "ex")
+    named = re.search(r"Variants (.*) drew the same numbers", summary).group(1)
+
+    def numbers(stem: str) -> dict:
+        network = yaml.safe_load(Path("ex/variants", f"{stem}.yaml").read_text())
+        return {k: v for k, v in network.items() if k != "name"}
+    for pair in named.split("; "):
+        one, other = pair.split(" and ")
+        assert numbers(one) == numbers(other)
+    # every variant whose numbers an earlier one has is named, after its first twin
+    seconds = {pair.split(" and ")[1] for pair in named.split("; ")}
+    stems = [p.stem for p in variants("ex")]
+    repeated = {other for i, one in enumerate(stems) for other in stems[i + 1:]
+                if numbers(one) == numbers(other)}
+    assert repeated == seconds
+    assert "drew the same numbers" not in exercise("2-2-1", "--variants", "5", "-o", "big")

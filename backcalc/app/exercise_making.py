@@ -82,7 +82,29 @@ def _summary(plan, template, found: list, folder: Path, report: dict) -> str:
     return (f"Wrote {written}. Numbers found in {sum(draws):,} draw"
             f"{'s' if sum(draws) != 1 else ''}"
             + (f" (at most {max(draws):,} for one variant)" if count > 1 else "")
-            + ". Each variant's first lines hold the command that writes it again.")
+            + ". Each variant's first lines hold the command that writes it again."
+            + _twins(found))
+
+
+def _twins(found: list) -> str:
+    """A sentence naming variants that drew the same numbers ("" when none did): each
+    variant's numbers depend on its id alone, so they are not drawn again."""
+    seen: dict[tuple, str] = {}
+    pairs = []
+    for variant in found:
+        network = variant.network
+        numbers = (tuple(v for layer in network.layers
+                         for v in (*layer.weights.ravel(), *layer.biases.ravel())),
+                   tuple(v for sample in network.samples
+                         for v in (*sample.input, *sample.target)))
+        if numbers in seen:
+            pairs.append(f"{seen[numbers]} and {variant.id}")
+        else:
+            seen[numbers] = variant.id
+    if not pairs:
+        return ""
+    return (f" Variants {'; '.join(pairs)} drew the same numbers (a network this small has "
+            "few to draw from): give more --decimals, or a larger network, for more.")
 
 
 def _merged(report: dict) -> str:
