@@ -370,6 +370,13 @@ def test_bad_options_are_one_line(args, expected):
     assert error_line(run_cli("exercise", "2-2-1", *args, "-o", "ex")) == expected
 
 
+def test_asking_for_nothing_the_network_has_is_refused():
+    line = error_line(run_cli("exercise", "2-3", "--activation", "softmax", "--loss", "ce",
+                              "--ask", "fprime", "-o", "ex"))
+    assert line == ("Error: --ask: fprime asks nothing of this network (a softmax layer has "
+                    "no f′ of its own); ask for something else too")
+
+
 def test_a_network_too_large_to_work_by_hand_is_refused():
     line = error_line(run_cli("exercise", "8-8-8", "-o", "ex"))
     assert line == ("Error: ARCH: 8-8-8 has 144 weights and biases; an exercise has at most "

@@ -155,6 +155,10 @@ def plan(worked, kinds: list[str]) -> list[Asked]:
     from ..check import _key, _places
     network = worked.network
     blocks = _blocks(network, kinds)
+    if not blocks:
+        raise InputError(f"{', '.join(kinds)} ask{'s' if len(kinds) == 1 else ''} nothing of "
+                         "this network (a softmax layer has no f′ of its own); ask for "
+                         "something else too", field="--ask")
     text = answers_text(blocks, network, fill=lambda key: "0")
     answers = parse_answers(text, network, "<asked>")
     places = _places(worked)
