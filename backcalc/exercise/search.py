@@ -112,7 +112,7 @@ def _kept(exercise: Exercise, template: Template, variant_id: str, numbers: Draw
     network = parse_network_text(text, f"variants/{variant_id}.yaml")
     calc = Calculation(network, train(network, 1), template.asked, 0.0)
     worked = calc.worked
-    values = {item: calc.value(item) for item in template.asked}
+    values = {item: worked.index[item.where].value for item in template.asked}
     return Variant(variant_id, text, network, number, worked, values,
                    slip_values_of(worked, template.asked))
 
