@@ -10,7 +10,8 @@ One concern a module, in the order the command uses them:
 * ``constraints``  — SPEC's constraints on a drawn calculation, each with its name;
 * ``search``       — drawing until every constraint holds, a bounded number of times;
 * ``variant_file`` — a variant as a network file, its header the command remaking it;
-* ``writing``      — the files of DIR.
+* ``moodle_questions`` — the Moodle quiz's questions (``moodle`` writes the XML);
+* ``writing``      — the files of DIR (sheets and keys by ``exercise_sheets``).
 
 Nothing here prints or exits; errors are ``InputError``s (the command line's one line).
 """
