@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..quantities import (
@@ -33,6 +34,9 @@ from ..quantities import (
     QuantityKind,
     Z,
 )
+
+if TYPE_CHECKING:
+    from ..worked import Key
 
 DEFAULT_ASK = "z,a,loss,dL/da,delta,dL/dW,dL/db,W+,b+"
 
@@ -144,7 +148,7 @@ class Asked:
 
     key: str
     sample: int | None
-    where: object                  # worked.Key
+    where: Key
 
 
 def plan(worked, kinds: list[str]) -> list[Asked]:
