@@ -667,5 +667,65 @@ def new(arch, activation, loss, learning_rate, l2, l2_form, optimizer, momentum,
                                 output=output, force=force))
 
 
+@cli.command()
+@click.argument("arch")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="The folder to write the exercise into.")
+@click.option("--variants", type=click.IntRange(1, 1000), default=None, metavar="N",
+              help="How many variants, named 01…N [default: 1].")
+@click.option("--students", type=FileName("file"), default=None, metavar="ROSTER.csv",
+              help="One variant per student, named by the roster's first column.")
+@click.option("--id", "variant_id", default=None, metavar="ID",
+              help="Only the variant ID (as each variant's header writes it again).")
+@click.option("--activation", default=None, metavar="NAMES",
+              help="One activation per layer, separated by commas, or one for every layer "
+                   "[default: sigmoid].")
+@click.option("--loss", default=None, metavar="NAME",
+              help="The loss [default: half_squared_error].")
+@click.option("--learning-rate", "learning_rate", type=NonNegativeNumber(), default=None,
+              help="The learning rate [default: 0.5].")
+@click.option("--samples", type=click.IntRange(1, 8), default=None, metavar="N",
+              help="Samples in each variant, updated as one batch [default: 1].")
+@click.option("--seed", default=None, metavar="N", help="Seed of the numbers [default: 0].")
+@click.option("--decimals", type=click.IntRange(0, 3), default=None, metavar="D",
+              help="Decimals of the inputs, weights and biases [default: 1].")
+@click.option("--answer-decimals", "answer_decimals", type=click.IntRange(0, 10),
+              default=None, metavar="D",
+              help="Decimals the answers are given to; no slip may give the same "
+                   "[default: 4].")
+@click.option("--ask", default=None, metavar="KINDS",
+              help="What to ask, separated by commas, of z, a, fprime, dL/da, delta, "
+                   "sample_loss, loss, dL/dW, dL/db, W+, b+ [default: "
+                   "z,a,loss,dL/da,delta,dL/dW,dL/db,W+,b+].")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "latex", "html"]),
+              default=None, help="The sheets' and keys' format [default: markdown].")
+@click.option("--max-draws", "max_draws", type=click.IntRange(min=1), default=None,
+              metavar="N", help="Draws tried per variant before giving up [default: "
+                                "10000].")
+@click.option("--force", is_flag=True, help="Replace files of the folder that exist.")
+def exercise(arch, output, variants, students, variant_id, activation, loss, learning_rate,
+             samples, seed, decimals, answer_decimals, ask, fmt, max_draws, force):
+    """Write hand-computable exercises for a class: variants, sheets, keys, Moodle.
+
+    ARCH is the layer sizes joined by '-', as for `backcalc new`.  Each variant
+    is a network file of numbers meant for a hand calculation (--decimals
+    decimals, no ReLU input near its kink, no saturated sigmoid, every asked
+    value at least 0.001, no slip giving an asked value within a unit of
+    --answer-decimals of the right one), drawn again until they are; its first
+    lines hold the command that writes it again.  asked.yaml lists what was
+    asked, for `backcalc grade --asked`.
+
+    Example: backcalc exercise 2-2-1 --variants 30 --seed 1 -o ex
+    """
+    with progress_bar("Drawing variants", "variants", wanted()) as progress:
+        result = app.exercise(arch, output=output, activation=activation, loss=loss,
+                              learning_rate=learning_rate, samples=samples, seed=seed,
+                              decimals=decimals, answer_decimals=answer_decimals, ask=ask,
+                              format=fmt, max_draws=max_draws, variants=variants,
+                              students=students, id=variant_id, force=force,
+                              progress=progress)
+    terminal.write_text(result)
+
+
 def main() -> None:
     cli(prog_name="backcalc")

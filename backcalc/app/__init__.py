@@ -23,6 +23,7 @@ _HOMES = {
     "show": "drawing_view",
     "new": "starting_files", "schema": "starting_files",
     "examples": "example_list",
+    "exercise": "exercise_making",
 }
 
 __all__ = sorted(_HOMES)
