@@ -141,7 +141,14 @@ class _Parser:
                                   "of many terms nests one level a term)", at + 1)
         return Apply(op, operands, start, end, at, depth)
 
+    def _consumed_end(self) -> int:
+        """Where the last token taken ends: an operation's span ends there, so that it
+        holds its operands' parentheses (``(a) * (c)``, not ``a) * (c``)."""
+        last = self.tokens[self.index - 1]
+        return last.start + len(last.text)
+
     def _expression(self, floor: int) -> Expr:
+        start = self.token.start
         left = self.prefix()
         while self.token.kind == "op" and self.token.text in _BINARY:
             power = _BINARY[self.token.text]
@@ -150,7 +157,8 @@ class _Parser:
             op = self.take()
             # ** is right-associative; its right side may start with a unary minus (prefix)
             right = self.expression(power - 1 if op.text in _RIGHT else power)
-            left = self.applied(op.text, (left, right), left.start, right.end, op.start)
+            left = self.applied(op.text, (left, right), start, self._consumed_end(),
+                                op.start)
         return left
 
     def prefix(self) -> Expr:
@@ -173,7 +181,8 @@ class _Parser:
         if token.kind == "op" and token.text == "-":
             self.take()
             operand = self.expression(_UNARY)
-            return self.applied("neg", (operand,), token.start, operand.end, token.start)
+            return self.applied("neg", (operand,), token.start, self._consumed_end(),
+                                token.start)
         if token.kind == "op" and token.text == "(":
             self.take()
             inner = self.expression()

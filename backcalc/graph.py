@@ -64,6 +64,16 @@ class Entry:
     upstream: float = 0.0
 
 
+def _enclosed(text: str) -> bool:
+    """Whether ``text`` is one parenthesized whole: ``(x - 3)``, not ``(a) + (b)``."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index < len(text) - 1:
+            return False
+    return text.startswith("(")
+
+
 @dataclass(frozen=True)
 class Ref:
     index: int
@@ -96,6 +106,23 @@ class Calculation:
         if isinstance(operand, Ref):
             return self.entries[operand.index].label
         return operand if isinstance(operand, str) else f"{operand:g}"
+
+    def operand_text(self, operand) -> str:
+        """An operand as a message names it: a name, or an operation's sub-expression as
+        written (``x - 2``), never its internal label ``f.1``."""
+        if isinstance(operand, Ref):
+            return self.entries[operand.index].text
+        return self.operand_label(operand)
+
+    def operand_symbol(self, operand) -> str:
+        """What follows ∂ for an operand: its text, in parentheses when an operator joins
+        it (``∂f/∂(x * 10)``, but ``∂f/∂x`` and ``∂f/∂sqrt(p)``)."""
+        text = self.operand_text(operand)
+        if isinstance(operand, Ref):
+            operation = OPERATIONS[self.entries[operand.index].op]
+            if (operation.infix or operation.name == "neg") and not _enclosed(text):
+                return f"({text})"
+        return text
 
 
 def _error(graph: Graph, node: GraphNode, column: int, message: str) -> InputError:
@@ -165,7 +192,7 @@ def _entry(graph, node, expr: Apply, refs, numbers, top, ops, counter, entries):
     return Ref(len(entries) - 1), value
 
 
-def _not_a_float(output: str, text: str, operand: str, local: float,
+def _not_a_float(output: str, text: str, operand: str, symbol: str, local: float,
                  singular: str | None) -> str:
     """Why a gradient through ``text`` is not a float64: the local derivative is undefined
     there (an operand at a singularity, ``singular`` says which; or nan), is itself too
@@ -177,7 +204,7 @@ def _not_a_float(output: str, text: str, operand: str, local: float,
     if math.isinf(local):
         return (f"the derivative of {text} with respect to {operand} is too large for a "
                 "float64 here (it overflows)")
-    return (f"∂{output}/∂{operand} through {text} is too large for a float64 here "
+    return (f"∂{output}/∂{symbol} through {text} is too large for a float64 here "
             "(it overflows)")
 
 
@@ -212,15 +239,15 @@ def backward(calc: Calculation) -> Calculation:
         for k, (operand, local) in enumerate(zip(entry.operands, entry.local)):
             if isinstance(operand, float):
                 continue
-            label = calc.operand_label(operand)
+            named = calc.operand_text(operand), calc.operand_symbol(operand)
             if needed and not math.isfinite(local):
                 raise _error(graph, by_name[entry.node], entry.at, _not_a_float(
-                    graph.output, entry.text, label, local,
+                    graph.output, entry.text, *named, local,
                     singular[k] if k < len(singular) else None))
             share = upstream * local if upstream != 0 else 0.0
             if not math.isfinite(share):
                 raise _error(graph, by_name[entry.node], entry.at,
-                             _not_a_float(graph.output, entry.text, label, local, None))
+                             _not_a_float(graph.output, entry.text, *named, local, None))
             if isinstance(operand, Ref):
                 needed_entries[operand.index] |= needed
                 entry_grads[operand.index] += share
@@ -233,7 +260,7 @@ def backward(calc: Calculation) -> Calculation:
                 paths[operand].append(Path(entry.label, upstream, local, share))
             if not math.isfinite(total):        # two paths' finite shares, summed
                 raise _error(graph, by_name[entry.node], entry.at,
-                             _not_a_float(graph.output, entry.text, label, local, None))
+                             _not_a_float(graph.output, entry.text, *named, local, None))
     calc.grads = grads
     calc.paths = {name: found[::-1] for name, found in paths.items()}   # in file order
     if graph.learning_rate is not None:
