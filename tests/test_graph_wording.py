@@ -30,3 +30,31 @@ def test_an_operation_spans_its_operands_parentheses():
     assert (expr.start, expr.end) == (0, 13)
     negated = parse("-(a) + 1").operands[0]
     assert "-(a) + 1"[negated.start:negated.end] == "-(a)"
+
+
+# --- --explain read top-down as an answer key -------------------------------------------
+
+def test_a_sum_of_paths_is_written_before_its_total_is_used():
+    # t = a + 1 = 3, q = t·b = 9 (used twice), r = q + 1 = 10, s = q·2 = 18, f = r·s = 180.
+    # ∂f/∂r = s = 18, ∂f/∂s = r = 10; ∂f/∂q = 18·1 + 10·2 = 38; then the chain below q:
+    # ∂f/∂t = 38·b = 114, ∂f/∂b = 38·t = 114, ∂f/∂a = 114·1 = 114
+    write_network("inputs: {a: 2, b: 3}\nnodes:\n  t: a + 1\n  q: t * b\n  r: q + 1\n"
+                  "  s: q * 2\n  f: r * s\n", "g.yaml")
+    out = invoke("run", "g.yaml", "--explain").stdout
+    lines = out[out.index("Backward:\n∂f/∂f"):].splitlines()
+    total = next(i for i, line in enumerate(lines) if line.startswith("∂f/∂q = 18 + 20 = 38"))
+    first_use = next(i for i, line in enumerate(lines) if "= ∂f/∂q · " in line)
+    assert total < first_use
+    assert lines[first_use].startswith("∂f/∂t = ∂f/∂q · ∂q/∂t = 38 · 3 = 114")
+    # every upstream gradient a line uses is defined on a line above it
+    defined: set[str] = set()
+    for line in lines[1:]:
+        if not line.startswith("∂f/∂"):
+            continue
+        symbol, _, rest = line.partition(" = ")
+        if " · " in rest:                       # a chain-rule step: its upstream above
+            upstream = rest.split(" · ")[0]
+            assert upstream in defined, line
+        if " via " not in symbol:
+            defined.add(symbol)
+    assert {"∂f/∂q", "∂f/∂t", "∂f/∂a", "∂f/∂b"} <= defined
