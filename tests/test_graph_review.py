@@ -1,8 +1,11 @@
-"""How graph output and messages read (held-out review of issue 17): an operand named by
-its text, never an internal label; each sum of paths written before it is used; the
-notation of ``--explain``, ``show`` and errors."""
+"""Graphs after the held-out review of issue 17: an operand named by its text in messages,
+never an internal label; each sum of paths written before it is used; no state saved
+without parameters; the notation of ``--explain``, ``show`` and errors; nesting; error
+positions in every YAML scalar style."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +61,23 @@ def test_a_sum_of_paths_is_written_before_its_total_is_used():
         if " via " not in symbol:
             defined.add(symbol)
     assert {"∂f/∂q", "∂f/∂t", "∂f/∂a", "∂f/∂b"} <= defined
+
+
+# --- the state: only a graph with parameters has one to continue ---------------------
+
+def test_run_without_parameters_saves_no_state_and_suggests_no_step():
+    Path(".backcalc").mkdir()
+    Path(".backcalc/state.yaml").write_text("earlier\n")
+    write_network("inputs: {x: 2}\nnodes:\n  f: x * 3\n", "g.yaml")
+    result = invoke("run", "g.yaml")
+    assert "step" not in result.stdout + result.stderr
+    assert Path(".backcalc/state.yaml").read_text() == "earlier\n"     # left as it was
+
+
+def test_run_with_parameters_then_step_still_continues():
+    # f = x·x, η = 0.25: x ← x − 0.25·2x = x/2; run makes x 4 → 2, step 2 → 1
+    write_network("inputs: {x: 4}\nnodes:\n  f: x * x\nparameters: [x]\n"
+                  "learning_rate: 0.25\n", "g.yaml")
+    assert "continue with `backcalc step" in invoke("run", "g.yaml").stdout
+    rows = invoke("step", "-n", "1", "--format", "csv").stdout.splitlines()
+    assert "2,x,value,2.0" in rows and "2,x,updated,1.0" in rows
