@@ -151,8 +151,8 @@ def _substituted(calc: Calculation, entry: Entry) -> tuple:
     op = OPERATIONS[entry.op]
     if op.infix:
         return (values[0], Op(" · " if entry.op == "*" else f" {entry.op} "), values[1])
-    if entry.op == "neg":
-        return (Op("−"), values[0])
+    if entry.op == "neg":       # −(0.88), so that it reads apart from the value −0.88
+        return (Op("−("), Number(entry.operand_values[0], bare=True), Op(")"))
     if entry.op == "=":
         return (Number(entry.operand_values[0], bare=True),)
     parts: list = [Text(entry.op), Op("(")]

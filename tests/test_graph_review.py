@@ -81,3 +81,32 @@ def test_run_with_parameters_then_step_still_continues():
     assert "continue with `backcalc step" in invoke("run", "g.yaml").stdout
     rows = invoke("step", "-n", "1", "--format", "csv").stdout.splitlines()
     assert "2,x,value,2.0" in rows and "2,x,updated,1.0" in rows
+
+
+# --- notation shared by run, --explain and show ------------------------------------------
+
+def test_show_writes_a_sum_of_paths_as_run_does():
+    # f = 2x − 6x: x's two paths bring 1·2 = 2 and (−1)·6 = −6, so ∂f/∂x = −4
+    write_network("inputs: {x: 1}\nnodes:\n  f: x * 2 - x * 6\n", "g.yaml")
+    shown = invoke("show", "g.yaml", columns=200).stdout
+    assert "∂f/∂x = 2 + (−6) = −4 (x is used 2 times)" in shown
+    explained = invoke("run", "g.yaml", "--explain").stdout
+    assert "∂f/∂x = 2 + (−6) = −4   (x is used 2 times: its paths add up)" in explained
+
+
+def test_explain_writes_a_negation_out():
+    # a = −x = −(2) = −2; b = −y = −(−3) = 3; f = a·b = −2·3 = −6
+    write_network("inputs: {x: 2, y: -3}\nnodes:\n  a: -x\n  b: -y\n  f: a * b\n", "g.yaml")
+    lines = invoke("run", "g.yaml", "--explain").stdout.splitlines()
+    assert "a = -x = −(2) = −2" in lines and "b = -y = −(−3) = 3" in lines
+
+
+@pytest.mark.parametrize("args", [["run", "g.yaml", "--layer", "1"],
+                                  ["run", "g.yaml", "--neuron", "1"],
+                                  ["step", "g.yaml", "--layer", "1"]])
+def test_layer_and_neuron_on_a_graph_say_they_do_not_apply(args):
+    write_network("inputs: {x: 2}\nnodes:\n  f: x * 3\nparameters: [x]\n"
+                  "learning_rate: 0.1\n", "g.yaml")
+    option = args[2]
+    assert one_error_line(invoke(*args, code=2)) == (
+        f"Error: g.yaml: {option} does not apply to a computational graph (a file with nodes)")

@@ -30,6 +30,20 @@ def refuse_options(graph: Graph, **given) -> None:
                              "with nodes)", file=graph.source)
 
 
+def names_a_graph(network: str | None) -> bool:
+    """Whether ``network`` (or, None, the saved state) is a computational graph: an option
+    refused with it is then refused as not applying to a graph.  False when it cannot be
+    read (the caller's own error comes first)."""
+    from ..errors import BackcalcError
+    from .inputs import load_input
+    from .state import load_state
+    try:
+        loaded = load_input(network) if network is not None else load_state()
+    except BackcalcError:
+        return False
+    return isinstance(loaded, Graph)
+
+
 def run_graph(graph: Graph, *, choice: Choice, explain: bool = False,
               learning_rate: float | None = None, save_state: bool = False,
               defer: bool = False) -> TrainingResult:
