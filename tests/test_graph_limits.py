@@ -50,7 +50,7 @@ def test_numbers_are_ascii_digits():
 
 @pytest.mark.parametrize("expression", [
     "+".join(["x"] * 500),                  # a left-deep sum, 499 levels
-    "(" * 500 + "x" + ")" * 500,
+    "x+(" * 101 + "x" + ")" * 101,          # a right-deep sum, 101 levels
     "-" * 2000 + "x",
     "**".join(["x"] * 2000),
     "exp(" * 400 + "x" + ")" * 400,
@@ -59,6 +59,18 @@ def test_deep_expressions_are_refused_in_one_line(expression):
     write_network(f'inputs: {{x: 1}}\nnodes:\n  f: "{expression}"\n', "g.yaml")
     line = one_error_line(invoke("run", "g.yaml", code=2))
     assert "expression nested deeper than 100 levels" in line
+
+
+@pytest.mark.parametrize("expression, value", [
+    # 100 additions nested inside each other: x + (x + (… + x)) = 101·x = 101
+    ("x+(" * 100 + "x" + ")" * 100, "101.0"),
+    # parentheses are no level: 5,000 pairs around x, then around x + 1 = 2
+    ("(" * 5000 + "x" + ")" * 5000, "1.0"),
+    ("(" * 2000 + "(x) + 1" + ")" * 2000, "2.0"),
+])
+def test_nesting_is_counted_by_operations_only(expression, value):
+    write_network(f'inputs: {{x: 1}}\nnodes:\n  f: "{expression}"\n', "g.yaml")
+    assert f"f,value,{value}" in invoke("run", "g.yaml", "--format", "csv").stdout.splitlines()
 
 
 def test_nesting_up_to_the_limit_is_computed():
