@@ -26,6 +26,24 @@ class GraphNode:
     expr: Expr
     line: int
     column: int         # where the expression's text starts in the file
+    # each character's place in the file (and the end's), for a value folded over lines
+    # or written with escapes (``scalar_places``); ``approximate``: no such map could be
+    # made, and (line, column) is where the value starts
+    places: list[tuple[int, int]] | None = None
+    approximate: bool = False
+
+    def place(self, column: int) -> tuple[int, int]:
+        """The file's line and column of the expression's ``column`` (1-based)."""
+        if self.places:
+            return self.places[min(max(column, 1), len(self.places)) - 1]
+        if self.approximate:
+            return self.line, self.column
+        return self.line, self.column + column - 1
+
+    def where(self, column: int) -> str:
+        """How a message names the expression's ``column``, after what it says."""
+        inside = "in the expression" if self.approximate else "of"
+        return f"(column {column} {inside} {self.text!r})"
 
 
 @dataclass
@@ -126,9 +144,9 @@ class Calculation:
 
 
 def _error(graph: Graph, node: GraphNode, column: int, message: str) -> InputError:
-    return InputError(f"{message} (column {column} of {node.text!r})", file=graph.source,
-                      line=node.line, column=node.column + column - 1,
-                      field=f"nodes.{node.name}")
+    line, at = node.place(column)
+    return InputError(f"{message} {node.where(column)}", file=graph.source,
+                      line=line, column=at, field=f"nodes.{node.name}")
 
 
 def forward(graph: Graph, inputs: dict[str, float] | None = None) -> Calculation:

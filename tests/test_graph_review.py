@@ -110,3 +110,45 @@ def test_layer_and_neuron_on_a_graph_say_they_do_not_apply(args):
     option = args[2]
     assert one_error_line(invoke(*args, code=2)) == (
         f"Error: g.yaml: {option} does not apply to a computational graph (a file with nodes)")
+
+
+# --- error positions in every YAML scalar style ------------------------------------------
+
+@pytest.mark.parametrize("nodes, place, column", [
+    # folded over two lines: "x + y.z"; '.' is the 6th character, written on line 5,
+    # column 6 ("    y.z": y at 5, '.' at 6)
+    ("  f: >-\n    x +\n    y.z\n", "5:6", 6),
+    # "x + \t y.z" reads x,' ','+',' ',TAB,' ','y','.': '.' is the 8th character; in the
+    # file the quote is at column 6, x 7, ' ' 8, + 9, ' ' 10, \t 11–12, ' ' 13, y 14, '.' 15
+    ('  f: "x + \\t y.z"\n', "3:15", 8),
+    # a literal block: "x *\n  (y +\n w)\n"; w is its 13th character, on line 6, column 6
+    ("  f: |\n    x *\n      (y +\n     w)\n", "6:6", 13),
+    # a plain scalar continued: "x + y + w"; w (9th) on line 5, column 5
+    ("  f: x +\n    y +\n    w\n", "5:5", 9),
+    # '' is one quote: 'x + ''y''' reads x + 'y'; the quote (5th) is written at column 11
+    ("  f: 'x + ''y'''\n", "3:11", 5),
+    # an escaped line break: "x +  y +" ends after the + on line 4, at column 8
+    ('  f: "x + \\\n    y +"\n', "4:8", 8),
+])
+def test_an_error_points_at_its_character_in_the_file(nodes, place, column):
+    Path("g.yaml").write_text("inputs: {x: 2, y: 3}\nnodes:\n" + nodes)
+    line = one_error_line(invoke("run", "g.yaml", code=2))
+    assert line.startswith(f"Error: g.yaml:{place}: nodes.f: "), line
+    assert f"(column {column} of " in line
+
+
+def test_an_operation_folded_over_lines_is_refused_at_its_place():
+    # y / x at x = 0, folded: the '/' is on line 4, column 7
+    Path("g.yaml").write_text("inputs: {x: 0, y: 3}\nnodes:\n  f: >\n    y /\n     x\n")
+    line = one_error_line(invoke("run", "g.yaml", code=2))
+    assert line.startswith("Error: g.yaml:4:7: nodes.f: division by zero (column 3 of ")
+
+
+def test_a_value_that_cannot_be_mapped_names_its_start():
+    from backcalc.graph import GraphNode
+    from backcalc.scalar_places import places
+    # the source does not hold the value's characters: no map
+    assert places(['  f: "x + y"'], 1, 6, "x + z") is None
+    node = GraphNode("f", "x + z", parse("x + z"), 3, 6, approximate=True)
+    assert node.place(5) == (3, 6)
+    assert node.where(5) == "(column 5 in the expression 'x + z')"
