@@ -311,8 +311,10 @@ def explain_options(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         if not kwargs["explain"] and (kwargs["layer"] is not None or kwargs["neuron"] is not None):
-            raise click.UsageError("--layer and --neuron choose what --explain writes out; "
-                                   "add --explain")
+            from .app.graph_uses import names_a_graph
+            if not names_a_graph(kwargs["network"]):    # (a graph's run refuses them itself)
+                raise click.UsageError("--layer and --neuron choose what --explain writes "
+                                       "out; add --explain")
         return command(*args, **kwargs)
     return wrapper
 

@@ -66,7 +66,10 @@ _UNARY = 30                     # between * and **: -x**2 is -(x**2)
 _RIGHT = {"**"}
 
 # The parser and the tree's walkers recurse once a level: nesting and size are refused
-# before any of them could exhaust Python's stack (about 1,000 frames).
+# before any of them could exhaust Python's stack (about 1,000 frames).  A level is an
+# operation holding another (the tree's depth); parentheses are no level: a run of them,
+# ((((x)))), is read in a loop, and between two runs the parser always enters an
+# operation's operand, which counts, so its stack stays within a few frames a level.
 MAX_DEPTH = 100
 MAX_OPERATIONS = 1_000
 
@@ -100,7 +103,7 @@ class _Parser:
         self.text = text
         self.tokens = tokens(text)
         self.index = 0
-        self.depth = 0              # the parser's own recursion: (, unary minus, **, calls
+        self.depth = 0              # the parser's own recursion: each operation's operand
         self.operations = 0
 
     @property
@@ -122,10 +125,13 @@ class _Parser:
 
     def expression(self, floor: int = 0) -> Expr:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        # an operand is entered one level above the operation holding it: the tree's
+        # depth limit is the one that speaks, this one only keeps the stack bounded
+        if self.depth > MAX_DEPTH + 1:
             raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels",
                                   self.token.start + 1)
-        expr = self._expression(floor)
+        start = self.token.start
+        expr = self._binary(self.prefix(), start, floor)
         self.depth -= 1
         return expr
 
@@ -141,8 +147,15 @@ class _Parser:
                                   "of many terms nests one level a term)", at + 1)
         return Apply(op, operands, start, end, at, depth)
 
-    def _expression(self, floor: int) -> Expr:
-        left = self.prefix()
+    def _consumed_end(self) -> int:
+        """Where the last token taken ends: an operation's span ends there, so that it
+        holds its operands' parentheses (``(a) * (c)``, not ``a) * (c``)."""
+        last = self.tokens[self.index - 1]
+        return last.start + len(last.text)
+
+    def _binary(self, left: Expr, start: int, floor: int) -> Expr:
+        """``left`` (written from ``start``) and the operators after it binding tighter
+        than ``floor``."""
         while self.token.kind == "op" and self.token.text in _BINARY:
             power = _BINARY[self.token.text]
             if power <= floor:
@@ -150,7 +163,8 @@ class _Parser:
             op = self.take()
             # ** is right-associative; its right side may start with a unary minus (prefix)
             right = self.expression(power - 1 if op.text in _RIGHT else power)
-            left = self.applied(op.text, (left, right), left.start, right.end, op.start)
+            left = self.applied(op.text, (left, right), start, self._consumed_end(),
+                                op.start)
         return left
 
     def prefix(self) -> Expr:
@@ -173,15 +187,29 @@ class _Parser:
         if token.kind == "op" and token.text == "-":
             self.take()
             operand = self.expression(_UNARY)
-            return self.applied("neg", (operand,), token.start, operand.end, token.start)
+            return self.applied("neg", (operand,), token.start, self._consumed_end(),
+                                token.start)
         if token.kind == "op" and token.text == "(":
-            self.take()
-            inner = self.expression()
-            close = self.expect(")", "')' to close the '(' at column "
-                                f"{token.start + 1}")
-            return _spanned(inner, token.start, close.start + 1)
+            return self.parenthesized()
         raise ExpressionError(f"expected a number, a name, '-' or '(', found {self._found()}",
                               token.start + 1)
+
+    def parenthesized(self) -> Expr:
+        """A run of opening parentheses, ``((x) + 1)``, read in a loop: the innermost's
+        expression, then outwards each closing parenthesis, and what follows it inside
+        the next one (``+ 1``).  Parentheses are no level of nesting."""
+        openers: list[_Token] = []
+        while self.token.kind == "op" and self.token.text == "(":
+            openers.append(self.take())
+        start = self.token.start
+        inner = self._binary(self.prefix(), start, 0)
+        for index in range(len(openers) - 1, -1, -1):
+            opener = openers[index]
+            if index < len(openers) - 1:            # what follows the inner ")" here
+                inner = self._binary(inner, openers[index + 1].start, 0)
+            close = self.expect(")", f"')' to close the '(' at column {opener.start + 1}")
+            inner = _spanned(inner, opener.start, close.start + 1)
+        return inner
 
     def call(self, name: _Token) -> Expr:
         operation = FUNCTIONS.get(name.text)

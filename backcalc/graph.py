@@ -26,6 +26,24 @@ class GraphNode:
     expr: Expr
     line: int
     column: int         # where the expression's text starts in the file
+    # each character's place in the file (and the end's), for a value folded over lines
+    # or written with escapes (``scalar_places``); ``approximate``: no such map could be
+    # made, and (line, column) is where the value starts
+    places: list[tuple[int, int]] | None = None
+    approximate: bool = False
+
+    def place(self, column: int) -> tuple[int, int]:
+        """The file's line and column of the expression's ``column`` (1-based)."""
+        if self.places:
+            return self.places[min(max(column, 1), len(self.places)) - 1]
+        if self.approximate:
+            return self.line, self.column
+        return self.line, self.column + column - 1
+
+    def where(self, column: int) -> str:
+        """How a message names the expression's ``column``, after what it says."""
+        inside = "in the expression" if self.approximate else "of"
+        return f"(column {column} {inside} {self.text!r})"
 
 
 @dataclass
@@ -64,6 +82,16 @@ class Entry:
     upstream: float = 0.0
 
 
+def _enclosed(text: str) -> bool:
+    """Whether ``text`` is one parenthesized whole: ``(x - 3)``, not ``(a) + (b)``."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index < len(text) - 1:
+            return False
+    return text.startswith("(")
+
+
 @dataclass(frozen=True)
 class Ref:
     index: int
@@ -97,11 +125,28 @@ class Calculation:
             return self.entries[operand.index].label
         return operand if isinstance(operand, str) else f"{operand:g}"
 
+    def operand_text(self, operand) -> str:
+        """An operand as a message names it: a name, or an operation's sub-expression as
+        written (``x - 2``), never its internal label ``f.1``."""
+        if isinstance(operand, Ref):
+            return self.entries[operand.index].text
+        return self.operand_label(operand)
+
+    def operand_symbol(self, operand) -> str:
+        """What follows ∂ for an operand: its text, in parentheses when an operator joins
+        it (``∂f/∂(x * 10)``, but ``∂f/∂x`` and ``∂f/∂sqrt(p)``)."""
+        text = self.operand_text(operand)
+        if isinstance(operand, Ref):
+            operation = OPERATIONS[self.entries[operand.index].op]
+            if (operation.infix or operation.name == "neg") and not _enclosed(text):
+                return f"({text})"
+        return text
+
 
 def _error(graph: Graph, node: GraphNode, column: int, message: str) -> InputError:
-    return InputError(f"{message} (column {column} of {node.text!r})", file=graph.source,
-                      line=node.line, column=node.column + column - 1,
-                      field=f"nodes.{node.name}")
+    line, at = node.place(column)
+    return InputError(f"{message} {node.where(column)}", file=graph.source,
+                      line=line, column=at, field=f"nodes.{node.name}")
 
 
 def forward(graph: Graph, inputs: dict[str, float] | None = None) -> Calculation:
@@ -165,56 +210,75 @@ def _entry(graph, node, expr: Apply, refs, numbers, top, ops, counter, entries):
     return Ref(len(entries) - 1), value
 
 
-def _overflow(output: str, text: str, operand: str, local: float) -> str:
-    """Why a gradient through ``text`` is not a float64: the local derivative has none
-    there (nan), is itself too large (log at 1e-310), or the chain's product or path sum is."""
-    if math.isnan(local):
-        return f"the derivative of {text} with respect to {operand} is undefined here"
+def _not_a_float(output: str, text: str, operand: str, symbol: str, local: float,
+                 singular: str | None) -> str:
+    """Why a gradient through ``text`` is not a float64: the local derivative is undefined
+    there (an operand at a singularity, ``singular`` says which; or nan), is itself too
+    large (log at 1e-310), or the chain's product or path sum is."""
+    if singular or math.isnan(local):
+        reason = f" ({singular})" if singular else ""
+        return (f"the derivative of {text} with respect to {operand} is undefined "
+                f"here{reason}")
     if math.isinf(local):
         return (f"the derivative of {text} with respect to {operand} is too large for a "
                 "float64 here (it overflows)")
-    return (f"∂{output}/∂{operand} through {text} is too large for a float64 here "
+    return (f"∂{output}/∂{symbol} through {text} is too large for a float64 here "
             "(it overflows)")
 
 
 def backward(calc: Calculation) -> Calculation:
-    """Every gradient of the output, each name's paths kept; the parameters updated."""
+    """Every gradient of the output, each name's paths kept; the parameters updated.
+
+    A local derivative that is not finite on a path to the output is refused at its
+    operation, even where the upstream gradient is 0 (0·∞ is undefined); one off every
+    path (a node the output does not use) is not needed and not refused."""
     graph = calc.graph
     grads = dict.fromkeys(calc.values, 0.0)
     entry_grads = [0.0] * len(calc.entries)
     paths: dict[str, list[Path]] = {name: [] for name in calc.values}
     grads[graph.output] = 1.0
+    needed_names = {graph.output}               # on some path to the output
+    needed_entries = [False] * len(calc.entries)
     tops = {entry.node: index for index, entry in enumerate(calc.entries)
             if entry.label == entry.node}
     output_entry = tops[graph.output]
     by_name = {node.name: node for node in graph.nodes}
     for index in range(output_entry, -1, -1):
         entry = calc.entries[index]
-        upstream = grads[entry.node] if entry.label == entry.node else entry_grads[index]
+        top = entry.label == entry.node
+        upstream = grads[entry.node] if top else entry_grads[index]
+        needed = entry.node in needed_names if top else needed_entries[index]
         operation = OPERATIONS[entry.op]
         entry.local = tuple(_guarded(graph, by_name[entry.node], entry.at,
                                      f"the derivative of {entry.text}", operation.local,
                                      *entry.operand_values, entry.value))
         entry.upstream = upstream
-        for operand, local in zip(entry.operands, entry.local):
+        singular = operation.singular(*entry.operand_values)
+        for k, (operand, local) in enumerate(zip(entry.operands, entry.local)):
             if isinstance(operand, float):
                 continue
+            named = calc.operand_text(operand), calc.operand_symbol(operand)
+            if needed and not math.isfinite(local):
+                raise _error(graph, by_name[entry.node], entry.at, _not_a_float(
+                    graph.output, entry.text, *named, local,
+                    singular[k] if k < len(singular) else None))
             share = upstream * local if upstream != 0 else 0.0
-            label = calc.operand_label(operand)
             if not math.isfinite(share):
                 raise _error(graph, by_name[entry.node], entry.at,
-                             _overflow(graph.output, entry.text, label, local))
+                             _not_a_float(graph.output, entry.text, *named, local, None))
             if isinstance(operand, Ref):
+                needed_entries[operand.index] |= needed
                 entry_grads[operand.index] += share
                 total = entry_grads[operand.index]
             else:
+                if needed:
+                    needed_names.add(operand)
                 grads[operand] += share
                 total = grads[operand]
                 paths[operand].append(Path(entry.label, upstream, local, share))
             if not math.isfinite(total):        # two paths' finite shares, summed
                 raise _error(graph, by_name[entry.node], entry.at,
-                             _overflow(graph.output, entry.text, label, local))
-                paths[operand].append(Path(entry.label, upstream, local, share))
+                             _not_a_float(graph.output, entry.text, *named, local, None))
     calc.grads = grads
     calc.paths = {name: found[::-1] for name, found in paths.items()}   # in file order
     if graph.learning_rate is not None:

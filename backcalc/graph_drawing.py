@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from rich.cells import cell_len
 
-from .document import Line, Section, Styled, Table
+from .document import Line, Number, Op, Section, Styled, Table, plain
 from .graph import Calculation, Ref
 from .numbers import format_exact, format_number
 from .operations import FUNCTIONS, OPERATIONS
@@ -486,12 +486,18 @@ def _sums(calc: Calculation, precision: int) -> list[Line]:
     out = calc.graph.output
     lines: list[Line] = []
     used = [(name, paths) for name, paths in calc.paths.items() if len(paths) > 1]
+    def fmt(value: float) -> str:
+        return format_number(value, precision)
+
     for name, paths in used[:MAX_SUMS]:
-        shares = [format_number(p.share, precision) for p in paths]
+        # written as run's --explain writes a sum: −16 + (−8) + 30, a negative term
+        # after the first in parentheses
+        shares: list = [Number(p.share, bare=index == 0) for index, p in enumerate(paths)]
         if len(shares) > 2 * MAX_TERMS:
-            shares = shares[:MAX_TERMS] + ["…"] + shares[-MAX_TERMS:]
-        lines.append([f"∂{out}/∂{name} = {' + '.join(shares)} = "
-                      f"{format_number(calc.grads[name], precision)}"
+            shares = shares[:MAX_TERMS] + [Op("…")] + shares[-MAX_TERMS:]
+        terms = " + ".join(plain((share,), fmt) for share in shares)
+        lines.append([f"∂{out}/∂{name} = {terms} = "
+                      f"{plain((Number(calc.grads[name], bare=True),), fmt)}"
                       f" ({name} is used {len(paths):,} times)"])
     if len(used) > MAX_SUMS:
         lines.append([f"… and {len(used) - MAX_SUMS:,} more values used in several places "

@@ -101,9 +101,15 @@ def explain_lines(calc: Calculation) -> list[list]:
                                   entry.value)])
     lines.append(["Backward:"])
     lines.append([f"∂{out}/∂{out} = 1 (the output)"])
+    summed: set[str] = set()
     for entry in reversed(calc.entries):
         if not entry.local:
             continue
+        if entry.label == entry.node and len(calc.paths.get(entry.node, [])) > 1:
+            # its paths are all written above (only later operations use a node): their
+            # sum first, so that the lines below use a number already written
+            lines.append(_sum_of_paths(calc, entry.node))
+            summed.add(entry.node)
         for operand, label, _, local in _operands(calc, entry):
             names = dict(zip("ab", (calc.operand_label(o) for o in entry.operands)))
             rule = OPERATIONS[entry.op].rules[_index(entry, label, calc)].format(**names)
@@ -115,17 +121,22 @@ def explain_lines(calc: Calculation) -> list[list]:
                 (Text(f"∂{out}/∂{entry.label}"), Op(" · "), Text(f"∂{entry.label}/∂{label}")),
                 (Number(entry.upstream, bare=True), Op(" · "), Number(local)),
                 share, f"∂{entry.label}/∂{label} = {rule}" if entry.op != "=" else "")])
-    for name, paths in calc.paths.items():
-        if len(paths) > 1:
-            symbol = (Text(f"∂{out}/∂{name}"),)
-            parts: list = []
-            for index, path in enumerate(paths):
-                if index:
-                    parts.append(Op(" + "))
-                parts.append(Number(path.share, bare=index == 0))
-            lines.append([FormulaLine(symbol, tuple(parts), tuple(parts), calc.grads[name],
-                                      f"{name} is used {len(paths)} times: its paths add up")])
+    lines += [_sum_of_paths(calc, name) for name, paths in calc.paths.items()
+              if len(paths) > 1 and name not in summed]        # the inputs'
     return lines
+
+
+def _sum_of_paths(calc: Calculation, name: str) -> list:
+    """∂f/∂q = 12 + 14 = 26: a name's gradient, the sum of its paths' shares."""
+    paths = calc.paths[name]
+    symbol = (Text(f"∂{calc.graph.output}/∂{name}"),)
+    parts: list = []
+    for index, path in enumerate(paths):
+        if index:
+            parts.append(Op(" + "))
+        parts.append(Number(path.share, bare=index == 0))
+    return [FormulaLine(symbol, tuple(parts), tuple(parts), calc.grads[name],
+                        f"{name} is used {len(paths)} times: its paths add up")]
 
 
 def _index(entry: Entry, label: str, calc: Calculation) -> int:
@@ -140,8 +151,8 @@ def _substituted(calc: Calculation, entry: Entry) -> tuple:
     op = OPERATIONS[entry.op]
     if op.infix:
         return (values[0], Op(" · " if entry.op == "*" else f" {entry.op} "), values[1])
-    if entry.op == "neg":
-        return (Op("−"), values[0])
+    if entry.op == "neg":       # −(0.88), so that it reads apart from the value −0.88
+        return (Op("−("), Number(entry.operand_values[0], bare=True), Op(")"))
     if entry.op == "=":
         return (Number(entry.operand_values[0], bare=True),)
     parts: list = [Text(entry.op), Op("(")]

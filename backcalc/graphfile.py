@@ -142,8 +142,8 @@ def _nodes(doc: Document, root: YamlMap, inputs: dict, lines: list[str]) -> list
             raise doc.error(f"expected an expression (such as x + y), found {value!r}",
                             mark, label)
         text = str(mapping.value_texts[key] if mapping.value_texts[key] is not None else value)
-        column = mark.column + (1 if _quoted(lines, mark) else 0)
-        node_place = GraphNode(name, text, None, mark.line, column)      # type: ignore[arg-type]
+        node_place = _placed(GraphNode(name, text, None, mark.line,  # type: ignore[arg-type]
+                                       mark.column), lines)
         try:
             node_place.expr = parse(text)
         except ExpressionError as error:
@@ -159,15 +159,27 @@ def _nodes(doc: Document, root: YamlMap, inputs: dict, lines: list[str]) -> list
     return nodes
 
 
-def _quoted(lines: list[str], mark: Mark) -> bool:
-    line = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
-    return line[mark.column - 1:mark.column] in ("'", '"')
+def _placed(node: GraphNode, lines: list[str]) -> GraphNode:
+    """The node with the place of each character of its expression: as written on one
+    line, the value's start is enough (after its quote); folded over lines or with
+    escapes, each character is mapped (``scalar_places``), or else the value's start
+    is named, approximately."""
+    line = lines[node.line - 1] if 0 < node.line <= len(lines) else ""
+    quoted = line[node.column - 1:node.column] in ("'", '"')
+    start = node.column + quoted
+    if line[start - 1:start - 1 + len(node.text)] == node.text:
+        node.column = start                         # written as it reads
+        return node
+    from .scalar_places import places
+    node.places = places(lines, node.line, node.column, node.text)
+    node.approximate = node.places is None
+    return node
 
 
 def _at(doc: Document, node: GraphNode, column: int, message: str) -> InputError:
-    return InputError(f"{message} (column {column} of {node.text!r})", file=doc.file,
-                      line=node.line, column=node.column + column - 1,
-                      field=f"nodes.{node.name}")
+    line, at = node.place(column)
+    return InputError(f"{message} {node.where(column)}", file=doc.file,
+                      line=line, column=at, field=f"nodes.{node.name}")
 
 
 def _check_name(doc, node: GraphNode, used: Name, inputs, nodes, defined, mapping) -> None:

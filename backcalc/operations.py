@@ -26,6 +26,9 @@ class Operation:
     rules: tuple[str, ...]                      # each local derivative as written
     problem: Callable[..., str | None] = lambda *operands: None
     infix: bool = False                         # written between its operands: a + b
+    # Why a local derivative has no value at these operands (an operand exactly at a
+    # singularity: sqrt′ at 0), one reason or None per operand; () when it always has one.
+    singular: Callable[..., tuple[str | None, ...]] = lambda *operands: ()
 
 
 def _sigmoid(a: float) -> float:
@@ -54,6 +57,11 @@ def _power_local(a: float, b: float, out: float) -> tuple[float, float]:
     return float(da), db
 
 
+def _power_singular(a: float, b: float) -> tuple[str | None, str | None]:
+    return ("b·a^(b−1) is infinite at a = 0 for 0 < b < 1" if a == 0 and 0 < b < 1 else None,
+            "the exponent's derivative a^b·ln a at a ≤ 0" if a <= 0 else None)
+
+
 def _divide_problem(a: float, b: float) -> str | None:
     return "division by zero" if b == 0 else None
 
@@ -74,14 +82,15 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in (
     Operation("/", 2, lambda a, b: a / b, lambda a, b, out: (1.0 / b, -a / (b * b)),
               ("1/{b}", "−{a}/{b}²"), _divide_problem, infix=True),
     Operation("**", 2, _power, _power_local, ("{b}·{a}^({b}−1)", "{a}^{b}·ln {a}"), _power_problem,
-              infix=True),
+              infix=True, singular=_power_singular),
     Operation("neg", 1, lambda a: -a, lambda a, out: (-1.0,), ("−1",)),
     Operation("exp", 1, _exp, lambda a, out: (out,), ("exp({a})",)),
     Operation("log", 1, lambda a: math.log(a), lambda a, out: (1.0 / a,), ("1/{a}",),
               lambda a: None if a > 0 else f"log of a non-positive number ({a:g})"),
     Operation("sqrt", 1, lambda a: math.sqrt(a),
               lambda a, out: (0.5 / out if out > 0 else math.inf,), ("1/(2·sqrt({a}))",),
-              lambda a: None if a >= 0 else f"sqrt of a negative number ({a:g})"),
+              lambda a: None if a >= 0 else f"sqrt of a negative number ({a:g})",
+              singular=lambda a: ("sqrt′ at 0" if a == 0 else None,)),
     Operation("abs", 1, abs, lambda a, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,),
               ("sign({a})",)),
     Operation("sigmoid", 1, _sigmoid, lambda a, out: (out * (1.0 - out),),

@@ -50,7 +50,7 @@ def test_numbers_are_ascii_digits():
 
 @pytest.mark.parametrize("expression", [
     "+".join(["x"] * 500),                  # a left-deep sum, 499 levels
-    "(" * 500 + "x" + ")" * 500,
+    "x+(" * 101 + "x" + ")" * 101,          # a right-deep sum, 101 levels
     "-" * 2000 + "x",
     "**".join(["x"] * 2000),
     "exp(" * 400 + "x" + ")" * 400,
@@ -59,6 +59,18 @@ def test_deep_expressions_are_refused_in_one_line(expression):
     write_network(f'inputs: {{x: 1}}\nnodes:\n  f: "{expression}"\n', "g.yaml")
     line = one_error_line(invoke("run", "g.yaml", code=2))
     assert "expression nested deeper than 100 levels" in line
+
+
+@pytest.mark.parametrize("expression, value", [
+    # 100 additions nested inside each other: x + (x + (… + x)) = 101·x = 101
+    ("x+(" * 100 + "x" + ")" * 100, "101.0"),
+    # parentheses are no level: 5,000 pairs around x, then around x + 1 = 2
+    ("(" * 5000 + "x" + ")" * 5000, "1.0"),
+    ("(" * 2000 + "(x) + 1" + ")" * 2000, "2.0"),
+])
+def test_nesting_is_counted_by_operations_only(expression, value):
+    write_network(f'inputs: {{x: 1}}\nnodes:\n  f: "{expression}"\n', "g.yaml")
+    assert f"f,value,{value}" in invoke("run", "g.yaml", "--format", "csv").stdout.splitlines()
 
 
 def test_nesting_up_to_the_limit_is_computed():
@@ -157,3 +169,33 @@ def test_a_gradient_too_large_for_a_float64_is_refused_where_it_overflows(nodes,
                     ["gradcheck", "g.yaml"]):
         assert one_error_line(invoke(*command, code=2)) == line
     assert not Path(".backcalc").exists()
+
+
+@pytest.mark.parametrize(("expression", "x", "line"), [
+    # sqrt(x − 2) at x = 2: sqrt′(0) = 1/(2·sqrt(0)) = 1/0, infinite; its upstream is
+    # ∂f/∂f.2 = 0 (the factor 0), and 0·∞ is undefined, so it is refused, not taken as 0
+    ("sqrt(x - 2) * 0", 2,
+     "Error: g.yaml:3:6: nodes.f: the derivative of sqrt(x - 2) with respect to x - 2 is "
+     "undefined here (sqrt′ at 0) (column 1 of 'sqrt(x - 2) * 0')"),
+    # (x − 3)^0.5 at x = 3: 0.5·0^(−0.5) = 0.5/0, infinite the same way
+    ("(x - 3) ** 0.5 * 0", 3,
+     "Error: g.yaml:3:14: nodes.f: the derivative of (x - 3) ** 0.5 with respect to (x - 3) is "
+     "undefined here (b·a^(b−1) is infinite at a = 0 for 0 < b < 1) "
+     "(column 9 of '(x - 3) ** 0.5 * 0')"),
+    ("sqrt(x - 2)", 2,
+     "Error: g.yaml:3:6: nodes.f: the derivative of sqrt(x - 2) with respect to x - 2 is "
+     "undefined here (sqrt′ at 0) (column 1 of 'sqrt(x - 2)')"),
+])
+def test_a_derivative_undefined_on_a_path_is_refused_even_times_0(expression, x, line):
+    write_network(f"inputs: {{x: {x}}}\nnodes:\n  f: {expression}\n", "g.yaml")
+    for command in (["run", "g.yaml"], ["run", "g.yaml", "--format", "json"],
+                    ["run", "g.yaml", "--explain"], ["gradcheck", "g.yaml"]):
+        assert one_error_line(invoke(*command, code=2)) == line
+
+
+def test_an_undefined_derivative_off_every_path_is_not_needed():
+    # g = sqrt(x − 2) at x = 2 has sqrt′(0) infinite, but f = 3x does not use g:
+    # ∂f/∂x = 3, and g's gradient is 0 (no path), so nothing is refused
+    write_network("inputs: {x: 2}\nnodes:\n  g: sqrt(x - 2)\n  f: x * 3\n", "g.yaml")
+    rows = invoke("run", "g.yaml", "--format", "csv").stdout.splitlines()
+    assert "x,grad,3.0" in rows and "g,grad,0.0" in rows

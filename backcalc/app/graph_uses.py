@@ -3,6 +3,7 @@
 `run` and `step` save the graph after their last update as the state
 (``.backcalc/state.yaml``), as they do a network, so that `step` continues from it bit
 for bit; like a network's, the state is saved once the output is written (``defer``).
+A graph without parameters has no update for `step` to continue: `run` saves nothing.
 `show` on a graph is in ``graph_view``, `check` in ``graph_check``."""
 
 from __future__ import annotations
@@ -29,12 +30,29 @@ def refuse_options(graph: Graph, **given) -> None:
                              "with nodes)", file=graph.source)
 
 
+def names_a_graph(network: str | None) -> bool:
+    """Whether ``network`` (or, None, the saved state) is a computational graph: an option
+    refused with it is then refused as not applying to a graph.  False when it cannot be
+    read (the caller's own error comes first)."""
+    from ..errors import BackcalcError
+    from .inputs import load_input
+    from .state import load_state
+    try:
+        loaded = load_input(network) if network is not None else load_state()
+    except BackcalcError:
+        return False
+    return isinstance(loaded, Graph)
+
+
 def run_graph(graph: Graph, *, choice: Choice, explain: bool = False,
               learning_rate: float | None = None, save_state: bool = False,
               defer: bool = False) -> TrainingResult:
     """Forward, backward, the parameters' update: every table of a graph's run."""
     if learning_rate is not None:
         graph = replace(graph, learning_rate=learning_rate)
+    # without parameters there is nothing for `step` to continue: no state is saved (one
+    # saved earlier, a network's say, is left as it was)
+    save_state = save_state and bool(graph.parameters)
     _check_outputs(graph, choice, save_state)
     calc = _first(graph)
     stopped = _diverged(calc)
