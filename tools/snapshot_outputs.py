@@ -27,6 +27,7 @@ NETWORKS = ["mazur", "seed000", "seed002", "seed004", "softmax-classifier", "xor
             "xor-online", "l2-half", "l2-full", "l2-half-mean", "nesterov", "adamw",
             "dropout"]
 ANSWERED = ["seed000", "seed002", "seed004"]
+GRAPHS = ["cs231n-circuit", "cs231n-neuron", "micrograd"]
 WIDTHS = [40, 80, 100, 160]
 FORMATS = ["table", "json", "markdown", "latex", "csv", "html"]
 
@@ -55,7 +56,19 @@ def cases() -> list[tuple[str, list[str]]]:
         for fmt in FORMATS:
             out.append((f"check-{net}-{fmt}", ["check", net, net, "--format", fmt]))
         out.append((f"check-explain-{net}", ["check", net, net, "--explain"]))
+    for graph in GRAPHS:
+        for fmt in FORMATS:
+            out.append((f"run-{graph}-{fmt}", ["run", graph, "--format", fmt]))
+            out.append((f"gradcheck-{graph}-{fmt}", ["gradcheck", graph, "--format", fmt]))
+        out.append((f"run-explain-{graph}", ["run", graph, "--explain"]))
+        out.append((f"show-{graph}", ["show", graph]))
+        out.append((f"show-precision-{graph}", ["show", graph, "--precision", "2"]))
     out += [
+        ("step-cs231n-neuron", ["step", "cs231n-neuron", "-n", "3"]),
+        ("new-graph", ["new", "graph"]),
+        ("grade-seed000", ["grade", "seed000", "seed000"]),
+        ("grade-seed000-csv", ["grade", "seed000", "seed000", "--format", "csv"]),
+        ("exercise-221", ["exercise", "2-2-1", "--variants", "2", "--seed", "1", "-o", "ex"]),
         ("run-then-step", ["run", "mazur", "&&", "step", "--iterations", "3"]),
         ("examples", ["examples"]),
         ("schema", ["schema"]),
@@ -67,7 +80,8 @@ def cases() -> list[tuple[str, list[str]]]:
         ("bad-option", ["step", "mazur", "-n", "x"]),
         ("step-no-state", ["step", "-n", "2"]),
     ]
-    for command in ["run", "step", "check", "gradcheck", "show", "new", "schema", "examples"]:
+    for command in ["run", "step", "check", "gradcheck", "show", "new", "schema", "examples",
+                    "grade", "exercise"]:
         out.append((f"help-{command}", [command, "--help"]))
     return out
 
