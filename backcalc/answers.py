@@ -155,23 +155,32 @@ def answers_document(text: str, display: str) -> Document:
 def answers_in(doc: Document, network: Network,
                warnings: list[str] | None = None) -> list[Answer]:
     """The answers a loaded answers file gives, checked against ``network``."""
+    return read_blocks(doc, lambda block, number: _block(block, number, network),
+                       example="z1", forms=f"keys such as {KEY_FORMS}",
+                       some="keys such as z1, a1_2, loss, dL/dw5, w5+", warnings=warnings)
+
+
+def read_blocks(doc: Document, read_block, *, example: str, forms: str, some: str,
+                warnings: list[str] | None = None) -> list[Answer]:
+    """An answers file's blocks (one mapping, or a list of them), each read by
+    ``read_block(node, number)``: a network's or a graph's answers.  ``example`` is a key
+    to show, ``forms`` the keys a mapping takes, ``some`` a few of them."""
     root = Node(doc.value, doc.mark, "", doc)
     if isinstance(root.value, list):
         if not root.value:
-            raise root.error("expected answers (a mapping of keys such as z1, or a list of "
-                             "them), found an empty list")
+            raise root.error(f"expected answers (a mapping of keys such as {example}, or a "
+                             "list of them), found an empty list")
         blocks = root.items("block")
     elif isinstance(root.value, dict):
         blocks = [root]
     else:
-        raise doc.error(f"expected a mapping of answers (keys such as {KEY_FORMS}), "
-                        f"found {describe(root.value)}")
+        raise doc.error(f"expected a mapping of answers ({forms}), found "
+                        f"{describe(root.value)}")
     answers: list[Answer] = []
     for number, block in enumerate(blocks):
-        answers += _block(block, number, network)
+        answers += read_block(block, number)
     if not answers:
-        raise doc.error("expected at least one answer (keys such as z1, a1_2, loss, dL/dw5, "
-                        "w5+), found none")
+        raise doc.error(f"expected at least one answer ({some}), found none")
     warning = decimal_commas.warning(doc.file, doc.notes)
     if warning and warnings is not None:
         warnings.append(warning)

@@ -138,6 +138,14 @@ def as_written(result: CheckResult) -> dict:
 
 
 def check_document(result: CheckResult) -> dict:
+    first = result.first_wrong
+    return {"network": result.network.title, "results": result_entries(result, samples=True),
+            "first_wrong": first.key if first else None}
+
+
+def result_entries(result: CheckResult, samples: bool) -> list[dict]:
+    """Each answer's JSON entry; with several blocks its iteration (and, for a network's
+    answers, ``samples``, its sample)."""
     entries = []
     for r in result.results:
         entry = {"key": r.key, "given": r.answer.given, "written": r.answer.written,
@@ -145,11 +153,10 @@ def check_document(result: CheckResult) -> dict:
                  "slips": [r.slip, *(name for name, _ in r.more_slips)] if r.slip else []}
         if result.several_blocks:
             entry["iteration"] = r.quantity.iteration
-            entry["sample"] = r.answer.sample + 1
+            if samples:
+                entry["sample"] = r.answer.sample + 1
         entries.append(entry)
-    first = result.first_wrong
-    return {"network": result.network.title, "results": entries,
-            "first_wrong": first.key if first else None}
+    return entries
 
 
 def check_records(result: CheckResult) -> list[dict]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 
-from . import decimal_commas
-from .answers import MAX_ITERATION, Answer, _scalar, written_unit
+from .answers import MAX_ITERATION, Answer, _scalar, read_blocks, written_unit
 from .errors import InputError
 from .graph import Graph
 from .graph_worked import GRAD, UPDATED, VALUE
@@ -49,26 +48,9 @@ def parse_graph_answers(text: str, graph: Graph, display: str,
         raise InputError(f"the file is empty, expected answers ({key_forms(graph)})",
                          file=display, line=1)
     doc = load_yaml(text, display)
-    root = Node(doc.value, doc.mark, "", doc)
-    if isinstance(root.value, list):
-        if not root.value:
-            raise root.error("expected answers (a mapping of keys such as "
-                             f"{graph.nodes[0].name}, or a list of them), found an empty list")
-        blocks = root.items("block")
-    elif isinstance(root.value, dict):
-        blocks = [root]
-    else:
-        raise doc.error(f"expected a mapping of answers ({key_forms(graph)}), found "
-                        f"{describe(root.value)}")
-    answers: list[Answer] = []
-    for number, block in enumerate(blocks):
-        answers += _block(block, number, graph)
-    if not answers:
-        raise doc.error(f"expected at least one answer ({key_forms(graph)}), found none")
-    warning = decimal_commas.warning(doc.file, doc.notes)
-    if warning and warnings is not None:
-        warnings.append(warning)
-    return answers
+    return read_blocks(doc, lambda block, number: _block(block, number, graph),
+                       example=graph.nodes[0].name, forms=key_forms(graph),
+                       some=key_forms(graph), warnings=warnings)
 
 
 def _block(node: Node, number: int, graph: Graph) -> list[Answer]:

@@ -5,7 +5,7 @@ sentence), and the JSON and CSV forms."""
 from __future__ import annotations
 
 from .check import CheckResult
-from .check_report import summary, verdict_text
+from .check_report import result_entries, summary, verdict_text
 from .document import Cell, Section, Table
 
 INPUTS = 8
@@ -46,17 +46,10 @@ def check_report(result: CheckResult, answers_name: str, tolerance: float | None
 
 def check_document(result: CheckResult) -> dict:
     """``check --format json`` for a graph: the network's shape, ``graph`` for its title."""
-    entries = []
-    for r in result.results:
-        entry = {"key": r.key, "given": r.answer.given, "written": r.answer.written,
-                 "expected": r.expected, "verdict": r.verdict, "slip": r.slip,
-                 "slips": [r.slip, *(name for name, _ in r.more_slips)] if r.slip else []}
-        if result.several_blocks:
-            entry["iteration"] = r.quantity.iteration
-        entries.append(entry)
     first = result.first_wrong
     return {"graph": result.network.title, "output": result.network.output,
-            "results": entries, "first_wrong": first.key if first else None}
+            "results": result_entries(result, samples=False),
+            "first_wrong": first.key if first else None}
 
 
 def check_records(result: CheckResult) -> list[dict]:
