@@ -8,8 +8,8 @@ builds, per variant, a :class:`Question`:
   ``intro_html`` is HTML written by the caller (the network's tables), put first in the
   question text as it is; ``general_feedback_html`` is HTML shown after answering.
 * ``Blank(label, value, tolerance, wrong=(), weight=1, decimals=None)``: one asked value.
-  ``label`` is
-  plain text (``z1_1``, ``∂L/∂w5``) shown beside the blank; ``value`` the right answer;
+  ``label`` is plain text (``z1_1``, ``∂L/∂w5``) shown beside the blank; ``value`` the
+  right answer;
   ``tolerance`` absolute (half a unit of ``--answer-decimals``: 0.00005 for 4); ``weight``
   the blank's marks; ``decimals`` (optional) what students are told to write: each
   slip's alternative then holds its value rounded to that many decimals.

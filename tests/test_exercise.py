@@ -365,6 +365,8 @@ def test_relu_inputs_on_a_grid_of_whole_numbers():
      "and --id, found --variants and --id"),
     (["--id", "../x"], "Error: --id: expected an id of at most 64 letters, digits, '_', '.' "
      "and '-', not starting with '.' or '-', found '../x'"),
+    (["--category", " "], "Error: --category: expected a category name of printable "
+     "characters, found ' '"),
 ])
 def test_bad_options_are_one_line(args, expected):
     assert error_line(run_cli("exercise", "2-2-1", *args, "-o", "ex")) == expected
@@ -541,6 +543,41 @@ def _numbered(question) -> str:
         count += 1
         return f"{{#{count}}}"
     return re.sub(r"\{1:NUMERICAL:.*?\}(?=</td>)", place, text)
+
+
+def moodle_category(folder: str) -> str:
+    import xml.etree.ElementTree as ElementTree
+    root = ElementTree.parse(f"{folder}/moodle.xml").getroot()
+    text = root.findtext("question[@type='category']/category/text") or ""
+    assert text.startswith("$course$/backcalc/")
+    return text[len("$course$/backcalc/"):]
+
+
+def test_exercises_that_differ_get_categories_of_their_own():
+    exercise("2-2-1", "-o", "one")
+    exercise("2-2-1", "--activation", "tanh", "-o", "two")
+    exercise("2-2-1", "--activation", "relu,sigmoid", "--ask", "z,a", "--answer-decimals",
+             "5", "--seed", "3", "-o", "three")
+    assert moodle_category("one") == "2-2-1 sigmoid half_squared_error, seed 0"
+    assert moodle_category("two") == "2-2-1 tanh half_squared_error, seed 0"
+    assert moodle_category("three") == ("2-2-1 relu,sigmoid half_squared_error, ask z,a, "
+                                        "answers to 5 decimals, seed 3")
+
+
+def test_category_names_the_moodle_category_and_the_written_by_line_keeps_it(tmp_path,
+                                                                            monkeypatch):
+    exercise("2-2-1", "--category", "Week 3/backprop", "-o", "ex")
+    assert moodle_category("ex") == "Week 3//backprop"       # Moodle's escape for a '/'
+    asked = Path("ex/asked.yaml").read_text(encoding="utf-8")
+    (line,) = [line for line in asked.splitlines() if line.startswith("# Written by: ")]
+    words = shlex.split(line[len("# Written by: "):])
+    assert words[words.index("--category") + 1] == "Week 3/backprop"
+    # the variant's own header (which writes no moodle.xml) does not depend on it
+    assert "--category" not in Path("ex/variants/01.yaml").read_text(encoding="utf-8")
+    first = Path("ex/moodle.xml").resolve().read_bytes()
+    monkeypatch.chdir(tmp_path)
+    run_cli(*words[1:])
+    assert Path("ex/moodle.xml").read_bytes() == first
 
 
 # --- sheets and keys ----------------------------------------------------------------------------

@@ -18,8 +18,7 @@ def moodle_text(exercise: Exercise, template, variants: list) -> tuple[str, int]
     """moodle.xml's text, and how many slips give the same value as another in their blank."""
     questions = [question(exercise, template, variant) for variant in variants]
     merged = sum(d.shared for q in questions for d in dropped(q))
-    category = f"{exercise.request.arch} exercise, seed {exercise.seed}"
-    return quiz(questions, category=category), merged
+    return quiz(questions, category=exercise.category), merged
 
 
 def question(exercise: Exercise, template, variant) -> Question:

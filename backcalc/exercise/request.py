@@ -59,6 +59,7 @@ class ExerciseRequest:
     students: str | None = None
     id: str | None = None
     force: bool = False
+    category: str | None = None
 
     def command(self, variant_id: str | None = None) -> str:
         """The command line that writes the variant ``variant_id`` again, alone; or, with
@@ -70,6 +71,8 @@ class ExerciseRequest:
             if value is not None:
                 shown = format_exact(value) if option == "learning_rate" else str(value)
                 words += [f"--{option.replace('_', '-')}", shown]
+        if variant_id is None and self.category is not None:   # moodle.xml's alone
+            words += ["--category", self.category]
         if variant_id is not None:
             chosen = ["--id", variant_id]
         else:
@@ -97,6 +100,7 @@ class Exercise:
     format: str                     # a key of ``SHEET_FORMATS``
     max_draws: int
     ids: list[str]                  # the variants' ids, in order
+    category: str = ""              # moodle.xml's category (``default_category`` if not given)
 
     @property
     def extension(self) -> str:
@@ -141,9 +145,42 @@ def settle(request: ExerciseRequest) -> Exercise:
     if fmt not in SHEET_FORMATS:
         raise InputError(f"expected one of {', '.join(SHEET_FORMATS)}, found {fmt!r}",
                          field="--format")
-    return Exercise(request, sizes, activations, loss, float(rate), samples,
-                    seed_of(request.seed), decimals, answer_decimals, parse_ask(request.ask),
-                    fmt, max_draws, _ids(request))
+    exercise = Exercise(request, sizes, activations, loss, float(rate), samples,
+                        seed_of(request.seed), decimals, answer_decimals,
+                        parse_ask(request.ask), fmt, max_draws, _ids(request))
+    exercise.category = (_category(request.category) if request.category is not None
+                         else default_category(exercise))
+    return exercise
+
+
+def default_category(exercise: Exercise) -> str:
+    """The Moodle category's name when --category is not given: what tells exercises
+    apart (the network, the loss, every option given that changes the numbers or what is
+    asked, the seed), so that two exercises do not land in one category."""
+    request = exercise.request
+    activations = (exercise.activations[0] if len(set(exercise.activations)) == 1
+                   else ",".join(exercise.activations))
+    words = [f"{request.arch} {activations} {exercise.loss}"]
+    if request.ask is not None:
+        words.append(f"ask {','.join(exercise.ask)}")
+    if request.learning_rate is not None:
+        words.append(f"learning rate {format_exact(exercise.learning_rate)}")
+    if request.samples is not None:
+        words.append(f"{exercise.samples} sample{'s' if exercise.samples != 1 else ''}")
+    if request.decimals is not None:
+        words.append(f"{exercise.decimals} decimals")
+    if request.answer_decimals is not None:
+        words.append(f"answers to {exercise.answer_decimals} decimals")
+    words.append(f"seed {exercise.seed}")
+    return ", ".join(words)
+
+
+def _category(text: str) -> str:
+    name = text.strip()
+    if not name or any(ord(c) < 32 or c in "\x7f\ufffe\uffff" for c in name):
+        raise InputError(f"expected a category name of printable characters, found {text!r}",
+                         field="--category")
+    return name
 
 
 def seed_of(value) -> int:
