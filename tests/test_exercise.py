@@ -337,8 +337,26 @@ def test_constraints_that_cannot_be_met_end_in_one_line():
     line = error_line(result)
     assert line.startswith("Error: variant 01: no numbers met every constraint in 40 draws; "
                            "the one failing most: ")
-    assert "try more --answer-decimals" in line
+    assert line.endswith("; --answer-decimals 0 is too coarse for this network's slips; try "
+                         "more --answer-decimals or another --activation")
     assert not Path("ex").exists()
+
+
+@pytest.mark.parametrize(("options", "hint"), [
+    # all sigmoid, three samples: no ReLU to blame; the sigmoid's slope and the mean over
+    # the samples are what make gradients small
+    (["--samples", "3", "--seed", "4"],
+     "; try another --activation than sigmoid (its slope is at most 0.25, so gradients "
+     "shrink through each layer), fewer --samples (their gradients partly cancel in the "
+     "mean) or fewer --ask kinds"),
+    (["--activation", "relu,sigmoid", "--ask", "dL/dW"],
+     "; try another --activation than relu (a neuron below 0 passes little or nothing "
+     "back) or fewer --ask kinds"),
+])
+def test_a_refusal_s_hint_follows_the_failing_constraint_and_the_activations(options, hint):
+    line = error_line(run_cli("exercise", "2-2-1", *options, "--max-draws", "20", "-o", "ex"))
+    assert "the one failing most: an asked value below 0.001 in size" in line
+    assert line.endswith(hint)
 
 
 def test_relu_inputs_on_a_grid_of_whole_numbers():
