@@ -315,6 +315,42 @@ def test_a_variant_depends_on_the_seed_and_its_id_only():
         assert one[2:] == other[2:]     # all but the command naming its folder
 
 
+def network_lines(path: Path) -> list[str]:
+    """A variant file's network: what follows its header of comments (naming the variant)
+    and its name line."""
+    return [line for line in path.read_text(encoding="utf-8").splitlines()
+            if not line.startswith(("#", "name:"))]
+
+
+def test_past_99_variants_a_variant_keeps_its_numbers_and_its_header_writes_it_again(
+        tmp_path, monkeypatch):
+    # 001 of --variants 100 is variant 1, as 01 of --variants 2 is; 100 is seeded as "100"
+    exercise("1-1", "--ask", "z", "--variants", "100", "-o", "many")
+    exercise("1-1", "--ask", "z", "--variants", "2", "-o", "few")
+    assert network_lines(Path("many/variants/001.yaml")) == \
+        network_lines(Path("few/variants/01.yaml"))
+    assert network_lines(Path("many/variants/002.yaml")) == \
+        network_lines(Path("few/variants/02.yaml"))
+    assert network_lines(Path("many/variants/001.yaml")) != \
+        network_lines(Path("many/variants/002.yaml"))
+    # a roster's ids keep their text's numbers: "001" is not variant 1
+    Path("class.csv").write_text("01\n001\n", encoding="utf-8")
+    exercise("1-1", "--ask", "z", "--students", "class.csv", "-o", "roster")
+    assert network_lines(Path("roster/variants/01.yaml")) == \
+        network_lines(Path("few/variants/01.yaml"))
+    assert network_lines(Path("roster/variants/001.yaml")) != \
+        network_lines(Path("few/variants/01.yaml"))
+    originals = [Path("many/variants", name).resolve() for name in ("001.yaml", "100.yaml")]
+    for original in originals:
+        name = original.name
+        command = header_command(original)
+        folder = tmp_path / name
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        invoke(*command)
+        assert (folder / "many/variants" / name).read_bytes() == original.read_bytes()
+
+
 def test_existing_files_are_kept_without_force():
     exercise("2-2-1", "--variants", "2", "-o", "ex")
     before = tree("ex")
@@ -379,8 +415,8 @@ def test_relu_inputs_on_a_grid_of_whole_numbers():
     (["--activation", "softmax"], "Error: --activation: softmax is for the output layer "
      "only, found it on layer 1 (a hidden layer); give one per layer, such as --activation "
      "sigmoid,softmax"),
-    (["--variants", "2", "--id", "01"], "Error: --id: give one of --variants, --students "
-     "and --id, found --variants and --id"),
+    (["--variants", "2", "--id", "03"], "Error: --id: expected one of the ids of --variants "
+     "2 (01 … 02), found '03'"),
     (["--id", "../x"], "Error: --id: expected an id of at most 64 letters, digits, '_', '.' "
      "and '-', not starting with '.' or '-', found '../x'"),
     (["--category", " "], "Error: --category: expected a category name of printable "
@@ -416,8 +452,8 @@ def test_students_and_variants_are_one_or_the_other():
     Path("class.csv").write_text("ana\n", encoding="utf-8")
     line = error_line(run_cli("exercise", "2-2-1", "--variants", "3", "--students",
                               "class.csv", "-o", "ex"))
-    assert line == ("Error: --students: give one of --variants, --students and --id, found "
-                    "--variants and --students")
+    assert line == ("Error: --students: give one of --variants, --students and --id (or "
+                    "--variants with --id), found --variants and --students")
 
 
 def test_a_roster_names_the_variants():

@@ -3,7 +3,8 @@
 ``ExerciseRequest`` holds the options as given (None: not given, its default); ``settle``
 checks every one and returns the ``Exercise`` the rest works from.  Each variant's file
 starts with ``ExerciseRequest.command(id)``: the same options, ``--id`` for the variant
-(its numbers depend on --seed and its id alone), so that running that line writes the
+(its numbers depend on --seed and its id alone; ``--variants N --id 001`` for a numbered
+variant whose id is not its two-digit number), so that running that line writes the
 variant again, to the last byte.
 """
 
@@ -75,6 +76,10 @@ class ExerciseRequest:
             words += ["--category", self.category]
         if variant_id is not None:
             chosen = ["--id", variant_id]
+            if self.students is None and self.variants is not None and \
+                    seed_key(variant_id, True) != variant_id:
+                # 001 of --variants 100 is seeded as 01 is, which --id 001 alone is not
+                chosen = ["--variants", str(self.variants), *chosen]
         else:
             chosen = next(([f"--{option}", str(value)] for option, value in
                            (("variants", self.variants), ("students", self.students),
@@ -100,11 +105,23 @@ class Exercise:
     format: str                     # a key of ``SHEET_FORMATS``
     max_draws: int
     ids: list[str]                  # the variants' ids, in order
+    numbered: bool = True           # ids of --variants (seeded by number), not given ones
     category: str = ""              # moodle.xml's category (``default_category`` if not given)
 
     @property
     def extension(self) -> str:
         return SHEET_FORMATS[self.format]
+
+    def seed_key(self, variant_id: str) -> str:
+        """The text the variant's numbers are seeded from (``seed_key``)."""
+        return seed_key(variant_id, self.numbered)
+
+
+def seed_key(variant_id: str, numbered: bool) -> str:
+    """What seeds a variant's numbers with --seed: a numbered variant's number, written
+    with two digits at least (so 01 and 001 draw the same numbers, and variants 01 … 99
+    the numbers their id text gives); any other id's text."""
+    return f"{int(variant_id):02d}" if numbered and variant_id.isdigit() else variant_id
 
 
 def settle(request: ExerciseRequest) -> Exercise:
@@ -147,7 +164,9 @@ def settle(request: ExerciseRequest) -> Exercise:
                          field="--format")
     exercise = Exercise(request, sizes, activations, loss, float(rate), samples,
                         seed_of(request.seed), decimals, answer_decimals,
-                        parse_ask(request.ask), fmt, max_draws, _ids(request))
+                        parse_ask(request.ask), fmt, max_draws, _ids(request),
+                        numbered=request.students is None and (request.id is None
+                                                               or request.variants is not None))
     exercise.category = (_category(request.category) if request.category is not None
                          else default_category(exercise))
     return exercise
@@ -199,21 +218,27 @@ def _whole(option: str, value: int | None, default: int, low: int, high: int) ->
 
 
 def _ids(request: ExerciseRequest) -> list[str]:
-    """The variants' ids: --id's one, the roster's, or 01…N for --variants N."""
+    """The variants' ids: --id's one, the roster's, or 01…N for --variants N (with --id
+    too: that one of them)."""
     given = [option for option, value in (("--variants", request.variants),
                                           ("--students", request.students),
                                           ("--id", request.id)) if value is not None]
-    if len(given) > 1:
-        raise InputError(f"give one of --variants, --students and --id, found "
-                         f"{' and '.join(given)}", field=given[1])
-    if request.id is not None:
-        return [check_id(request.id)]
+    if len(given) > 1 and given != ["--variants", "--id"]:
+        raise InputError(f"give one of --variants, --students and --id (or --variants with "
+                         f"--id), found {' and '.join(given)}", field=given[1])
     if request.students is not None:
         from .roster import read_roster
         return read_roster(request.students)
     count = _whole("--variants", request.variants, DEFAULT_VARIANTS, 1, MAX_VARIANTS)
     width = max(2, len(str(count)))
-    return [f"{number:0{width}d}" for number in range(1, count + 1)]
+    numbered = [f"{number:0{width}d}" for number in range(1, count + 1)]
+    if request.id is None:
+        return numbered
+    one = check_id(request.id)
+    if request.variants is not None and one not in numbered:
+        raise InputError(f"expected one of the ids of --variants {count} ({numbered[0]} … "
+                         f"{numbered[-1]}), found {one!r}", field="--id")
+    return [one]
 
 
 def check_id(text: str, option: str = "--id") -> str:

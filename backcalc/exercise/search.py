@@ -88,7 +88,7 @@ def find_variant(exercise: Exercise, template: Template, variant_id: str) -> Var
     """The first draw of the variant's generator that meets every constraint."""
     from ..engine import train
     from ..losses import LOSSES
-    rng = generator(exercise.seed, variant_id)
+    rng = generator(exercise.seed, exercise.seed_key(variant_id))
     kind = LOSSES[exercise.loss].target_kind
     unit = 10.0 ** -exercise.answer_decimals
     failed: Counter = Counter()
