@@ -17,6 +17,7 @@ import json
 import math
 import re
 import shlex
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -632,6 +633,18 @@ def test_category_names_the_moodle_category_and_the_written_by_line_keeps_it(tmp
     monkeypatch.chdir(tmp_path)
     run_cli(*words[1:])
     assert Path("ex/moodle.xml").read_bytes() == first
+
+
+def test_the_sheet_says_the_answer_decimals_the_key_and_moodle_use():
+    exercise("1-1", "--ask", "z", "--answer-decimals", "6", "-o", "ex")
+    assert "Give each value to 6 decimals" in Path("ex/sheets/01.md").read_text("utf-8")
+    assert "Give each value below to 6 decimals" in Path("ex/moodle.xml").read_text("utf-8")
+    network = yaml.safe_load(Path("ex/variants/01.yaml").read_text("utf-8"))
+    (w,), b, x = network["layers"][0]["weights"][0], network["layers"][0]["biases"][0], \
+        network["input"][0]
+    z = Decimal(repr(w)) * Decimal(repr(x)) + Decimal(repr(b))    # z1_1 = w·x + b, exactly
+    row = re.search(r"\| z1\\_1 \|[^\n]*", Path("ex/keys/01.md").read_text("utf-8"))
+    assert row and row.group(0).endswith(f"| {z.quantize(Decimal('0.000001'))} |")
 
 
 # --- sheets and keys ----------------------------------------------------------------------------
