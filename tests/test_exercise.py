@@ -427,6 +427,15 @@ def test_bad_options_are_one_line(args, expected):
     assert error_line(run_cli("exercise", "2-2-1", *args, "-o", "ex")) == expected
 
 
+@pytest.mark.parametrize("arch", ["graph", "2-x"])
+def test_an_arch_exercise_cannot_take_offers_no_graph(arch):
+    # `new` takes ARCH graph; `exercise` does not, so its error does not offer it
+    assert error_line(run_cli("exercise", arch, "-o", "ex")) == (
+        f"Error: ARCH: expected layer sizes joined by '-', the input size first (such as "
+        f"2-3-1), found {arch!r}")
+    assert "or graph" in error_line(run_cli("new", "2-x", "-o", "n.yaml"))
+
+
 def test_asking_for_nothing_the_network_has_is_refused():
     line = error_line(run_cli("exercise", "2-3", "--activation", "softmax", "--loss", "ce",
                               "--ask", "fprime", "-o", "ex"))

@@ -138,7 +138,7 @@ def settle(request: ExerciseRequest) -> Exercise:
         parse_arch,
     )
     from .asking import parse_ask
-    sizes = parse_arch(request.arch)
+    sizes = parse_arch(request.arch, graph=False)
     parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:]))
     if parameters > MAX_PARAMETERS:
         raise InputError(f"{request.arch} has {parameters} weights and biases; an exercise "
