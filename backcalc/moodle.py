@@ -213,33 +213,44 @@ def _same(a: float, b: float) -> bool:
     return abs(a - b) <= _SLACK * max(abs(a), abs(b), 1.0)
 
 
-def written(blank: Blank, value: float) -> float:
+def written(blank: Blank, value: float) -> list[float]:
     """What a student arriving at ``value`` writes in ``blank``: ``value`` rounded to the
-    blank's decimals (``value`` itself when it has none)."""
+    blank's decimals (``value`` itself when it has none).  A value a float's hair from a
+    tie (0.16154999999999986 for 0.16155) is written either way, depending on how it was
+    carried: both are listed."""
     from .numbers import round_half_up
-    return value if blank.decimals is None else round_half_up(value, blank.decimals)
+    if blank.decimals is None:
+        return [value]
+    nudge = _TIE * max(abs(value), 10.0 ** -blank.decimals)
+    return sorted({round_half_up(v, blank.decimals) for v in (value - nudge, value,
+                                                                value + nudge)})
+
+
+_TIE = 1e-9
+"""How near (relatively) a tie a value is taken to round either way."""
 
 
 def _interval(blank: Blank, value: float) -> tuple[float, float] | None:
     """A slip's interval (centre, tolerance): it holds what a student making the slip
-    writes (``written``) and, unless it lies in the right answer's interval, the slip's
-    exact value; it reaches at most a tolerance beyond them and stays clear of the right
-    answer's interval.  None when the written value is in the right answer's interval."""
+    writes (``written``, outside the right answer's interval) and, unless it lies in the
+    right answer's interval, the slip's exact value; it reaches at most a tolerance beyond
+    them and stays clear of the right answer's interval.  None when everything the student
+    may write is in the right answer's interval."""
     right, tol = blank.value, blank.tolerance
-    shown = written(blank, value)
     hair = 4 * _SLACK * max(abs(right), abs(value), 1.0)
-    if _touch(shown, 0.0, right, tol + hair):
+    shown = [w for w in written(blank, value) if not _touch(w, 0.0, right, tol + hair)]
+    if not shown:
         return None
-    points = [shown] + ([] if _touch(value, 0.0, right, tol + hair) else [value])
-    if all(_touch(p, 0.0, shown, tol) for p in points) and not _touch(shown, tol, right, tol):
-        return shown, tol
-    # Clipped: from the side facing the right answer to a tolerance beyond the far point.
-    above = shown > right
-    edge = right + tol + 2 * hair if above else right - tol - 2 * hair
-    if above:
-        low, high = min(max(shown - tol, edge), *points), max(points) + tol
+    points = shown + ([] if _touch(value, 0.0, right, tol + hair) else [value])
+    if len(shown) == 1 and all(_touch(p, 0.0, shown[0], tol) for p in points) and \
+            not _touch(shown[0], tol, right, tol):
+        return shown[0], tol
+    # Every point with a tolerance around, cut back on the side facing the right answer.
+    low, high = min(points) - tol, max(points) + tol
+    if shown[0] > right:
+        low = min(max(low, right + tol + 2 * hair), min(points))
     else:
-        low, high = min(points) - tol, max(min(shown + tol, edge), *points)
+        high = max(min(high, right - tol - 2 * hair), max(points))
     centre, reach = (low + high) / 2, (high - low) / 2
     reach = max(reach, *(abs(p - centre) for p in points))   # float noise: keep the points
     return centre, reach

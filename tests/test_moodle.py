@@ -164,10 +164,11 @@ def first_match(alternatives: list[dict], response: float) -> dict | None:
                  if abs(response - a["value"]) <= a["tolerance"] + 1e-14), None)
 
 
-def half_up(value: float, decimals: int) -> float:
-    """``value`` rounded as a calculator does, worked out here with decimal arithmetic."""
-    from decimal import ROUND_HALF_UP, Decimal
-    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
+def half_up(value: float, decimals: int, rounding: str = "ROUND_HALF_UP") -> float:
+    """``value`` rounded as a calculator does, worked out here with decimal arithmetic
+    (a tie the other way with ``rounding="ROUND_HALF_DOWN"``)."""
+    from decimal import Decimal
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding))
 
 
 def clear_of(alternative: dict, right: dict) -> bool:
@@ -212,26 +213,37 @@ def test_only_equal_slips_share_an_alternative_and_the_earlier_of_two_touching_n
     assert "first" in dropped(question)[0].reason
 
 
+def test_a_slip_a_float_s_hair_from_a_tie_is_matched_rounded_either_way():
+    # 0.16154999999999986 is 0.16155 carried in floats: a student writes 0.1615 or 0.1616
+    slip = WrongAnswer(0.16154999999999986, "tie")
+    question = variant(blanks=(Blank("a", 0.5, TOL, (slip,), decimals=4),))
+    (blank,) = read_blanks(question_text(clozes(quiz([question], category="c"))[0]))
+    for response in (0.1615, 0.1616, slip.value):
+        assert first_match(blank["alternatives"], response)["sentences"] == ["tie"]
+
+
 def test_every_slip_written_to_the_blank_s_decimals_is_matched_by_its_own_feedback():
     # slips every 0.00001 from 0.9990 to 1.0010 around a right answer of 1.0, written to 4
-    # decimals: 0.99995 … 1.00004 (10 values) are written 1.0000, the right answer, and
-    # get no alternative; each of the other 191 is matched by one naming it as written and,
-    # unless it is on the right interval's edge (1.00005), as it is; no alternative touches
-    # the right answer's interval
+    # decimals: 0.99996 … 1.00004 (9 values) are written 1.0000, the right answer, and get
+    # no alternative; each of the other 192 is matched by one naming it as written (a tie
+    # such as 0.99995 rounded either way, 0.9999 or 1.0000, but for the right answer's) and,
+    # unless it is on the right interval's edge (0.99995, 1.00005), as it is; no
+    # alternative touches the right answer's interval
     slips = tuple(WrongAnswer(round(0.999 + k * 0.00001, 5), f"s{k}") for k in range(201))
     question = variant(blanks=(Blank("a", 1.0, TOL, slips, decimals=4),))
     (blank,) = read_blanks(question_text(clozes(quiz([question], category="c"))[0]))
     right, *kept, _ = blank["alternatives"]
     assert all(clear_of(alt, right) for alt in kept)
-    assert len(kept) == 191
+    assert len(kept) == 192
     gone = {d.feedback for d in dropped(question)}
-    assert gone == {f"s{k}" for k in range(95, 105)}
+    assert gone == {f"s{k}" for k in range(96, 105)}
     for slip in slips:
+        ways = {half_up(slip.value, 4), half_up(slip.value, 4, "ROUND_HALF_DOWN")}
         if slip.feedback in gone:
-            assert half_up(slip.value, 4) == 1.0
+            assert ways == {1.0}
             continue
         exact = [slip.value] if abs(slip.value - 1.0) > TOL + 1e-14 else []
-        for response in [half_up(slip.value, 4), *exact]:
+        for response in [*(ways - {1.0}), *exact]:
             match = first_match(blank["alternatives"], response)
             assert match is not right and slip.feedback in match["sentences"], (slip, response)
 
