@@ -706,7 +706,7 @@ def new(arch, activation, loss, learning_rate, l2, l2_form, optimizer, momentum,
                                 "10000].")
 @click.option("--category", default=None, metavar="NAME",
               help="The Moodle question category [default: the architecture, activations, "
-                   "loss, options given and seed].")
+                   "loss, options not at their default and seed].")
 @click.option("--force", is_flag=True, help="Replace files of the folder that exist.")
 def exercise(arch, output, variants, students, variant_id, activation, loss, learning_rate,
              samples, seed, decimals, answer_decimals, ask, fmt, max_draws, category, force):

@@ -620,11 +620,11 @@ def moodle_category(folder: str) -> str:
 
 def test_exercises_that_differ_get_categories_of_their_own():
     exercise("2-2-1", "-o", "one")
-    exercise("2-2-1", "--activation", "tanh", "-o", "two")
+    exercise("2-2-1", "--activation", "tanh", "--answer-decimals", "4", "-o", "two")
     exercise("2-2-1", "--activation", "relu,sigmoid", "--ask", "z,a", "--answer-decimals",
              "5", "--seed", "3", "-o", "three")
     assert moodle_category("one") == "2-2-1 sigmoid half_squared_error, seed 0"
-    assert moodle_category("two") == "2-2-1 tanh half_squared_error, seed 0"
+    assert moodle_category("two") == "2-2-1 tanh half_squared_error, seed 0"   # 4: default
     assert moodle_category("three") == ("2-2-1 relu,sigmoid half_squared_error, ask z,a, "
                                         "answers to 5 decimals, seed 3")
 

@@ -174,21 +174,23 @@ def settle(request: ExerciseRequest) -> Exercise:
 
 def default_category(exercise: Exercise) -> str:
     """The Moodle category's name when --category is not given: what tells exercises
-    apart (the network, the loss, every option given that changes the numbers or what is
-    asked, the seed), so that two exercises do not land in one category."""
-    request = exercise.request
+    apart (the network, the loss, every option not at its default that changes the
+    numbers or what is asked, the seed), so that two exercises do not land in one
+    category."""
+    from ..scaffold import DEFAULT_LEARNING_RATE
+    from .asking import parse_ask
     activations = (exercise.activations[0] if len(set(exercise.activations)) == 1
                    else ",".join(exercise.activations))
-    words = [f"{request.arch} {activations} {exercise.loss}"]
-    if request.ask is not None:
+    words = [f"{exercise.request.arch} {activations} {exercise.loss}"]
+    if exercise.ask != parse_ask(None):
         words.append(f"ask {','.join(exercise.ask)}")
-    if request.learning_rate is not None:
+    if exercise.learning_rate != DEFAULT_LEARNING_RATE:
         words.append(f"learning rate {format_exact(exercise.learning_rate)}")
-    if request.samples is not None:
-        words.append(f"{exercise.samples} sample{'s' if exercise.samples != 1 else ''}")
-    if request.decimals is not None:
-        words.append(f"{exercise.decimals} decimals")
-    if request.answer_decimals is not None:
+    if exercise.samples != DEFAULT_SAMPLES:
+        words.append(f"{exercise.samples} samples")
+    if exercise.decimals != DEFAULT_DECIMALS:
+        words.append(f"{exercise.decimals} decimal{'s' if exercise.decimals != 1 else ''}")
+    if exercise.answer_decimals != DEFAULT_ANSWER_DECIMALS:
         words.append(f"answers to {exercise.answer_decimals} decimals")
     words.append(f"seed {exercise.seed}")
     return ", ".join(words)
