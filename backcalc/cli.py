@@ -704,9 +704,12 @@ def new(arch, activation, loss, learning_rate, l2, l2_form, optimizer, momentum,
 @click.option("--max-draws", "max_draws", type=click.IntRange(min=1), default=None,
               metavar="N", help="Draws tried per variant before giving up [default: "
                                 "10000].")
+@click.option("--category", default=None, metavar="NAME",
+              help="The Moodle question category [default: the architecture, activations, "
+                   "loss, options not at their default and seed].")
 @click.option("--force", is_flag=True, help="Replace files of the folder that exist.")
 def exercise(arch, output, variants, students, variant_id, activation, loss, learning_rate,
-             samples, seed, decimals, answer_decimals, ask, fmt, max_draws, force):
+             samples, seed, decimals, answer_decimals, ask, fmt, max_draws, category, force):
     """Write hand-computable exercises for a class: variants, sheets, keys, Moodle.
 
     ARCH is the layer sizes joined by '-', as for `backcalc new`.  Each variant
@@ -725,7 +728,7 @@ def exercise(arch, output, variants, students, variant_id, activation, loss, lea
                               decimals=decimals, answer_decimals=answer_decimals, ask=ask,
                               format=fmt, max_draws=max_draws, variants=variants,
                               students=students, id=variant_id, force=force,
-                              progress=progress)
+                              category=category, progress=progress)
     terminal.write_text(result)
 
 

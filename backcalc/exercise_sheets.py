@@ -43,21 +43,26 @@ DRAWING_READING = ("Each ▶ is a weight into its neuron (name = value), from th
                    "multiplies; z = Σ w·input + b, a = f(z).")
 
 
-def sheet(network: Network, asked: list[dict], *, fmt: str, title: str) -> str:
+def sheet(network: Network, asked: list[dict], *, fmt: str, title: str,
+          answer_decimals: int | None = None) -> str:
     """The question: the network as a figure and as tables, what to compute, and how
     answers are written (an answers-file template with the asked keys and no numbers).
-    No answer value appears."""
+    No answer value appears.  With ``answer_decimals`` the task says to give each value
+    to that many decimals (as the key rounds them)."""
     _check_format(fmt)
     items = resolve(network, asked)
     raw: dict[str, Callable[[str], str]] = {}
-    sections = [Section(title, [[f"Network: {network.title}"], [_task(items)]]),
+    sections = [Section(title, [[f"Network: {network.title}"],
+                                [_task(items) + _decimals(answer_decimals)]]),
                 Section("The network", [[_marker(raw, lambda f: _figure(network, f))]]),
                 Section("The network as tables", [], _tables(network)),
                 Section("What to compute", [], [_to_compute(network, items)]),
                 Section("Your answers file",
                         [["Copy this into a file, write each number after its key, and "
                           "check it with backcalc check NETWORK ANSWERS. Each number is "
-                          "judged to the last digit you write: write the decimals you carry."]]),
+                          "judged to the last digit you write"
+                          + (": write the decimals you carry." if answer_decimals is None
+                             else ".")]]),
                 Section("Answers file", [[_marker(raw, lambda f: _code(template(asked), f))]],
                         level=2)]
     return _render(sections, fmt, title, raw)
@@ -94,6 +99,13 @@ def _check_format(fmt: str) -> None:
 
 
 # --- the sheet's parts ---------------------------------------------------------------
+
+def _decimals(answer_decimals: int | None) -> str:
+    if answer_decimals is None:
+        return ""
+    return (f" Give each value to {answer_decimals} decimal"
+            f"{'s' if answer_decimals != 1 else ''} (rounded half away from zero, as a "
+            "calculator rounds; the answer key gives them so), carrying more in between.")
 
 def _task(items: list[Asked]) -> str:
     count = len(items)

@@ -7,12 +7,14 @@ builds, per variant, a :class:`Question`:
   ``name`` is plain text (the question bank's name, e.g. the variant's id);
   ``intro_html`` is HTML written by the caller (the network's tables), put first in the
   question text as it is; ``general_feedback_html`` is HTML shown after answering.
-* ``Blank(label, value, tolerance, wrong=(), weight=1)``: one asked value.  ``label`` is
-  plain text (``z1_1``, ``∂L/∂w5``) shown beside the blank; ``value`` the right answer;
+* ``Blank(label, value, tolerance, wrong=(), weight=1, decimals=None)``: one asked value.
+  ``label`` is plain text (``z1_1``, ``∂L/∂w5``) shown beside the blank; ``value`` the
+  right answer;
   ``tolerance`` absolute (half a unit of ``--answer-decimals``: 0.00005 for 4); ``weight``
-  the blank's marks.
+  the blank's marks; ``decimals`` (optional) what students are told to write: each
+  slip's alternative then holds its value rounded to that many decimals.
 * ``WrongAnswer(value, feedback)``: a slip's value and the plain-text sentence naming it
-  (the one ``check`` uses).  It is matched with its blank's tolerance.
+  (the one ``check`` uses).
 
 ``quiz(questions, category=...)`` gives the whole moodle.xml text; ``dropped(question)``
 the slips left out of a question's blanks and why (:class:`Dropped`: blank label, value,
@@ -32,10 +34,15 @@ is the reference; docs/moodle.md tells teachers how to use the file):
   the same float (``0.00012``, ``-1.5e-05``), which Moodle's number pattern accepts.  So
   the interval Moodle accepts is exactly value ± tolerance, the one ``check`` and ``grade``
   judge with; a value rounded to a few more decimals would move it.
-* A slip whose interval touches or overlaps the right answer's is dropped (a response there
-  would be scored right, so its feedback could never show); a slip whose interval touches
-  or overlaps an earlier kept slip's is merged into it: that alternative's feedback names
-  both, since such a response could come from either.
+* A slip's alternative holds what a student making it writes (its value rounded to the
+  blank's ``decimals``) and, unless it lies in the right answer's interval, its exact value:
+  centred on the written value with the blank's tolerance, or, where that would touch the
+  right answer's interval, cut back to stay clear of it (a response there must score right).
+  A slip whose written value lies in the right answer's interval is dropped (its feedback
+  could never show); slips giving exactly the same value share one alternative naming
+  both.  Slips close but not equal keep one each; as Moodle scores a response by the first
+  alternative it falls in, an alternative whose interval touches a later one's names the
+  later slips too, so the feedback always names the slip a response comes from.
 * The last alternative is a dummy ``%0%`` answer of nines (tolerance 0), as wide as the
   longest number written anywhere in the quiz, at least 6, and so far outside every interval:
   Moodle sizes a blank's box from its longest answer, so every box has the same width and
@@ -96,6 +103,7 @@ class Blank:
     tolerance: float
     wrong: tuple[WrongAnswer, ...] = ()
     weight: int = 1
+    decimals: int | None = None      # what students are told to write: --answer-decimals
 
 
 @dataclass(frozen=True)
@@ -117,12 +125,16 @@ class Dropped:
     value: float
     feedback: str
     reason: str
+    shared: bool = False         # the same value as an earlier slip: its alternative names both
 
 
 @dataclass
 class _Kept:
-    value: float
-    sentences: list[str] = field(default_factory=list)
+    value: float                          # the slip's exact value
+    centre: float                         # its alternative's interval
+    tolerance: float
+    own: list[str] = field(default_factory=list)        # its slip, and equal ones
+    sentences: list[str] = field(default_factory=list)  # the feedback's: own, then later
 
 
 def quiz(questions: Sequence[Question], *, category: str) -> str:
@@ -165,30 +177,89 @@ def dropped(question: Question) -> tuple[Dropped, ...]:
 # --- choosing the alternatives ------------------------------------------------------
 
 def _sort(blank: Blank) -> tuple[list[_Kept], list[Dropped]]:
-    """The slips kept (each with its sentences, merged ones after the first) and dropped."""
+    """The slips' alternatives, in the slips' order (each with the sentences of every slip
+    whose alternative its interval touches), and the slips that got none of their own."""
     kept: list[_Kept] = []
     gone: list[Dropped] = []
-    tol = blank.tolerance
     for slip in blank.wrong:
-        if _touch(slip.value, blank.value, tol):
+        twin = next((k for k in kept if _same(slip.value, k.value)), None)
+        if twin is not None:
+            twin.own.append(slip.feedback)
             gone.append(Dropped(blank.label, slip.value, slip.feedback,
-                                f"within the right answer's interval "
-                                f"{_number(blank.value)} ± {_number(tol)}"))
+                                f"the same value as the slip \u201c{twin.own[0]}\u201d, "
+                                f"whose feedback names both", shared=True))
             continue
-        twin = next((k for k in kept if _touch(slip.value, k.value, tol)), None)
-        if twin is None:
-            kept.append(_Kept(slip.value, [slip.feedback]))
-        else:
-            twin.sentences.append(slip.feedback)
+        interval = _interval(blank, slip.value)
+        if interval is None:
             gone.append(Dropped(blank.label, slip.value, slip.feedback,
-                                f"the same answer as the slip {_number(twin.value)} "
-                                f"(\u201c{twin.sentences[0]}\u201d), whose feedback names both"))
+                                f"written at {blank.decimals} decimals, within the right "
+                                f"answer's interval {_number(blank.value)} ± "
+                                f"{_number(blank.tolerance)}" if blank.decimals is not None
+                                else f"within the right answer's interval "
+                                f"{_number(blank.value)} ± {_number(blank.tolerance)}"))
+            continue
+        kept.append(_Kept(slip.value, *interval, own=[slip.feedback]))
+    # Moodle scores a response by the first alternative it falls in: an earlier interval
+    # touching a later one names the later one's slips too.
+    for i, first in enumerate(kept):
+        first.sentences = list(first.own)
+        for later in kept[i + 1:]:
+            if _touch(first.centre, first.tolerance, later.centre, later.tolerance):
+                first.sentences += [s for s in later.own if s not in first.sentences]
     return kept, gone
 
 
-def _touch(a: float, b: float, tol: float) -> bool:
-    """Whether a ± tol and b ± tol, closed intervals as Moodle checks them, share a point."""
-    return abs(a - b) <= 2 * tol + _SLACK * max(abs(a), abs(b), 1.0)
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= _SLACK * max(abs(a), abs(b), 1.0)
+
+
+def written(blank: Blank, value: float) -> list[float]:
+    """What a student arriving at ``value`` writes in ``blank``: ``value`` rounded to the
+    blank's decimals (``value`` itself when it has none).  A value a float's hair from a
+    tie (0.16154999999999986 for 0.16155) is written either way, depending on how it was
+    carried: both are listed."""
+    from .numbers import round_half_up
+    if blank.decimals is None:
+        return [value]
+    nudge = _TIE * max(abs(value), 10.0 ** -blank.decimals)
+    return sorted({round_half_up(v, blank.decimals) for v in (value - nudge, value,
+                                                                value + nudge)})
+
+
+_TIE = 1e-9
+"""How near (relatively) a tie a value is taken to round either way."""
+
+
+def _interval(blank: Blank, value: float) -> tuple[float, float] | None:
+    """A slip's interval (centre, tolerance): it holds what a student making the slip
+    writes (``written``, outside the right answer's interval) and, unless it lies in the
+    right answer's interval, the slip's exact value; it reaches at most a tolerance beyond
+    them and stays clear of the right answer's interval.  None when everything the student
+    may write is in the right answer's interval."""
+    right, tol = blank.value, blank.tolerance
+    hair = 4 * _SLACK * max(abs(right), abs(value), 1.0)
+    shown = [w for w in written(blank, value) if not _touch(w, 0.0, right, tol + hair)]
+    if not shown:
+        return None
+    points = shown + ([] if _touch(value, 0.0, right, tol + hair) else [value])
+    if len(shown) == 1 and all(_touch(p, 0.0, shown[0], tol) for p in points) and \
+            not _touch(shown[0], tol, right, tol):
+        return shown[0], tol
+    # Every point with a tolerance around, cut back on the side facing the right answer.
+    low, high = min(points) - tol, max(points) + tol
+    if shown[0] > right:
+        low = min(max(low, right + tol + 2 * hair), min(points))
+    else:
+        high = max(min(high, right - tol - 2 * hair), max(points))
+    centre, reach = (low + high) / 2, (high - low) / 2
+    reach = max(reach, *(abs(p - centre) for p in points))   # float noise: keep the points
+    return centre, reach
+
+
+def _touch(a: float, a_tol: float, b: float, b_tol: float) -> bool:
+    """Whether a ± a_tol and b ± b_tol, closed intervals as Moodle checks them, share a
+    point."""
+    return abs(a - b) <= a_tol + b_tol + _SLACK * max(abs(a), abs(b), 1.0)
 
 
 def _dummy(blank: Blank, kept: list[_Kept], width: int) -> str:
@@ -198,8 +269,8 @@ def _dummy(blank: Blank, kept: list[_Kept], width: int) -> str:
     exponent has a ``.`` and a digit after it, so the nines are at least 100 times it: only
     a tolerance as large as that could reach them."""
     text = "9" * width
-    if any(_touch(float(text), v, blank.tolerance)
-           for v in [blank.value] + [k.value for k in kept]):
+    if any(_touch(float(text), 0.0, v, 2 * t) for v, t in
+           [(blank.value, blank.tolerance)] + [(k.centre, k.tolerance) for k in kept]):
         raise ValueError(f"blank {blank.label!r}: tolerance {blank.tolerance!r} reaches the "
                          f"dummy answer {text}")
     return text
@@ -226,9 +297,9 @@ def _question(question: Question, width: int) -> str:
 
 def _cloze(blank: Blank, width: int) -> str:
     kept, _ = _sort(blank)
-    tol = _number(blank.tolerance)
-    alternatives = [f"={_number(blank.value)}:{tol}"]
-    alternatives += [f"%0%{_number(k.value)}:{tol}#{_feedback(k.sentences)}" for k in kept]
+    alternatives = [f"={_number(blank.value)}:{_number(blank.tolerance)}"]
+    alternatives += [f"%0%{_number(k.centre)}:{_number(k.tolerance)}#{_feedback(k.sentences)}"
+                     for k in kept]
     alternatives.append(f"%0%{_dummy(blank, kept, width)}:0")
     return f"{{{blank.weight}:NUMERICAL:{'~'.join(alternatives)}}}"
 
@@ -275,7 +346,9 @@ def _number(value: float) -> str:
 
 
 def _numbers(question: Question) -> list[float]:
-    return [v for b in question.blanks for v in [b.value, *(w.value for w in b.wrong)]]
+    """Every answer written in the question's blanks (tolerances aside: Moodle sizes a box
+    from its answers alone)."""
+    return [v for b in question.blanks for v in [b.value, *(k.centre for k in _sort(b)[0])]]
 
 
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

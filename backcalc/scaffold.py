@@ -80,12 +80,14 @@ class Request:
 
 # --- reading the options -------------------------------------------------------------
 
-def parse_arch(text: str) -> list[int]:
-    """``2-3-1`` → [2, 3, 1]: the input size, then each layer's."""
+def parse_arch(text: str, *, graph: bool = True) -> list[int]:
+    """``2-3-1`` → [2, 3, 1]: the input size, then each layer's.  ``graph``: whether the
+    command also takes ``graph`` (``new`` does, ``exercise`` not), for the error to say."""
     parts = text.split("-")
     if not all(re.fullmatch(r"[0-9]+", part) for part in parts):
         raise InputError(f"expected layer sizes joined by '-', the input size first (such as "
-                         f"2-3-1), or graph, found {text!r}", field="ARCH")
+                         f"2-3-1){', or graph' if graph else ''}, found {text!r}",
+                         field="ARCH")
     if len(parts) < 2:
         raise InputError(f"expected the input size and at least one layer's size (such as "
                          f"2-1), found {text!r}", field="ARCH")

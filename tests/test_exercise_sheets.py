@@ -383,6 +383,16 @@ def test_the_answers_file_template_holds_the_keys_and_no_number():
     assert "| b2+ | b2\\[1\\]⁺, the bias b2\\[1\\] after the update; all samples |" in text
 
 
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "html"])
+def test_the_sheet_says_how_many_decimals_to_give_when_told(fmt):
+    net, asked = bundled_network("mazur"), [{"z1_1": None}]
+    told = sheet(net, asked, fmt=fmt, title="Exercise", answer_decimals=5)
+    assert "Give each value to 5 decimals" in told
+    assert "Give each value to 1 decimal " in sheet(net, asked, fmt=fmt, title="Exercise",
+                                                    answer_decimals=1)
+    assert "Give each value" not in sheet(net, asked, fmt=fmt, title="Exercise")
+
+
 def test_a_filled_in_template_is_an_answers_file_check_reads():
     net = bundled_network("mazur")
     text = sheet(net, [{"a1_1": None, "dL/dw5": None}], fmt="markdown", title="E")

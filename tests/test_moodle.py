@@ -157,51 +157,95 @@ def test_a_tolerance_reaching_the_dummy_is_refused():
 
 # --- which slips get an alternative ----------------------------------------------------
 
-def test_slip_touching_the_right_interval_is_dropped_and_reported():
-    # right 0.1234 ± 0.00005 = [0.12335, 0.12345]; a slip's interval is its value ± 0.00005,
-    # so it meets the right one when |slip − 0.1234| ≤ 0.0001
-    slips = (WrongAnswer(0.12349, "inside: 0.00009 away"),
-             WrongAnswer(0.1235, "touching: 0.0001 away"),
-             WrongAnswer(0.12351, "apart: 0.00011 away"),
-             WrongAnswer(0.1233, "touching below: 0.0001 away"))
+def first_match(alternatives: list[dict], response: float) -> dict | None:
+    """The alternative Moodle scores ``response`` by: the first whose interval (widened by
+    Moodle's 1e-14) holds it."""
+    return next((a for a in alternatives
+                 if abs(response - a["value"]) <= a["tolerance"] + 1e-14), None)
+
+
+def half_up(value: float, decimals: int, rounding: str = "ROUND_HALF_UP") -> float:
+    """``value`` rounded as a calculator does, worked out here with decimal arithmetic
+    (a tie the other way with ``rounding="ROUND_HALF_DOWN"``)."""
+    from decimal import Decimal
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding))
+
+
+def clear_of(alternative: dict, right: dict) -> bool:
+    """Whether two closed intervals are apart (not even touching)."""
+    return abs(alternative["value"] - right["value"]) > (alternative["tolerance"]
+                                                          + right["tolerance"])
+
+
+def test_a_slip_near_the_right_interval_gets_one_clear_of_it():
+    # right 0.1234 ± 0.00005 = [0.12335, 0.12345]; 0.12344 lies in it and 0.12345 on its
+    # edge: a response there is scored right, so those two get no alternative.  0.1235 and
+    # 0.1233 are outside but a ± 0.00005 box around them would touch it: theirs is cut back
+    # to stay clear.  0.12351 ± 0.00005 = [0.12346, 0.12356] is clear as it stands.
+    slips = (WrongAnswer(0.12344, "inside"), WrongAnswer(0.12345, "on the edge"),
+             WrongAnswer(0.1235, "0.00005 above the edge"), WrongAnswer(0.12351, "apart"),
+             WrongAnswer(0.1233, "0.00005 below the edge"))
     question = variant(blanks=(Blank("z", 0.1234, TOL, slips),))
     (blank,) = read_blanks(question_text(clozes(quiz([question], category="c"))[0]))
-    kept = blank["alternatives"][1:-1]
-    assert [(a["value"], a["sentences"]) for a in kept] == [(0.12351, ["apart: 0.00011 away"])]
-    gone = dropped(question)
-    assert [(d.label, d.value, d.feedback) for d in gone] == [
-        ("z", 0.12349, "inside: 0.00009 away"), ("z", 0.1235, "touching: 0.0001 away"),
-        ("z", 0.1233, "touching below: 0.0001 away")]
-    assert all("right answer" in d.reason for d in gone)
+    right, *kept, _ = blank["alternatives"]
+    assert (right["value"], right["tolerance"]) == (0.1234, TOL)
+    assert [(d.value, d.feedback) for d in dropped(question)] == [(0.12344, "inside"),
+                                                                 (0.12345, "on the edge")]
+    assert all("right answer" in d.reason for d in dropped(question))
+    assert all(clear_of(alt, right) for alt in kept)
+    assert (kept[1]["value"], kept[1]["tolerance"]) == (0.12351, TOL)
+    for slip in slips[2:]:
+        assert slip.feedback in first_match(blank["alternatives"], slip.value)["sentences"]
 
 
-def test_slips_giving_the_same_answer_share_one_alternative_naming_each():
-    # 0.5 and 0.5 are one answer; 0.50009 is 0.00009 from 0.5 (< 0.0001): the same box
-    # response fits both, so it joins the first; 0.7 stands alone
+def test_only_equal_slips_share_an_alternative_and_the_earlier_of_two_touching_names_both():
+    # 0.5 and 0.5 are one value: one alternative naming both.  0.50009 is another value with
+    # its own alternative [0.50004, 0.50014], which touches 0.5's [0.49995, 0.50005]: a
+    # response of 0.50004 is scored by 0.5's (the first), so that one names "third" too.
     slips = (WrongAnswer(0.5, "first"), WrongAnswer(0.7, "other"),
              WrongAnswer(0.5, "second"), WrongAnswer(0.50009, "third"))
     question = variant(blanks=(Blank("a", 0.1, TOL, slips),))
     (blank,) = read_blanks(question_text(clozes(quiz([question], category="c"))[0]))
     kept = [(a["value"], a["sentences"]) for a in blank["alternatives"][1:-1]]
-    assert kept == [(0.5, ["first", "second", "third"]), (0.7, ["other"])]
-    assert [(d.value, d.feedback) for d in dropped(question)] == [(0.5, "second"),
-                                                                 (0.50009, "third")]
-    assert all("first" in d.reason for d in dropped(question))
+    assert kept == [(0.5, ["first", "second", "third"]), (0.7, ["other"]),
+                    (0.50009, ["third"])]
+    assert [(d.value, d.feedback) for d in dropped(question)] == [(0.5, "second")]
+    assert "first" in dropped(question)[0].reason
 
 
-def test_no_kept_slip_overlaps_the_right_answer_over_many_values():
-    # slips every 0.00001 from 0.9990 to 1.0010 around a right answer of 1.0
+def test_a_slip_a_float_s_hair_from_a_tie_is_matched_rounded_either_way():
+    # 0.16154999999999986 is 0.16155 carried in floats: a student writes 0.1615 or 0.1616
+    slip = WrongAnswer(0.16154999999999986, "tie")
+    question = variant(blanks=(Blank("a", 0.5, TOL, (slip,), decimals=4),))
+    (blank,) = read_blanks(question_text(clozes(quiz([question], category="c"))[0]))
+    for response in (0.1615, 0.1616, slip.value):
+        assert first_match(blank["alternatives"], response)["sentences"] == ["tie"]
+
+
+def test_every_slip_written_to_the_blank_s_decimals_is_matched_by_its_own_feedback():
+    # slips every 0.00001 from 0.9990 to 1.0010 around a right answer of 1.0, written to 4
+    # decimals: 0.99996 … 1.00004 (9 values) are written 1.0000, the right answer, and get
+    # no alternative; each of the other 192 is matched by one naming it as written (a tie
+    # such as 0.99995 rounded either way, 0.9999 or 1.0000, but for the right answer's) and,
+    # unless it is on the right interval's edge (0.99995, 1.00005), as it is; no
+    # alternative touches the right answer's interval
     slips = tuple(WrongAnswer(round(0.999 + k * 0.00001, 5), f"s{k}") for k in range(201))
-    question = variant(blanks=(Blank("a", 1.0, TOL, slips),))
+    question = variant(blanks=(Blank("a", 1.0, TOL, slips, decimals=4),))
     (blank,) = read_blanks(question_text(clozes(quiz([question], category="c"))[0]))
     right, *kept, _ = blank["alternatives"]
-    for alt in kept:
-        assert abs(alt["value"] - right["value"]) > 2 * TOL
-    for one, two in zip(kept, kept[1:]):
-        assert abs(one["value"] - two["value"]) > 2 * TOL
-    # every slip is kept or accounted for
-    assert sum(len(a["sentences"]) for a in kept) + len(
-        [d for d in dropped(question) if "right answer" in d.reason]) == 201
+    assert all(clear_of(alt, right) for alt in kept)
+    assert len(kept) == 192
+    gone = {d.feedback for d in dropped(question)}
+    assert gone == {f"s{k}" for k in range(96, 105)}
+    for slip in slips:
+        ways = {half_up(slip.value, 4), half_up(slip.value, 4, "ROUND_HALF_DOWN")}
+        if slip.feedback in gone:
+            assert ways == {1.0}
+            continue
+        exact = [slip.value] if abs(slip.value - 1.0) > TOL + 1e-14 else []
+        for response in [*(ways - {1.0}), *exact]:
+            match = first_match(blank["alternatives"], response)
+            assert match is not right and slip.feedback in match["sentences"], (slip, response)
 
 
 # --- escaping ------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ def exercise(arch: str, *, output: str | Path, activation: str | None = None,
              ask: str | None = None, format: str | None = None,
              max_draws: int | None = None, variants: int | None = None,
              students: str | Path | None = None, id: str | None = None,
-             force: bool = False, progress=None) -> ExerciseResult:
+             force: bool = False, category: str | None = None,
+             progress=None) -> ExerciseResult:
     """Write an exercise of layer sizes ``arch`` (such as ``"2-2-1"``) to the folder
     ``output``: options as for `backcalc exercise`.  ``progress(done, total)`` hears of
     each variant found."""
@@ -45,7 +46,7 @@ def exercise(arch: str, *, output: str | Path, activation: str | None = None,
                               decimals=decimals, answer_decimals=answer_decimals, ask=ask,
                               format=format, max_draws=max_draws, variants=variants,
                               students=None if students is None else str(students), id=id,
-                              force=force)
+                              force=force, category=category)
     plan = settle(request)
     folder = Path(output)
     check_targets(plan, folder)

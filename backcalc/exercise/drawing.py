@@ -10,7 +10,8 @@ Every number is a multiple of 10^-d (d = --decimals), drawn uniformly from a sma
   for cross-entropy, else in [0, 1].
 
 Draws come from one ``numpy.random.Generator`` per variant, seeded from --seed and the
-variant's id alone (``generator``): a variant's numbers do not depend on the others, so
+variant's id alone (``generator``; a --variants variant's number, ``request.seed_key``):
+a variant's numbers do not depend on the others, so
 ``--id`` writes one again, and a student keeps theirs when the roster changes.  Each
 draw takes, in this order, the weights (layer by layer, row by row), the biases, then
 each sample's input and target.

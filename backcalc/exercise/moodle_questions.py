@@ -15,11 +15,10 @@ from .request import Exercise
 
 
 def moodle_text(exercise: Exercise, template, variants: list) -> tuple[str, int]:
-    """moodle.xml's text, and how many slips share their blank's answer with another."""
+    """moodle.xml's text, and how many slips give the same value as another in their blank."""
     questions = [question(exercise, template, variant) for variant in variants]
-    merged = sum(len(dropped(q)) for q in questions)
-    category = f"{exercise.request.arch} exercise, seed {exercise.seed}"
-    return quiz(questions, category=category), merged
+    merged = sum(d.shared for q in questions for d in dropped(q))
+    return quiz(questions, category=exercise.category), merged
 
 
 def question(exercise: Exercise, template, variant) -> Question:
@@ -27,7 +26,8 @@ def question(exercise: Exercise, template, variant) -> Question:
     several = len(variant.network.samples) > 1
     blanks = tuple(Blank(_label(item, several), variant.values[item], tolerance,
                          tuple(WrongAnswer(slip.value, slip.sentence)
-                               for slip in variant.slips[item]))
+                               for slip in variant.slips[item]),
+                         decimals=exercise.answer_decimals)
                    for item in template.asked)
     return Question(variant.id, intro_html(exercise, variant.network), blanks)
 

@@ -88,7 +88,7 @@ def find_variant(exercise: Exercise, template: Template, variant_id: str) -> Var
     """The first draw of the variant's generator that meets every constraint."""
     from ..engine import train
     from ..losses import LOSSES
-    rng = generator(exercise.seed, variant_id)
+    rng = generator(exercise.seed, exercise.seed_key(variant_id))
     kind = LOSSES[exercise.loss].target_kind
     unit = 10.0 ** -exercise.answer_decimals
     failed: Counter = Counter()
@@ -101,7 +101,7 @@ def find_variant(exercise: Exercise, template: Template, variant_id: str) -> Var
         if failing is None:
             return _kept(exercise, template, variant_id, numbers, number)
         failed[failing.name] += 1
-    raise _unmet(exercise, variant_id, failed)
+    raise _unmet(exercise, template.network, variant_id, failed)
 
 
 def _kept(exercise: Exercise, template: Template, variant_id: str, numbers: Draw,
@@ -117,9 +117,10 @@ def _kept(exercise: Exercise, template: Template, variant_id: str, numbers: Draw
                    slip_values_of(worked, template.asked))
 
 
-def _unmet(exercise: Exercise, variant_id: str, failed: Counter) -> InputError:
+def _unmet(exercise: Exercise, network, variant_id: str, failed: Counter) -> InputError:
     name, count = failed.most_common(1)[0]
     constraint = next(c for c in CONSTRAINTS if c.name == name)
+    advice = constraint.advice(network, exercise.samples, exercise.answer_decimals)
     return InputError(f"no numbers met every constraint in {exercise.max_draws:,} draws; "
                       f"the one failing most: {constraint.failure} ({count:,} of the draws); "
-                      f"{constraint.advice}", field=f"variant {variant_id}")
+                      f"{advice}", field=f"variant {variant_id}")

@@ -88,7 +88,8 @@ def _sheet_texts(exercise, template, variants, folder, report) -> dict[Path, str
     from ..exercise_sheets import sheet
     asked = asked_blocks(template)
     return {folder / SHEETS / f"{variant.id}.{exercise.extension}":
-            sheet(variant.network, asked, fmt=exercise.format, title=variant.network.title)
+            sheet(variant.network, asked, fmt=exercise.format, title=variant.network.title,
+                  answer_decimals=exercise.answer_decimals)
             for variant in variants}
 
 
