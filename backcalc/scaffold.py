@@ -351,6 +351,28 @@ def _row(cells: list[str], widths: list[int]) -> str:
     return "[" + ", ".join(cell.rjust(width) for cell, width in zip(cells, widths)) + "]"
 
 
+def layer_lines(activation: str, weights: list[list[str]], biases: list[str],
+                first_weight: int, first_bias: int) -> list[str]:
+    """One layer of a network file as `new` and `exercise` write it: the activation (with
+    its options spelled out), the weights and biases as written, and their names w1…, b1…
+    counted on from ``first_weight`` and ``first_bias``."""
+    cls = ACTIVATIONS[activation]
+    options = [key for key in cls.parameters if key in ACTIVATION_KEYS]
+    if options:
+        extras = ", ".join(f"{key}: {format_exact(cls.parameters[key])}" for key in options)
+        lines = [f"  - activation: {{name: {activation}, {extras}}}"]
+    else:
+        lines = [f"  - activation: {activation}"]
+    n_out, n_in = len(weights), len(weights[0])
+    lines += _matrix("weights", weights, "    ")
+    lines.append(_vector("biases", biases, "    "))
+    lines.append("    names:")
+    lines += _matrix("weights", [[f"w{first_weight + i * n_in + j}" for j in range(n_in)]
+                                 for i in range(n_out)], "      ")
+    lines.append(_vector("biases", [f"b{first_bias + i}" for i in range(n_out)], "      "))
+    return lines
+
+
 def _matrix(key: str, cells: list[list[str]], indent: str) -> list[str]:
     """``key: [[…],`` then one row per line, aligned under the first."""
     widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
@@ -462,21 +484,9 @@ def scaffold(request: Request, output: str | None = None) -> str:
               "layers:"]
     w, b = 1, 1
     for index, ((n_in, n_out), activation) in enumerate(zip(pairs, activations)):
-        cls = ACTIVATIONS[activation]
-        options = [key for key in cls.parameters if key in ACTIVATION_KEYS]
-        if options:
-            extras = ", ".join(f"{key}: {format_exact(cls.parameters[key])}" for key in options)
-            lines.append(f"  - activation: {{name: {activation}, {extras}}}")
-        else:
-            lines.append(f"  - activation: {activation}")
-        lines += _matrix("weights", [cells(row, "weights") for row in weights[index]], "    ")
-        lines.append(_vector("biases", cells(biases[index], "biases"), "    "))
-        names = [[f"w{w + i * n_in + j}" for j in range(n_in)] for i in range(n_out)]
-        w += n_in * n_out
-        lines.append("    names:")
-        lines += _matrix("weights", names, "      ")
-        lines.append(_vector("biases", [f"b{b + i}" for i in range(n_out)], "      "))
-        b += n_out
+        lines += layer_lines(activation, [cells(row, "weights") for row in weights[index]],
+                             cells(biases[index], "biases"), w, b)
+        w, b = w + n_in * n_out, b + n_out
         if keep is not None and index < layers - 1:     # a hidden layer: mask all 1s to edit
             lines.append(f"    dropout: {{mask: [{', '.join(['1'] * n_out)}], "
                          f"keep: {format_exact(keep)}}}")

@@ -77,8 +77,8 @@ def _summary(plan, template, found: list, folder: Path, report: dict) -> str:
         names = found[0].id if count == 1 else f"{found[0].id} … {found[-1].id}"
         written = (f"{count} variant{'s' if count != 1 else ''} of a {plan.request.arch} "
                    f"exercise to {folder}: variants/, sheets/ and keys/ ({names}; "
-                   f"{plan.format}), asked.yaml ({len(template.asked)} values asked of "
-                   f"each) and moodle.xml ({count} Cloze question{'s' if count != 1 else ''}"
+                   f"{plan.format}), asked.yaml ({_count(len(template.asked), 'value')} "
+                   f"asked of each) and moodle.xml ({_count(count, 'Cloze question')}"
                    f"{_merged(report)})")
     return (f"Wrote {written}. Numbers found in {sum(draws):,} draw"
             f"{'s' if sum(draws) != 1 else ''}"
@@ -112,3 +112,7 @@ def _merged(report: dict) -> str:
     merged = report.get("merged", 0)
     return (f"; {merged} slip answer{'s' if merged != 1 else ''} shared with another slip "
             "giving the same value, one alternative naming both" if merged else "")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"

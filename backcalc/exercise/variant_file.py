@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import textwrap
 
-from ..activations import ACTIVATIONS
-from ..netfile import ACTIVATION_KEYS
 from ..numbers import format_exact
-from ..scaffold import _matrix, _text, _vector
+from ..scaffold import _text, _vector, layer_lines
 from .drawing import INPUT_RANGE, PARAMETER_RANGE, RANGES, Draw
 from .request import Exercise
 
@@ -47,19 +45,7 @@ def variant_text(exercise: Exercise, variant_id: str, numbers: Draw, draws: int)
     w, b = 1, 1
     for weights, biases, name in zip(numbers.weights, numbers.biases, exercise.activations):
         n_out, n_in = weights.shape
-        cls = ACTIVATIONS[name]
-        options = [key for key in cls.parameters if key in ACTIVATION_KEYS]
-        if options:
-            extras = ", ".join(f"{key}: {format_exact(cls.parameters[key])}" for key in options)
-            lines.append(f"  - activation: {{name: {name}, {extras}}}")
-        else:
-            lines.append(f"  - activation: {name}")
-        lines += _matrix("weights", [fixed(row) for row in weights], "    ")
-        lines.append(_vector("biases", fixed(biases), "    "))
-        lines.append("    names:")
-        lines += _matrix("weights", [[f"w{w + r * n_in + c}" for c in range(n_in)]
-                                     for r in range(n_out)], "      ")
-        lines.append(_vector("biases", [f"b{b + r}" for r in range(n_out)], "      "))
+        lines += layer_lines(name, [fixed(row) for row in weights], fixed(biases), w, b)
         w, b = w + n_in * n_out, b + n_out
     return "\n".join(lines) + "\n"
 
