@@ -307,6 +307,28 @@ def test_the_header_command_writes_the_variant_again(options, tmp_path, monkeypa
         monkeypatch.chdir(tmp_path)
 
 
+@pytest.mark.parametrize(("fmt", "ext", "start", "end"), [
+    ("markdown", "md", "<!-- Written by: ", " (writes this key again, to the last byte) -->"),
+    ("latex", "tex", "% Written by: ", " (writes this key again, to the last byte)"),
+    ("html", "html", "<!-- Written by: ", " (writes this key again, to the last byte) -->"),
+])
+def test_a_key_names_the_command_that_writes_it_again_and_a_sheet_does_not(
+        fmt, ext, start, end, tmp_path, monkeypatch):
+    exercise("2-2-1", "--variants", "2", "--seed", "3", "--format", fmt, "-o", "ex")
+    key = Path("ex/keys/02." + ext)
+    lines = key.read_text(encoding="utf-8").splitlines()
+    line = lines[1] if fmt == "html" else lines[0]        # an HTML page's doctype first
+    assert line.startswith(start) and line.endswith(end)
+    command = shlex.split(line[len(start):-len(end)])
+    assert command[command.index("--id") + 1] == "02"
+    assert "Written by" not in Path("ex/sheets/02." + ext).read_text(encoding="utf-8")
+    elsewhere = tmp_path / "again"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    invoke(*command[1:])
+    assert (elsewhere / key).read_bytes() == (tmp_path / key).read_bytes()
+
+
 def test_a_variant_depends_on_the_seed_and_its_id_only():
     exercise("2-2-1", "--variants", "3", "--seed", "2", "-o", "three")
     exercise("2-2-1", "--variants", "5", "--seed", "2", "-o", "five")

@@ -97,10 +97,25 @@ def _key_texts(exercise, template, variants, folder, report) -> dict[Path, str]:
     from ..exercise_sheets import key
     asked = asked_blocks(template)
     return {folder / KEYS / f"{variant.id}.{exercise.extension}":
-            key(variant.network, asked, fmt=exercise.format,
-                title=f"{variant.network.title}: answer key",
-                answer_decimals=exercise.answer_decimals)
+            with_command(key(variant.network, asked, fmt=exercise.format,
+                             title=f"{variant.network.title}: answer key",
+                             answer_decimals=exercise.answer_decimals),
+                         exercise.format, exercise.request.command(variant.id))
             for variant in variants}
+
+
+COMMENTS = {"markdown": ("<!-- ", " -->"), "latex": ("% ", ""), "html": ("<!-- ", " -->")}
+"""How each format writes a line its reader does not show."""
+
+
+def with_command(text: str, fmt: str, command: str) -> str:
+    """A key with the command that writes it again in a comment at its top (after an HTML
+    page's doctype, which must come first).  Only keys carry it: on a sheet, the command
+    would let a student write the key."""
+    start, end = COMMENTS[fmt]
+    line = f"{start}Written by: {command} (writes this key again, to the last byte){end}\n"
+    doctype, rest = text.split("\n", 1) if text.startswith("<!DOCTYPE") else ("", text)
+    return (doctype + "\n" if doctype else "") + line + rest
 
 
 def _moodle_texts(exercise, template, variants, folder, report) -> dict[Path, str]:
