@@ -63,6 +63,8 @@ is the reference; docs/moodle.md tells teachers how to use the file):
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -176,9 +178,11 @@ def dropped(question: Question) -> tuple[Dropped, ...]:
 
 # --- choosing the alternatives ------------------------------------------------------
 
+@functools.lru_cache(maxsize=4096)
 def _sort(blank: Blank) -> tuple[list[_Kept], list[Dropped]]:
     """The slips' alternatives, in the slips' order (each with the sentences of every slip
-    whose alternative its interval touches), and the slips that got none of their own."""
+    whose alternative its interval touches), and the slips that got none of their own.
+    (Kept for the blank: the quiz asks for it three times; nobody changes what it gives.)"""
     kept: list[_Kept] = []
     gone: list[Dropped] = []
     for slip in blank.wrong:
@@ -201,9 +205,19 @@ def _sort(blank: Blank) -> tuple[list[_Kept], list[Dropped]]:
         kept.append(_Kept(slip.value, *interval, own=[slip.feedback]))
     # Moodle scores a response by the first alternative it falls in: an earlier interval
     # touching a later one names the later one's slips too.
+    # Only alternatives whose centres lie within the two widest reaches can touch: look
+    # at those, by centre, not at every pair (a blank has a score of slips or more).
+    by_centre = sorted(range(len(kept)), key=lambda i: kept[i].centre)
+    centres = [kept[i].centre for i in by_centre]
+    widest = max((k.tolerance for k in kept), default=0.0)
+    slack = 2 * _SLACK * max([1.0, *(abs(c) for c in centres)])     # _touch's, and more
     for i, first in enumerate(kept):
         first.sentences = list(first.own)
-        for later in kept[i + 1:]:
+        reach = first.tolerance + widest + slack
+        low = bisect.bisect_left(centres, first.centre - reach)
+        high = bisect.bisect_right(centres, first.centre + reach)
+        for j in sorted(index for index in by_centre[low:high] if index > i):
+            later = kept[j]
             if _touch(first.centre, first.tolerance, later.centre, later.tolerance):
                 first.sentences += [s for s in later.own if s not in first.sentences]
     return kept, gone
