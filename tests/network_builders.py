@@ -100,3 +100,23 @@ def random_222(hidden: str, output: str, loss: str, seed: int, targets=None, **o
         if away_from_kinks(network):
             return network, text
     raise AssertionError("no point away from the kinks")  # pragma: no cover
+
+
+def central_differences(params: list, loss_of, h: float = 1e-6) -> list:
+    """(L(θ + h) − L(θ − h)) / 2h for every weight and bias of ``params`` (a list of
+    (weights, biases) per layer), as arrays shaped like them: ``loss_of(params)`` is the
+    loss at moved parameters (an independent hand loop, not backcalc's engine)."""
+    numeric = []
+    for layer, arrays in enumerate(params):
+        slopes = []
+        for which, array in enumerate(arrays):
+            slope = np.zeros(np.shape(array))
+            for index in np.ndindex(np.shape(array)):
+                moved = [(w.copy(), b.copy()) for w, b in params]
+                moved[layer][which][index] += h
+                up = loss_of(moved)
+                moved[layer][which][index] -= 2 * h
+                slope[index] = (up - loss_of(moved)) / (2 * h)
+            slopes.append(slope)
+        numeric.append(tuple(slopes))
+    return numeric

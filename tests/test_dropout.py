@@ -18,6 +18,7 @@ from backcalc.engine import train
 from backcalc.netfile import parse_network_text
 
 from helpers import invoke, one_error_line, run_cli, run_json, write_network
+from network_builders import central_differences
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -182,18 +183,12 @@ def test_random_networks_agree_with_a_hand_loop_and_finite_differences(update, s
             np.testing.assert_allclose(mine.weights, gw, rtol=1e-9, atol=1e-12)
             np.testing.assert_allclose(mine.biases, gb, rtol=1e-9, atol=1e-12)
         # central differences of the training loss (masks fixed), every parameter
-        h = 1e-6
-        for layer, (w, b) in enumerate(params):
-            for which, array in enumerate((w, b)):
-                for index in np.ndindex(array.shape):
-                    moved = [(pw.copy(), pb.copy()) for pw, pb in params]
-                    moved[layer][which][index] += h
-                    up = _hand_loss_and_gradients(net, moved, indices)[0]
-                    moved[layer][which][index] -= 2 * h
-                    down = _hand_loss_and_gradients(net, moved, indices)[0]
-                    engine = (step.gradients[layer].weights if which == 0
-                              else step.gradients[layer].biases)[index]
-                    assert (up - down) / (2 * h) == pytest.approx(engine, abs=1e-9)
+        numeric = central_differences(
+            params, lambda moved, indices=indices: _hand_loss_and_gradients(net, moved, indices)[0])
+        for slopes, mine in zip(numeric, step.gradients):
+            for slope, engine in zip(slopes, (mine.weights, mine.biases)):
+                for index in np.ndindex(slope.shape):
+                    assert slope[index] == pytest.approx(engine[index], abs=1e-9)
         params = [(p.weights, p.biases) for p in step.parameters]
     # the final pass: no mask
     for s, sample in enumerate(net.samples):

@@ -18,6 +18,7 @@ from backcalc.engine import train
 from backcalc.netfile import parse_network_text
 
 from helpers import bundled_network, invoke, one_error_line, run_cli, run_json, write_network
+from network_builders import central_differences
 
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
@@ -166,17 +167,13 @@ def test_random_networks_agree_with_a_hand_loop_and_finite_differences(form, bia
                 np.testing.assert_allclose(mine.weights, gw, rtol=1e-9, atol=1e-12)
                 np.testing.assert_allclose(mine.biases, gb, rtol=1e-9, atol=1e-12)
             # central differences of J, θ ± h, every parameter
-            h = 1e-6
-            for layer, (w, b) in enumerate(params):
-                for array, grad in ((w, grads[layer][0]), (b, grads[layer][1])):
-                    for index in np.ndindex(array.shape):
-                        moved = [(pw.copy(), pb.copy()) for pw, pb in params]
-                        target = moved[layer][0 if array is w else 1]
-                        target[index] += h
-                        up = _hand_cost_and_gradients(net, moved, indices)[0]
-                        target[index] -= 2 * h
-                        down = _hand_cost_and_gradients(net, moved, indices)[0]
-                        assert (up - down) / (2 * h) == pytest.approx(grad[index], abs=1e-9)
+            numeric = central_differences(
+                params, lambda moved, net=net, indices=indices:
+                _hand_cost_and_gradients(net, moved, indices)[0])
+            for slopes, hand in zip(numeric, grads):
+                for slope, grad in zip(slopes, hand):
+                    for index in np.ndindex(slope.shape):
+                        assert slope[index] == pytest.approx(grad[index], abs=1e-9)
             params = [(p.weights, p.biases) for p in step.parameters]
 
 
