@@ -31,6 +31,7 @@ from ..grading import (
 )
 from ..limits import MAX_PARAMETERS
 from ..network import Network
+from ..numbers import round_half_up
 from ..places import same_file
 from ..work_progress import Callback
 from .inputs import NetworkInput, load, source_of
@@ -245,9 +246,7 @@ SCORE_DECIMALS = 3
 def _shown_score(score: float) -> float:
     """The score to SCORE_DECIMALS, half up as a teacher rounds (0.8125 → 0.813; Python's
     round goes to even, 0.812)."""
-    from decimal import ROUND_HALF_UP, Decimal
-    return float(Decimal(repr(score)).quantize(Decimal(1).scaleb(-SCORE_DECIMALS),
-                                               ROUND_HALF_UP))
+    return round_half_up(score, SCORE_DECIMALS)
 
 
 @dataclass
