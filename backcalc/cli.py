@@ -515,9 +515,6 @@ def check(network, answers, tolerance, round_decimals, out, learning_rate, max_p
 
     Example: backcalc check mazur seed001
     """
-    if out.format != GRADESCOPE and (asked is not None or follows_credit != 1.0):
-        raise click.UsageError(f"--asked and --follows-credit go with --format {GRADESCOPE} "
-                               "(to grade a class: backcalc grade)")
     with progress_bar("Checking answers", "", wanted(out.format)) as progress:
         result = app.check(network, answers, tolerance=tolerance, round_decimals=round_decimals,
                            learning_rate=learning_rate, choice=out,
