@@ -77,7 +77,7 @@ def grade(network: NetworkInput, submissions, *, asked: str | Path | None = None
     networks = Networks(network, max_parameters)
     asked_file = read_asked(asked) if asked is not None else None
     check_target(choice.path, choice.force, [*networks.sources(), *(s.path for s in handed_in),
-                                             Path(asked) if asked is not None else None])
+                                             *teachers])
     # One network for all: what was asked is checked against it once, as bad input.
     asked_for_all = asked_file.answers(networks.one) \
         if asked_file is not None and networks.one is not None else None
@@ -185,7 +185,6 @@ class Networks:
         self.folder_shown = ""
         if isinstance(network, (str, Path)) and Path(network).is_dir():
             self.folder_shown = str(network)
-            by_stem: dict[str, str] = {}
             names = _files_in(Path(network), self.folder_shown)
             if not names:
                 raise InputError("the folder holds no network files (*.yaml or *.yml), "
@@ -193,10 +192,10 @@ class Networks:
             for name in names:
                 stem = Path(name).stem
                 shown = os.path.join(self.folder_shown, name)
-                if stem in by_stem:
-                    raise InputError(f"two networks for the student {stem!r} ({by_stem[stem]} "
-                                     "and this one): keep one", file=shown)
-                by_stem[stem] = shown
+                if stem in self.folder:
+                    raise InputError(f"two networks for the student {stem!r} "
+                                     f"({self.folder[stem][1]} and this one): keep one",
+                                     file=shown)
                 self.folder[stem] = (Path(network) / name, shown)
         else:
             self.one = load(network, max_parameters, "grade")
@@ -308,10 +307,6 @@ def summary_lines(rows: list[StudentRow], summary: ClassSummary,
     return lines
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
-
-
 def grade_document(rows: list[StudentRow], summary: ClassSummary,
                    no_submission: list[str]) -> dict:
     """``--format json``: SPEC's ``{"students": [...]}``, and the summary."""
@@ -326,3 +321,7 @@ def _csv_record(row: StudentRow) -> dict:
     record = row.record()
     record["slips"] = " ".join(row.slips)
     return record
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
