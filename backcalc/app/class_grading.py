@@ -30,6 +30,7 @@ from ..grading import (
     summarise,
 )
 from ..limits import MAX_PARAMETERS
+from ..netfile import _count
 from ..network import Network
 from ..numbers import round_half_up
 from ..places import same_file
@@ -321,7 +322,3 @@ def _csv_record(row: StudentRow) -> dict:
     record = row.record()
     record["slips"] = " ".join(row.slips)
     return record
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
