@@ -382,17 +382,15 @@ def _finish(result, out) -> None:
 def grading_options(command):
     """--asked and --follows-credit: what was asked, and what an answer following from
     the student's own earlier error scores (grade, and check --format gradescope)."""
-    @click.option("--asked", type=click.Path(dir_okay=True), default=None, metavar="FILE",
-                  help="An answers file naming what was asked (its values are ignored, and "
-                       "may be empty): an answer not given scores 0 and is counted missing "
-                       "(check: with --format gradescope).")
-    @click.option("--follows-credit", "follows_credit", type=Credit(), default=1.0,
-                  show_default=True, help="What an answer that follows from the student's "
-                  "own earlier error scores (0 to 1).")
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        return command(*args, **kwargs)
-    return wrapper
+    command = click.option(
+        "--follows-credit", "follows_credit", type=Credit(), default=1.0, show_default=True,
+        help="What an answer that follows from the student's own earlier error scores "
+             "(0 to 1).")(command)
+    return click.option(
+        "--asked", type=click.Path(dir_okay=True), default=None, metavar="FILE",
+        help="An answers file naming what was asked (its values are ignored, and may be "
+             "empty): an answer not given scores 0 and is counted missing (check: with "
+             "--format gradescope).")(command)
 
 
 # --- commands ------------------------------------------------------------------
@@ -515,9 +513,6 @@ def check(network, answers, tolerance, round_decimals, out, learning_rate, max_p
 
     Example: backcalc check mazur seed001
     """
-    if out.format != GRADESCOPE and (asked is not None or follows_credit != 1.0):
-        raise click.UsageError(f"--asked and --follows-credit go with --format {GRADESCOPE} "
-                               "(to grade a class: backcalc grade)")
     with progress_bar("Checking answers", "", wanted(out.format)) as progress:
         result = app.check(network, answers, tolerance=tolerance, round_decimals=round_decimals,
                            learning_rate=learning_rate, choice=out,

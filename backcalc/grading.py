@@ -92,19 +92,19 @@ def _ignore_values(value) -> None:
             continue        # refused by ``answers_in`` with its usual line
         for key in block:
             if key not in BLOCK_KEYS:
-                block[key], block.value_texts[key] = _zeros(block[key])
+                block[key], block.value_texts[key] = _blanks(block[key]), None
 
 
-def _zeros(value) -> tuple:
-    """(value, text as written) with each number of a value as a ``Blank``, the shape of
-    a list kept (its size is checked as an answer's)."""
+def _blanks(value):
+    """The value with each of its numbers a ``Blank`` (its text as written dropped), the
+    shape of a list kept (its size is checked as an answer's)."""
     if isinstance(value, YamlList):
         for index, item in enumerate(value):
-            value[index], value.item_texts[index] = _zeros(item)
-        return value, None
+            value[index], value.item_texts[index] = _blanks(item), None
+        return value
     if isinstance(value, YamlMap):
-        return value, None
-    return Blank(), None
+        return value
+    return Blank()
 
 
 # --- scoring -----------------------------------------------------------------------------

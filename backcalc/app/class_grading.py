@@ -30,7 +30,9 @@ from ..grading import (
     summarise,
 )
 from ..limits import MAX_PARAMETERS
+from ..netfile import _count
 from ..network import Network
+from ..numbers import round_half_up
 from ..places import same_file
 from ..work_progress import Callback
 from .inputs import NetworkInput, load, source_of
@@ -76,7 +78,7 @@ def grade(network: NetworkInput, submissions, *, asked: str | Path | None = None
     networks = Networks(network, max_parameters)
     asked_file = read_asked(asked) if asked is not None else None
     check_target(choice.path, choice.force, [*networks.sources(), *(s.path for s in handed_in),
-                                             Path(asked) if asked is not None else None])
+                                             *teachers])
     # One network for all: what was asked is checked against it once, as bad input.
     asked_for_all = asked_file.answers(networks.one) \
         if asked_file is not None and networks.one is not None else None
@@ -184,7 +186,6 @@ class Networks:
         self.folder_shown = ""
         if isinstance(network, (str, Path)) and Path(network).is_dir():
             self.folder_shown = str(network)
-            by_stem: dict[str, str] = {}
             names = _files_in(Path(network), self.folder_shown)
             if not names:
                 raise InputError("the folder holds no network files (*.yaml or *.yml), "
@@ -192,10 +193,10 @@ class Networks:
             for name in names:
                 stem = Path(name).stem
                 shown = os.path.join(self.folder_shown, name)
-                if stem in by_stem:
-                    raise InputError(f"two networks for the student {stem!r} ({by_stem[stem]} "
-                                     "and this one): keep one", file=shown)
-                by_stem[stem] = shown
+                if stem in self.folder:
+                    raise InputError(f"two networks for the student {stem!r} "
+                                     f"({self.folder[stem][1]} and this one): keep one",
+                                     file=shown)
                 self.folder[stem] = (Path(network) / name, shown)
         else:
             self.one = load(network, max_parameters, "grade")
@@ -245,9 +246,7 @@ SCORE_DECIMALS = 3
 def _shown_score(score: float) -> float:
     """The score to SCORE_DECIMALS, half up as a teacher rounds (0.8125 → 0.813; Python's
     round goes to even, 0.812)."""
-    from decimal import ROUND_HALF_UP, Decimal
-    return float(Decimal(repr(score)).quantize(Decimal(1).scaleb(-SCORE_DECIMALS),
-                                               ROUND_HALF_UP))
+    return round_half_up(score, SCORE_DECIMALS)
 
 
 @dataclass
@@ -307,10 +306,6 @@ def summary_lines(rows: list[StudentRow], summary: ClassSummary,
     if no_submission:
         lines.append([f"No submission from: {', '.join(no_submission)}."])
     return lines
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def grade_document(rows: list[StudentRow], summary: ClassSummary,

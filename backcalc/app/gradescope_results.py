@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..answers import load_answers, parse_answers
 from ..errors import BackcalcError, InputError
 from ..examples import resolve, resolve_answers
 from ..formats import GRADESCOPE, Choice, Output, check_target
@@ -19,7 +18,7 @@ from ..gradescope import POINTS, failure_document, results_document
 from ..grading import RIGHT_VERDICTS, grade_answers, read_asked
 from ..limits import MAX_PARAMETERS
 from ..work_progress import Callback, counting
-from .answer_check import GIVEN, AnswersInput, answers_text
+from .answer_check import AnswersInput, read_given
 from .inputs import NetworkInput, load, with_rounding
 from .results import CheckOutcome
 
@@ -43,7 +42,8 @@ def gradescope_results(network: NetworkInput, answers: AnswersInput, *,
         wanted = read_asked(asked).answers(net) if asked is not None else None
         if wanted is not None:
             max_score = len(wanted) * POINTS
-        display, given = _given(answers, net, warnings)
+        # (read_given checks the output file again: passed above, it passes again)
+        _, display, given = read_given(answers, net, choice, warnings)
         title = f"Gradescope results for {display}"
         with counting(progress, None):
             graded = grade_answers(display, net, given, wanted, follows_credit=follows_credit,
@@ -61,14 +61,6 @@ def gradescope_results(network: NetworkInput, answers: AnswersInput, *,
 def _output(title: str, document: dict) -> Output:
     """An output that is only its document (the one format it is shown in)."""
     return Output(title, list, lambda: document, lambda: ([], iter([])))
-
-
-def _given(answers: AnswersInput, net, warnings: list[str]):
-    """(name shown, answers) of the answers given: a file, a bundled seed's, a dict."""
-    if isinstance(answers, (dict, list)):
-        return GIVEN, parse_answers(answers_text(answers), net, GIVEN, warnings)
-    path, display = resolve_answers(str(answers))
-    return display, load_answers(path, net, display, warnings)
 
 
 def _named(network: NetworkInput, answers: AnswersInput, asked) -> list[Path | None]:
