@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..netfile import _count
+
 
 @dataclass
 class ExerciseResult:
@@ -112,7 +114,3 @@ def _merged(report: dict) -> str:
     merged = report.get("merged", 0)
     return (f"; {merged} slip answer{'s' if merged != 1 else ''} shared with another slip "
             "giving the same value, one alternative naming both" if merged else "")
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
