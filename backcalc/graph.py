@@ -294,6 +294,18 @@ def advanced(calc: Calculation) -> Graph:
                    iteration=graph.iteration + 1)
 
 
+def diverged(calc: Calculation) -> str | None:
+    """Why a run cannot go on after ``calc`` (an update that is not finite: a state
+    holding it could not be read back), or None.  (A gradient that overflows is refused
+    where it overflows, by ``backward``.)"""
+    iteration = calc.graph.iteration + 1
+    for name in calc.graph.parameters:
+        if not math.isfinite(calc.updated[name]):
+            return (f"iteration {iteration}: the update makes {name} = {calc.updated[name]} "
+                    "(the run diverges; try a smaller learning rate)")
+    return None
+
+
 def calculate(graph: Graph) -> Calculation:
     return backward(forward(graph))
 
