@@ -81,6 +81,13 @@ class Entry:
     local: tuple[float, ...] = ()
     upstream: float = 0.0
 
+    def share(self, k: int) -> float:
+        """What operand ``k`` receives, upstream · local: 0 where nothing flows (after the
+        output, or off every path to it, where a local derivative may be ∞ and 0·∞ nan)."""
+        if not self.local or self.upstream == 0:
+            return 0.0
+        return self.upstream * self.local[k]
+
 
 def _enclosed(text: str) -> bool:
     """Whether ``text`` is one parenthesized whole: ``(x - 3)``, not ``(a) + (b)``."""
@@ -262,7 +269,7 @@ def backward(calc: Calculation) -> Calculation:
                 raise _error(graph, by_name[entry.node], entry.at, _not_a_float(
                     graph.output, entry.text, *named, local,
                     singular[k] if k < len(singular) else None))
-            share = upstream * local if upstream != 0 else 0.0
+            share = entry.share(k)
             if not math.isfinite(share):
                 raise _error(graph, by_name[entry.node], entry.at,
                              _not_a_float(graph.output, entry.text, *named, local, None))
