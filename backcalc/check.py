@@ -477,11 +477,11 @@ def _worlds(worked: Worked) -> list[tuple[str, str, _World]]:
     for name in SLIPS:
         for label, layers in variants[name].items():
             if not label:
-                worlds.append((name, "", _world(name, "", None)))
+                worlds.append((name, "", _World(name, "", None)))
             if len(layers) > 1 or label:
                 for layer in sorted(layers):
                     detail = worked.where(label, layer)
-                    worlds.append((name, detail, _world(name, label, layer)))
+                    worlds.append((name, detail, _World(name, label, layer)))
     return worlds
 
 
@@ -498,10 +498,6 @@ class _World:
         if self.layer is not None and q.key.layer != self.layer:
             return None
         return q.slips.get(self.name, {}).get(self.label)
-
-
-def _world(name: str, label: str, layer: int | None) -> _World:
-    return _World(name, label, layer)
 
 
 WORLDS = ("yours", "exact", "drift")
@@ -558,7 +554,7 @@ def _diagnose(worked: Worked, doubtful: list[Result], given: dict, tolerances: d
             # (within its digits) was carried on at full digits: the slip goes on.
             # The same slip made only in numbers the student wrote: what follows from
             # them at full digits (the slip made there, nowhere else).
-            in_written = _only_in(world, given)
+            in_written = _OnlyIn(world, given)
             made = {"yours": slipped.recomputed(name, world, yours, given),
                     "exact": slipped.recomputed(name, world, exact, given, tolerances),
                     "carried": slipped.recomputed(name, in_written, exact, given, tolerances)}
@@ -638,10 +634,6 @@ class _OnlyIn:
 
     def __call__(self, q: Quantity):
         return self.world(q) if q.key in self.written else None
-
-
-def _only_in(world: Callable, written: dict) -> Callable:
-    return _OnlyIn(world, written)
 
 
 def _step_positions(worked: Worked) -> dict[int, int]:

@@ -81,6 +81,13 @@ class Entry:
     local: tuple[float, ...] = ()
     upstream: float = 0.0
 
+    def share(self, k: int) -> float:
+        """What operand ``k`` receives, upstream · local: 0 where nothing flows (after the
+        output, or off every path to it, where a local derivative may be ∞ and 0·∞ nan)."""
+        if not self.local or self.upstream == 0:
+            return 0.0
+        return self.upstream * self.local[k]
+
 
 def _enclosed(text: str) -> bool:
     """Whether ``text`` is one parenthesized whole: ``(x - 3)``, not ``(a) + (b)``."""
@@ -262,7 +269,7 @@ def backward(calc: Calculation) -> Calculation:
                 raise _error(graph, by_name[entry.node], entry.at, _not_a_float(
                     graph.output, entry.text, *named, local,
                     singular[k] if k < len(singular) else None))
-            share = upstream * local if upstream != 0 else 0.0
+            share = entry.share(k)
             if not math.isfinite(share):
                 raise _error(graph, by_name[entry.node], entry.at,
                              _not_a_float(graph.output, entry.text, *named, local, None))
@@ -292,6 +299,18 @@ def advanced(calc: Calculation) -> Graph:
     graph = calc.graph
     return replace(graph, inputs={**graph.inputs, **calc.updated},
                    iteration=graph.iteration + 1)
+
+
+def diverged(calc: Calculation) -> str | None:
+    """Why a run cannot go on after ``calc`` (an update that is not finite: a state
+    holding it could not be read back), or None.  (A gradient that overflows is refused
+    where it overflows, by ``backward``.)"""
+    iteration = calc.graph.iteration + 1
+    for name in calc.graph.parameters:
+        if not math.isfinite(calc.updated[name]):
+            return (f"iteration {iteration}: the update makes {name} = {calc.updated[name]} "
+                    "(the run diverges; try a smaller learning rate)")
+    return None
 
 
 def calculate(graph: Graph) -> Calculation:

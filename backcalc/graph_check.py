@@ -10,14 +10,13 @@ factor left out, a minus sign dropped) and update_sign.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import cast
 
 from .answers import Answer
 from .check import CheckResult, RoundedWorlds, _Values, judged
 from .errors import InputError
-from .graph import Calculation, Graph, advanced, calculate
+from .graph import Calculation, Graph, advanced, calculate, diverged
 from .graph_worked import GraphWorked, build, numbers_per_step
 from .limits import CHECK_MAX_NUMBERS
 from .network import Network
@@ -56,12 +55,9 @@ def _calculations(graph: Graph, answers: list[Answer], earliest: int,
     calcs = [calc]
     while calc.graph.iteration + 1 < last:
         iteration = calc.graph.iteration + 1
-        diverged = next((name for name in graph.parameters
-                         if not math.isfinite(calc.updated[name])), None)
-        if diverged is not None:
-            return calcs, (f"iteration {iteration}: the update makes {diverged} = "
-                           f"{calc.updated[diverged]} (the run diverges; try a smaller "
-                           "learning rate)")
+        stopped = diverged(calc)
+        if stopped:
+            return calcs, stopped
         try:
             calc = calculate(advanced(calc))
         except InputError as error:

@@ -105,12 +105,6 @@ def gate_text(calc: Calculation, index: int) -> str:
     return _PREFIX[entry.op] + names[0]
 
 
-def _share(upstream: float, local: tuple, k: int) -> float:
-    if not local or upstream == 0:
-        return 0.0
-    return upstream * local[k]
-
-
 def _gates(calc: Calculation, fused: bool) -> list[Item]:
     """A gate per operation in the order computed; ``fused``: a gate per node instead, its
     expression inside and a port for each use of a name in it."""
@@ -124,7 +118,7 @@ def _gates(calc: Calculation, fused: bool) -> list[Item]:
             # (a node's name stands for its last operation, whose label it is)
             source = entries[operand.index].label if isinstance(operand, Ref) else operand
             ports.append(Wire(source, entry.operand_values[k],
-                              _share(entry.upstream, entry.local, k)))
+                              entry.share(k)))
         if not fused:
             gates.append(Item("gate", entry.label, gate_text(calc, index), entry.label, ports,
                               order=index))

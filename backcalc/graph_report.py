@@ -13,12 +13,10 @@ from .operations import OPERATIONS
 CSV_COLUMNS = ["name", "quantity", "value"]
 
 
-def _operands(calc: Calculation, entry: Entry) -> list[tuple[Any, str, float, float]]:
-    """(operand, label, its value, local derivative) of each operand that is not a number."""
-    return [(operand, calc.operand_label(operand), value, local)
-            for operand, value, local in zip(entry.operands, entry.operand_values,
-                                             entry.local or (0.0,) * len(entry.operands))
-            if not isinstance(operand, float)]
+def _operands(calc: Calculation, entry: Entry) -> list[tuple[int, Any, str]]:
+    """(its index, operand, label) of each operand that is not a number."""
+    return [(k, operand, calc.operand_label(operand))
+            for k, operand in enumerate(entry.operands) if not isinstance(operand, float)]
 
 
 def run_sections(calc: Calculation, explain: bool = False) -> list[Section]:
@@ -52,10 +50,10 @@ def _backward_table(calc: Calculation) -> Table:
     for entry in reversed(calc.entries):
         if not entry.local:
             continue            # after the output: not on its way
-        for _operand, label, _, local in _operands(calc, entry):
+        for k, _operand, label in _operands(calc, entry):
             rule = f"∂{entry.label}/∂{label}"
-            rows.append([entry.label, entry.text, rule, local, entry.upstream,
-                         entry.upstream * local])
+            rows.append([entry.label, entry.text, rule, entry.local[k], entry.upstream,
+                         entry.share(k)])
     return Table(f"Backward: upstream ∂{out}/∂node times each local derivative",
                  ["node", "expression", "local", "value", f"upstream ∂{out}/∂node",
                   "share"], rows)
@@ -110,16 +108,16 @@ def explain_lines(calc: Calculation) -> list[list]:
             # sum first, so that the lines below use a number already written
             lines.append(_sum_of_paths(calc, entry.node))
             summed.add(entry.node)
-        for operand, label, _, local in _operands(calc, entry):
+        for k, operand, label in _operands(calc, entry):
             names = dict(zip("ab", (calc.operand_label(o) for o in entry.operands)))
-            rule = OPERATIONS[entry.op].rules[_index(entry, label, calc)].format(**names)
-            share = entry.upstream * local
+            rule = OPERATIONS[entry.op].rules[k].format(**names)
+            share = entry.share(k)
             several = not isinstance(operand, Ref) and len(calc.paths.get(label, [])) > 1
             via = f" via {entry.label}" if several else ""
             lines.append([FormulaLine(
                 (Text(f"∂{out}/∂{label}{via}"),),
                 (Text(f"∂{out}/∂{entry.label}"), Op(" · "), Text(f"∂{entry.label}/∂{label}")),
-                (Number(entry.upstream, bare=True), Op(" · "), Number(local)),
+                (Number(entry.upstream, bare=True), Op(" · "), Number(entry.local[k])),
                 share, f"∂{entry.label}/∂{label} = {rule}" if entry.op != "=" else "")])
     lines += [_sum_of_paths(calc, name) for name, paths in calc.paths.items()
               if len(paths) > 1 and name not in summed]        # the inputs'
@@ -137,13 +135,6 @@ def _sum_of_paths(calc: Calculation, name: str) -> list:
         parts.append(Number(path.share, bare=index == 0))
     return [FormulaLine(symbol, tuple(parts), tuple(parts), calc.grads[name],
                         f"{name} is used {len(paths)} times: its paths add up")]
-
-
-def _index(entry: Entry, label: str, calc: Calculation) -> int:
-    for index, operand in enumerate(entry.operands):
-        if not isinstance(operand, float) and calc.operand_label(operand) == label:
-            return index
-    return 0
 
 
 def _substituted(calc: Calculation, entry: Entry) -> tuple:

@@ -316,7 +316,7 @@ class _Builder:
                 key = graph_key(s, SHARE, f"{entry.label} {k}")
                 symbol = f"∂{out}/∂{operand} via {entry.label}"
                 shares[i, k] = key
-            share = entry.upstream * entry.local[k] if entry.upstream != 0 else 0.0
+            share = entry.share(k)
             names = dict(zip("ab", (calc.operand_label(o) for o in entry.operands)))
             self.computed(key, symbol, share, [upstream, local], [0, "·", 1], _product,
                           f"∂{entry.label}/∂{label} = {template.format(**names)}",

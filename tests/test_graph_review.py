@@ -152,3 +152,24 @@ def test_a_value_that_cannot_be_mapped_names_its_start():
     node = GraphNode("f", "x + z", parse("x + z"), 3, 6, approximate=True)
     assert node.place(5) == (3, 6)
     assert node.where(5) == "(column 5 in the expression 'x + z')"
+
+
+# --- a gate's share: one rule for every table ---------------------------------------------
+
+def test_an_operation_off_the_path_hands_nothing_in_the_backward_table():
+    # a = sqrt(x) at x = 0 is not used by f: its upstream ∂f/∂a is 0 and sqrt′(0) = ∞;
+    # nothing flows there (0, as the gradients say), not 0·∞ = nan
+    write_network("inputs: {x: 0, y: 3}\nnodes:\n  a: sqrt(x)\n  f: y * 2\noutput: f\n",
+                  "g.yaml")
+    row = next(line for line in invoke("run", "g.yaml").stdout.splitlines()
+               if "∂a/∂x" in line)
+    assert row.split()[-3:] == ["inf", "0", "0"]
+
+
+def test_explain_writes_each_operands_own_rule_when_a_name_is_used_twice():
+    # f = x / x: ∂f/∂(first x) = 1/x, ∂f/∂(second x) = −x/x², at x = 2: 0.5 and −0.5
+    write_network("inputs: {x: 2}\nnodes:\n  f: x / x\noutput: f\n", "d.yaml")
+    lines = [line for line in invoke("run", "d.yaml", "--explain").stdout.splitlines()
+             if line.startswith("∂f/∂x via f")]
+    assert lines[0].endswith("= 0.5   (∂f/∂x = 1/x)")
+    assert lines[1].endswith("= −0.5   (∂f/∂x = −x/x²)")

@@ -8,13 +8,12 @@ A graph without parameters has no update for `step` to continue: `run` saves not
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ComputationError, InputError
 from ..formats import Choice, Output, check_target
-from ..graph import Calculation, Graph, advanced, calculate
+from ..graph import Calculation, Graph, advanced, calculate, diverged
 from .results import GradcheckOutcome, Note, TrainingResult
 
 
@@ -55,7 +54,7 @@ def run_graph(graph: Graph, *, choice: Choice, explain: bool = False,
     save_state = save_state and bool(graph.parameters)
     _check_outputs(graph, choice, save_state)
     calc = _first(graph)
-    stopped = _diverged(calc)
+    stopped = diverged(calc)
 
     def sections() -> list:
         from ..graph_report import run_sections
@@ -95,7 +94,7 @@ def step_graph(graph: Graph, *, iterations: int, choice: Choice, quiet: bool = F
             stopped = f"iteration {graph.iteration + 1}: {error.message}"
             break
         calcs.append(calc)
-        stopped = _diverged(calc)
+        stopped = diverged(calc)
         if stopped:
             break
         graph = advanced(calc)
@@ -128,18 +127,6 @@ def _first(graph: Graph) -> Calculation:
         where = f"{error.file}: " if error.file else ""
         raise ComputationError(f"{where}iteration {graph.iteration + 1}: {error.message}; "
                                "nothing was saved") from None
-
-
-def _diverged(calc: Calculation) -> str | None:
-    """Why the run cannot go on after this calculation (an update that is not finite: a
-    state holding it could not be read back), or None.  (A gradient that overflows is
-    refused where it overflows, by ``graph.backward``.)"""
-    iteration = calc.graph.iteration + 1
-    for name in calc.graph.parameters:
-        if not math.isfinite(calc.updated[name]):
-            return (f"iteration {iteration}: the update makes {name} = {calc.updated[name]} "
-                    "(the run diverges; try a smaller learning rate)")
-    return None
 
 
 def _check_outputs(graph: Graph, choice: Choice, save_state: bool) -> None:
